@@ -1,0 +1,147 @@
+"""govern: participatory governance and verifiable e-voting for residential communities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from govern.config import load_config
+
+    instance = Path(app.instance_path)
+    if config and config.get("INSTANCE_PATH"):
+        instance = Path(config["INSTANCE_PATH"])
+        app.instance_path = str(instance)
+    app.config.update(load_config(instance))
+    if config:
+        app.config.update(config)
+    if app.config.get("TESTING"):
+        app.config.setdefault("JOBS_INLINE", True)
+        app.config["JOBS_INLINE"] = config.get("JOBS_INLINE", True) if config else True
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_templates(app)
+    _init_security_headers(app)
+
+    from govern import errors
+
+    errors.init_app(app)
+
+    from govern.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def translation_directories() -> list[str]:
+    """Each feature keeps its own catalog in ``govern/<feature>/translations``; Flask-Babel merges them."""
+    dirs = sorted(str(p) for p in (ROOT / "govern").glob("*/translations") if p.is_dir())
+    return dirs or [str(ROOT / "govern" / "translations")]
+
+
+def _select_locale() -> str:
+    from flask import current_app
+    from flask_login import current_user
+
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang") if request else None
+    if wanted in languages:
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from govern.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+    from govern.accounts import auth
+
+    auth.init_login(login_manager)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record):
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from govern.accounts.api import bp as accounts_api
+    from govern.accounts.views import bp as accounts
+    from govern.audit.views import bp as audit
+    from govern.home.views import bp as home
+    from govern.register.views import bp as register
+
+    for bp in (home, accounts, accounts_api, register, audit):
+        app.register_blueprint(bp)
+
+
+def _init_templates(app: Flask) -> None:
+    from govern import templating
+
+    templating.init_app(app)
+
+    @app.before_request
+    def _remember_lang():
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
+
+    @app.context_processor
+    def _globals():
+        return {"current_locale": str(get_locale()), "community": g.get("community")}
+
+
+def _init_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if app.config["GOVERN_ENV"] == "production":
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,61 @@
+"""Session and bearer-token authentication, password hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import g
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from govern.clock import now
+from govern.extensions import db
+
+#: Werkzeug's scrypt (n=2**15, r=8, p=1): memory-hard, salted.
+PASSWORD_METHOD = "scrypt"
+#: A real hash of a random password, checked when the username is unknown so timing does not tell.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
+
+
+def hash_password(password: str) -> str:
+    """Hash with scrypt; tests may set PASSWORD_HASH_METHOD to a cheaper method to run faster."""
+    from flask import current_app, has_app_context
+
+    method = current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD) if has_app_context() else PASSWORD_METHOD
+    return generate_password_hash(password, method=method)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def init_login(login_manager) -> None:
+    from govern.accounts.models import ApiToken, User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    @login_manager.request_loader
+    def _load_from_token(request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        digest = token_digest(header[7:].strip())
+        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if token is None or token.revoked_at is not None or token.expires_at <= now():
+            return None
+        if not token.user.is_active:
+            return None
+        g.api_token_auth = True
+        g.api_token = token
+        return token.user

@@ -1,0 +1,88 @@
+"""Jobs of the accounts feature: the printable claim-code sheet."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy import exists, func, select
+
+from govern.accounts.models import ClaimCode, ClaimSheet
+from govern.accounts.services import issue_claim_codes
+from govern.audit.services import record
+from govern.clock import now
+from govern.extensions import db
+from govern.register.models import Building, Owner, Ownership, Unit
+
+
+def _units_needing_codes(community_id: int):
+    """Units with at least one owner who has no confirmed account and no live code."""
+    has_unconfirmed_owner = exists().where(
+        Ownership.unit_id == Unit.id, Ownership.owner_id == Owner.id, Owner.user_id.is_(None)
+    )
+    return (
+        select(Unit)
+        .join(Building)
+        .where(Unit.community_id == community_id, has_unconfirmed_owner)
+        .order_by(Building.code, Unit.number)
+    )
+
+
+def units_needing_codes_count(community) -> int:
+    return db.session.scalar(select(func.count()).select_from(_units_needing_codes(community.id).subquery()))
+
+
+def request_claim_sheet(community, *, actor) -> ClaimSheet:
+    """Record a request for a new sheet (the job does the work after commit)."""
+    sheet = ClaimSheet(community_id=community.id, requested_by_id=actor.id, status="pending")
+    db.session.add(sheet)
+    db.session.flush()
+    record("claim_sheet.request", actor=actor, community=community, obj=sheet)
+    return sheet
+
+
+def render_claim_sheet(sheet_id: int) -> None:
+    """Issue fresh codes for every unit that needs one and render the printable sheet.
+
+    Safe to run twice: a sheet that is not pending is left alone.
+    """
+    sheet = db.session.get(ClaimSheet, sheet_id)
+    if sheet is None or sheet.status != "pending":
+        return
+    sheet.status = "running"
+    db.session.commit()
+    try:
+        units = db.session.scalars(_units_needing_codes(sheet.community_id)).all()
+        issued = issue_claim_codes(sheet.community, units, sheet_id=sheet.id)
+        sheet.html = render_template(
+            "accounts/claim_sheet_print.html",
+            community=sheet.community,
+            issued=issued,
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+            created_at=now(),
+        )
+        sheet.unit_count = len(issued)
+        sheet.status = "done"
+        sheet.finished_at = now()
+        record(
+            "claim_codes.issue",
+            actor=sheet.requested_by_id,
+            community=sheet.community_id,
+            obj=sheet,
+            data={"units": len(issued)},
+        )
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        sheet = db.session.get(ClaimSheet, sheet_id)
+        sheet.status = "failed"
+        sheet.error = str(exc)[:2000]
+        sheet.finished_at = now()
+        db.session.commit()
+        raise
+
+
+def live_code_count(unit_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(ClaimCode.id)).where(
+            ClaimCode.unit_id == unit_id, ClaimCode.used_at.is_(None), ClaimCode.revoked_at.is_(None)
+        )
+    )

@@ -1,0 +1,73 @@
+"""Configuration: defaults that run with nothing installed, overridden by the environment.
+
+Production sets ``DATABASE_URL``, ``REDIS_URL`` and ``SECRET_KEY``; nothing else is required.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Read SECRET_KEY from the environment, else from instance/secret_key, generated once."""
+    env = os.environ.get("SECRET_KEY")
+    if env:
+        return env
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with 0600 so other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'govern.sqlite3'}"
+    # Accept the common "postgres://" and "postgresql://" spellings and use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the configuration mapping from the environment."""
+    env = os.environ.get("GOVERN_ENV", "development")
+    redis_url = os.environ.get("REDIS_URL") or None
+    production = env == "production"
+    return {
+        "GOVERN_ENV": env,
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Jobs run inline (after commit) when there is no Redis or when testing.
+        "JOBS_INLINE": redis_url is None,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("GOVERN_MAX_UPLOAD", 10 * 1024 * 1024)),
+        "REGISTER_MAX_BYTES": 2 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ("zh_CN", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("GOVERN_LOGIN_RATE_LIMIT", "10 per minute"),
+        #: Failed password attempts before an account is locked for LOGIN_LOCK_MINUTES.
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "API_TOKEN_DAYS": 30,
+        "PUBLIC_BASE_URL": os.environ.get("GOVERN_BASE_URL", "http://127.0.0.1:5000"),
+    }

@@ -1,0 +1,105 @@
+"""Background jobs: one module owns dispatch.
+
+``enqueue(func, *args)`` records a job; it is dispatched only after the request's (or the
+CLI command's) transaction commits, so a worker never sees uncommitted rows. Without
+Redis (or when testing) the job runs inline right after the commit, in the same process,
+inside the application context; with ``REDIS_URL`` it goes to an rq queue and
+``govern worker`` runs it.
+
+Jobs take primitive ids, load their rows, check state first (safe to run twice), work,
+and commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from govern.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "mail", "pdf")
+
+
+def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default") -> None:
+    """Schedule ``func(*args)`` to run after the current transaction commits.
+
+    ``func`` must be a module-level function (rq imports it by name); ``args`` are primitives.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    pending = _pending()
+    pending.append((func, args, queue))
+
+
+def _pending() -> list:
+    if not hasattr(g, "_govern_jobs"):
+        g._govern_jobs = []
+    return g._govern_jobs
+
+
+def dispatch_pending() -> None:
+    """Send (or run) the jobs recorded in this context. Called after commit."""
+    if not has_app_context() or not getattr(g, "_govern_jobs", None):
+        return
+    jobs, g._govern_jobs = g._govern_jobs, []
+    app = current_app._get_current_object()
+    if app.config["JOBS_INLINE"]:
+        for func, args, _queue in jobs:
+            _run_inline(app, func, args)
+    else:
+        from rq import Queue
+
+        conn = redis_connection(app)
+        for func, args, queue in jobs:
+            Queue(queue, connection=conn).enqueue(func, *args, job_timeout=600)
+
+
+def _run_inline(app: Flask, func, args) -> None:
+    # A fresh app context gives the job its own session, as a worker would have.
+    with app.app_context():
+        try:
+            func(*args)
+        except Exception:  # a failed job must not break the request that queued it
+            db.session.rollback()
+            log.exception("inline job %s failed", getattr(func, "__name__", func))
+            if app.config.get("TESTING") and app.config.get("JOBS_RAISE", True):
+                raise
+
+
+def discard_pending() -> None:
+    if has_app_context():
+        g._govern_jobs = []
+
+
+def redis_connection(app: Flask):
+    """A Redis connection for ``REDIS_URL`` (created on demand, never at import)."""
+    from redis import Redis
+
+    conn = app.extensions.get("govern_redis")
+    if conn is None:
+        conn = Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["govern_redis"] = conn
+    return conn
+
+
+def commit() -> None:
+    """Commit the session, then dispatch the jobs the transaction recorded.
+
+    Views and commands call this instead of ``db.session.commit()``.
+    """
+    db.session.commit()
+    dispatch_pending()
+
+
+def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
+    """Run an rq worker inside the application context."""
+    from rq import Queue, SimpleWorker
+
+    conn = redis_connection(app)
+    with app.app_context():
+        worker = SimpleWorker([Queue(q, connection=conn) for q in queues], connection=conn)
+        worker.work(burst=burst)

@@ -1,0 +1,1 @@
+"""The unit register: communities, buildings, units, owners and ownerships."""

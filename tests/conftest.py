@@ -1,0 +1,130 @@
+"""Shared fixtures: an app on a fresh database per test (SQLite, or PostgreSQL when DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+from govern import create_app
+from govern.extensions import db
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+ON_POSTGRES = PG_URL.startswith(("postgres", "postgresql"))
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def _base_config(tmp_path, **extra) -> dict:
+    cfg = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "JOBS_INLINE": True,
+        "SERVER_NAME": None,
+    }
+    cfg.update(extra)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory):
+    """Create the schema once: a SQLite file copied for every test, or PostgreSQL tables truncated between tests."""
+    if ON_POSTGRES:
+        app = create_app(_base_config(tmp_path_factory.mktemp("pg"), SQLALCHEMY_DATABASE_URI=_pg_url()))
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            db.engine.dispose()
+        return None
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    app = create_app(_base_config(path.parent, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
+def _pg_url() -> str:
+    return re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql+psycopg://", PG_URL)
+
+
+@pytest.fixture
+def make_app(_template_db, tmp_path):
+    """Build an app on a fresh database; keyword arguments override the configuration."""
+    apps = []
+
+    def factory(**config):
+        if ON_POSTGRES:
+            uri = _pg_url()
+        else:
+            dbfile = tmp_path / f"test{len(apps)}.sqlite3"
+            shutil.copy(_template_db, dbfile)
+            uri = f"sqlite:///{dbfile}"
+        app = create_app(_base_config(tmp_path, SQLALCHEMY_DATABASE_URI=uri, **config))
+        if ON_POSTGRES and not apps:
+            with app.app_context():
+                tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def factory(app):
+    """Factories for rows: ``factory.user("ann", role="owner", community=c)`` etc. Each commits."""
+    from tests.factories import Factory
+
+    return Factory(app)
