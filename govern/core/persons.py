@@ -1,0 +1,220 @@
+"""Voting persons (表决主体): who votes, with which area, within a scope (R4–R5).
+
+Grouping rule (Civil Code art. 278; SPC interpretation art. 9):
+
+* Only units whose ``counts`` flag is set (R3) and whose building is in the scope take part.
+* All developer-held units (``unsold`` and ``sold_undelivered``) form **one** person whose id is
+  ``DEVELOPER`` (SPC interpretation art. 9: 建设单位尚未出售和虽已出售但尚未交付的部分…按一人计算).
+* Delivered units are grouped by the **exact** set of owner ids: the same owner, or the same set
+  of co-owners, is one person, and the areas of its units are summed (同一买受人拥有一个以上
+  专有部分的，按一人计算). A co-owned unit is one person.
+* Person id: the owner ids of the set, sorted by code point and joined with ``+``
+  (``A``; ``B1+B2``). The register parser refuses ``+`` inside an owner id and the reserved id
+  ``DEVELOPER`` for delivered units, so ids never collide.
+* Owner sets that overlap without being identical (``A`` owns 101; ``A`` and ``S`` own 102) are
+  distinct persons (R4d) and are flagged for the committee to confirm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from govern.core.register import DEVELOPER_ID, BallotRecord, FrozenMap, LineError, UnitRecord
+from govern.core.rules import Choice, Vote
+
+__all__ = ["DEVELOPER_ID", "OverlapFlag", "Person", "Roll", "build_persons", "collect_votes", "person_id_for"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A voting person: one vote per motion, weighted by the summed area of its units."""
+
+    id: str
+    #: Owner ids (sorted); ``("DEVELOPER",)`` for the developer.
+    owners: tuple[str, ...]
+    #: Unit ids (sorted) that count for voting within the scope.
+    units: tuple[str, ...]
+    #: Summed area in hundredths of a m².
+    area: int
+    building_set: frozenset[str]
+
+    @property
+    def is_developer(self) -> bool:
+        """True for the single developer person (R4a)."""
+        return self.id == DEVELOPER_ID
+
+
+@dataclass(frozen=True)
+class OverlapFlag:
+    """Owner ``owner`` belongs to several distinct persons (R4d): the committee must confirm them."""
+
+    owner: str
+    persons: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """An English sentence for logs and the command line."""
+        return f"owner {self.owner} belongs to distinct persons {', '.join(self.persons)}; please confirm"
+
+
+@dataclass(frozen=True)
+class Roll:
+    """The persons of one scope with the scope's totals ``T_area`` and ``T_count`` (R5)."""
+
+    persons: tuple[Person, ...]
+    total_area: int
+    total_persons: int
+    flags: tuple[OverlapFlag, ...]
+    #: ``None`` for the whole community, else the buildings of the scope.
+    buildings: frozenset[str] | None = None
+    _by_unit: Mapping[str, str] = field(default_factory=FrozenMap, repr=False, compare=False)
+    _by_id: Mapping[str, Person] = field(default_factory=FrozenMap, repr=False, compare=False)
+
+    def person_of_unit(self, unit_id: str) -> Person | None:
+        """The person who casts for ``unit_id``, or ``None`` if the unit is outside the scope or does not count."""
+        pid = self._by_unit.get(unit_id)
+        return None if pid is None else self._by_id[pid]
+
+    def person(self, person_id: str) -> Person:
+        """The person with id ``person_id`` (``KeyError`` if absent)."""
+        return self._by_id[person_id]
+
+
+def person_id_for(owners: Iterable[str]) -> str:
+    """The deterministic person id of a set of co-owners: ids sorted and joined with ``+`` (R4b)."""
+    return "+".join(sorted(set(owners)))
+
+
+def build_persons(units: Iterable[UnitRecord], *, buildings: Collection[str] | None = None) -> Roll:
+    """Group units into voting persons within a scope and compute the scope's totals (R4, R5).
+
+    Sources: Civil Code art. 278 (area and headcount), SPC interpretation art. 9 (one
+    developer person; one person per buyer of several units), 上海市住宅物业管理规定 art. 69
+    (building scopes). ``buildings=None`` is the whole community. Units whose ``counts`` flag
+    is false (R3) are left out. Raises ``ValueError`` on a duplicate unit id or a delivered
+    unit without owners (the register parser reports both as line errors first).
+    """
+    scope = None if buildings is None else frozenset(buildings)
+    # owners-key -> [units, area, buildings]
+    groups: dict[tuple[str, ...], list] = {}
+    seen_units: set[str] = set()
+    dev_key = (DEVELOPER_ID,)
+    for u in units:
+        if u.unit in seen_units:
+            raise ValueError(f"duplicate unit {u.unit}")
+        seen_units.add(u.unit)
+        if not u.counts or (scope is not None and u.building not in scope):
+            continue
+        if u.status.is_developer_held:
+            key = dev_key
+        else:
+            key = u.owners if _is_sorted_unique(u.owners) else tuple(sorted(set(u.owners)))
+            if not key:
+                raise ValueError(f"delivered unit {u.unit} has no owner")
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [[u.unit], u.area, {u.building}]
+        else:
+            group[0].append(u.unit)
+            group[1] += u.area
+            group[2].add(u.building)
+
+    persons: list[Person] = []
+    by_unit: dict[str, str] = {}
+    owner_index: dict[str, list[str]] = {}
+    total_area = 0
+    for key, (unit_ids, area, blds) in groups.items():
+        pid = DEVELOPER_ID if key is dev_key else "+".join(key)
+        person = Person(id=pid, owners=key, units=tuple(sorted(unit_ids)), area=area, building_set=frozenset(blds))
+        persons.append(person)
+        total_area += area
+        for unit_id in unit_ids:
+            by_unit[unit_id] = pid
+        if key is not dev_key:
+            for owner in key:
+                owner_index.setdefault(owner, []).append(pid)
+    persons.sort(key=lambda p: p.id)
+    flags = tuple(
+        OverlapFlag(owner=owner, persons=tuple(sorted(pids)))
+        for owner, pids in sorted(owner_index.items())
+        if len(pids) > 1
+    )
+    return Roll(
+        persons=tuple(persons),
+        total_area=total_area,
+        total_persons=len(persons),
+        flags=flags,
+        buildings=scope,
+        _by_unit=by_unit,
+        _by_id={p.id: p for p in persons},
+    )
+
+
+def collect_votes(
+    roll: Roll, ballots: Iterable[BallotRecord], units_by_id: Mapping[str, UnitRecord]
+) -> tuple[list[Vote], list[LineError]]:
+    """Turn per-unit ballot lines into one vote per person (R13), collecting every problem.
+
+    A multi-unit person casts once for all their units: several lines for units of the
+    same person with the same choice count once; different choices are a
+    ``conflicting_ballots`` error. A unit missing from the register is ``unknown_unit``,
+    one outside the scope ``outside_scope``, one that does not count for voting (R3)
+    ``not_counted``.
+    """
+    errors: list[LineError] = []
+    first: dict[str, BallotRecord] = {}
+    reported: set[tuple[str, str]] = set()
+    for b in ballots:
+        unit = units_by_id.get(b.unit)
+        if unit is None:
+            errors.append(_err(b.line, "unknown_unit", f"unit {b.unit} is not in the register", unit=b.unit))
+            continue
+        person = roll.person_of_unit(b.unit)
+        if person is None:
+            if not unit.counts:
+                errors.append(_err(b.line, "not_counted", f"unit {b.unit} does not count for voting", unit=b.unit))
+            else:
+                errors.append(
+                    _err(
+                        b.line,
+                        "outside_scope",
+                        f"unit {b.unit} (building {unit.building}) is outside the scope of this vote",
+                        unit=b.unit,
+                        building=unit.building,
+                    )
+                )
+            continue
+        earlier = first.get(person.id)
+        if earlier is None:
+            first[person.id] = b
+        elif earlier.choice != b.choice:
+            key = (person.id, b.choice)
+            if key in reported:
+                continue
+            reported.add(key)
+            errors.append(
+                _err(
+                    b.line,
+                    "conflicting_ballots",
+                    f"conflicting ballots for person {person.id} (units {earlier.unit}, {b.unit}): "
+                    f"{earlier.choice} vs {b.choice}",
+                    person=person.id,
+                    units=f"{earlier.unit}, {b.unit}",
+                    first_line=earlier.line,
+                    choices=f"{earlier.choice} vs {b.choice}",
+                )
+            )
+    votes = [Vote(person_id=pid, area=roll.person(pid).area, choice=Choice(b.choice)) for pid, b in first.items()]
+    conflicted = {pid for pid, _ in reported}
+    if conflicted:
+        votes = [v for v in votes if v.person_id not in conflicted]
+    return votes, errors
+
+
+def _is_sorted_unique(owners: tuple[str, ...]) -> bool:
+    return all(a < b for a, b in zip(owners, owners[1:], strict=False))
+
+
+def _err(line: int, code: str, message: str, **params) -> LineError:
+    return LineError(line=line, code=code, params=FrozenMap(params), message=message)
