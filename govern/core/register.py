@@ -129,6 +129,8 @@ class UnitRecord:
     counts: bool = True
     #: Unknown columns, values as read (not stripped).
     extra: Mapping[str, str] = field(default_factory=FrozenMap)
+    #: Physical line of the unit in the register file (0 when not read from a file); not part of equality.
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,7 @@ def _parse_unit_row(line: int, values: dict[str, str], known: set[str], errors: 
         area_source=area_source,
         counts=raw_counts == "yes",
         extra=extra,
+        line=line,
     )
 
 
