@@ -114,7 +114,11 @@ class FrozenMap(Mapping[str, Any]):
         return f"FrozenMap({self._dict!r})"
 
 
-@dataclass(frozen=True)
+#: One shared empty mapping: most units have no extra columns.
+_EMPTY = FrozenMap()
+
+
+@dataclass(frozen=True, slots=True)
 class UnitRecord:
     """One line of the register: a unit (专有部分) with its area in hundredths of a m²."""
 
@@ -128,7 +132,7 @@ class UnitRecord:
     area_source: str = "register"
     counts: bool = True
     #: Unknown columns, values as read (not stripped).
-    extra: Mapping[str, str] = field(default_factory=FrozenMap)
+    extra: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     #: Physical line of the unit in the register file (0 when not read from a file); not part of equality.
     line: int = field(default=0, compare=False)
 
@@ -147,7 +151,7 @@ class LineError:
             object.__setattr__(self, "params", FrozenMap(self.params))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BallotRecord:
     """One line of a ballots file: the ballot cast for ``unit`` (and so for its person)."""
 
@@ -382,7 +386,8 @@ def _parse_unit_row(line: int, values: dict[str, str], known: set[str], errors: 
 
     if len(errors) != n_errors or status is None:
         return None
-    extra = FrozenMap(tuple((k, v) for k, v in values.items() if k not in known))
+    extra_items = tuple((k, v) for k, v in values.items() if k not in known)
+    extra = FrozenMap(extra_items) if extra_items else _EMPTY
     return UnitRecord(
         unit=unit,
         building=building,

@@ -106,7 +106,7 @@ class DeemedConsent:
     variant: DeemedVariant = DeemedVariant.PLAIN
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vote:
     """One person's vote: ``area`` is the person's summed area in hundredths of a m²."""
 

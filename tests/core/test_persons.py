@@ -134,3 +134,19 @@ def test_build_persons_unsorted_owner_tuple_normalised():
         ]
     )
     assert [p.id for p in roll.persons] == ["A+B"]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_build_persons_garbage_collector_state_restored(enabled):
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        build_persons([unit("1")])
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            build_persons([unit("1"), unit("1")])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
