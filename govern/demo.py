@@ -191,10 +191,17 @@ def _link_owner(user, owner, confirmer, moment) -> None:
 
 
 @click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no community at all.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(if_empty: bool) -> None:
     """Load the demo community 示范花园 (refused when GOVERN_ENV=production)."""
+    from govern.extensions import db
+    from govern.register.models import Community
+
     if current_app.config["GOVERN_ENV"] == "production":
         click.echo("error: the demo is refused when GOVERN_ENV=production.", err=True)
         sys.exit(2)
+    if if_empty and db.session.scalar(select(Community.id).limit(1)) is not None:
+        click.echo("The database already holds data; the demo was not loaded.")
+        return
     load_demo(echo=click.echo)

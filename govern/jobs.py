@@ -55,7 +55,22 @@ def dispatch_pending() -> None:
 
         conn = redis_connection(app)
         for func, args, queue in jobs:
-            Queue(queue, connection=conn).enqueue(func, *args, job_timeout=600)
+            Queue(queue, connection=conn).enqueue(
+                execute, f"{func.__module__}:{func.__qualname__}", *args, job_timeout=600,
+                description=f"{func.__module__}.{func.__qualname__}{args!r}",
+            )
+
+
+def execute(target: str, *args: Any) -> None:
+    """Run a job in a worker: import ``module:function``, call it, and leave a clean session behind."""
+    import importlib
+
+    module, _, name = target.partition(":")
+    func = getattr(importlib.import_module(module), name)
+    try:
+        func(*args)
+    finally:
+        db.session.remove()
 
 
 def _run_inline(app: Flask, func, args) -> None:

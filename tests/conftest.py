@@ -69,7 +69,8 @@ def make_app(_template_db, tmp_path):
             dbfile = tmp_path / f"test{len(apps)}.sqlite3"
             shutil.copy(_template_db, dbfile)
             uri = f"sqlite:///{dbfile}"
-        app = create_app(_base_config(tmp_path, SQLALCHEMY_DATABASE_URI=uri, **config))
+        config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
+        app = create_app(_base_config(tmp_path, **config))
         if ON_POSTGRES and not apps:
             with app.app_context():
                 tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
