@@ -1,0 +1,759 @@
+"""Signed ballots, delegations (proxies), revocations and paper ballots: their shapes and the cast-time checks.
+
+Shapes (exact key sets; ``docs/ballot-format.md`` is the normative description):
+
+``govern.ballot.v1`` — signed by the voter's key, or by the proxy's key when the ledger entry
+carries a delegation::
+
+    {"type": "govern.ballot.v1", "community": "12", "meeting": "345", "roll_hash": "<64 hex>",
+     "voter": "<roll person id>", "choices": {"<motion id>": "agree"|"oppose"|"abstain", ...},
+     "issued_at": "2025-03-20T08:00:00Z", "nonce": "<base64url of 16 bytes>"}
+
+``govern.delegation.v1`` — signed by the principal (an owner who may cast for ``principal``)::
+
+    {"type": "govern.delegation.v1", "community", "meeting", "principal": "<roll person id>",
+     "proxy": "<proxy's account id>", "instructions": {"<motion id>": "agree"|...},  # optional
+     "issued_at", "nonce"}
+
+``govern.delegation_revocation.v1`` — signed by the principal::
+
+    {"type": "govern.delegation_revocation.v1", "community", "meeting", "principal",
+     "delegation_hash": "<hex SHA-256 of the delegation's canonical bytes>", "issued_at", "nonce"}
+
+``govern.paper_ballot.v1`` — signed by the committee member who entered it::
+
+    {"type": "govern.paper_ballot.v1", "community", "meeting", "roll_hash", "voter",
+     "choices": {"<motion id>": "agree"|"oppose"|"abstain"|"invalid"},
+     "invalid_reasons": {"<motion id>": "<reason>"},   # exactly the motions marked invalid
+     "scan_sha256": "<64 hex>", "entered_at", "nonce"}
+
+``govern.paper_attestation.v1`` — signed by a second, different committee member::
+
+    {"type": "govern.paper_attestation.v1", "community", "meeting",
+     "paper_ballot_hash": "<64 hex>", "scan_sha256": "<64 hex>", "attested_at", "nonce"}
+
+A signed object travels in an *envelope* ``{"object": {...}, "signature": "<b64url>",
+"key_id": "<b64url public key>"}``: the key id **is** the raw public key, so a signature is
+checkable without any lookup, and the record's ``keys.json`` says whose key it was and when.
+
+Times are RFC 3339 in UTC with a ``Z`` suffix and optional fractional seconds (at most 6
+digits): what ``Date.prototype.toISOString()`` produces.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Callable, Collection, Container, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from govern.core.canonical import canonical_bytes, sha256_hex
+from govern.core.keys import b64url_decode, b64url_encode, is_public_key, verify
+
+__all__ = [
+    "ATTESTATION_TYPE",
+    "BALLOT_CHOICES",
+    "BALLOT_TYPE",
+    "DEFAULT_TOLERANCE",
+    "DELEGATION_TYPE",
+    "NONCE_BYTES",
+    "PAPER_CHOICES",
+    "PAPER_TYPE",
+    "REVOCATION_TYPE",
+    "CheckResult",
+    "MeetingContext",
+    "Rejection",
+    "RevisionPolicy",
+    "ballot_hash",
+    "build_attestation",
+    "build_ballot",
+    "build_delegation",
+    "build_paper_ballot",
+    "build_revocation",
+    "check_attestation",
+    "check_ballot",
+    "check_delegation",
+    "check_revocation",
+    "envelope",
+    "format_time",
+    "instructions_followed",
+    "new_nonce",
+    "object_hash",
+    "parse_time",
+    "validate_attestation_shape",
+    "validate_ballot_shape",
+    "validate_delegation_shape",
+    "validate_envelope_shape",
+    "validate_paper_shape",
+    "validate_revocation_shape",
+]
+
+BALLOT_TYPE = "govern.ballot.v1"
+DELEGATION_TYPE = "govern.delegation.v1"
+REVOCATION_TYPE = "govern.delegation_revocation.v1"
+PAPER_TYPE = "govern.paper_ballot.v1"
+ATTESTATION_TYPE = "govern.paper_attestation.v1"
+
+#: Choices an electronic ballot (or a delegation's instructions) may carry.
+BALLOT_CHOICES = frozenset({"agree", "oppose", "abstain"})
+#: Choices a paper ballot may carry: a spoilt paper ballot is recorded as ``invalid`` with a reason (R17).
+PAPER_CHOICES = BALLOT_CHOICES | {"invalid"}
+#: Bytes of randomness in every nonce.
+NONCE_BYTES = 16
+#: Default largest distance between a ballot's ``issued_at`` and the server's clock when it arrives.
+DEFAULT_TOLERANCE = timedelta(minutes=10)
+#: Longest id (community, meeting, voter, motion, account) and longest invalid-ballot reason accepted.
+MAX_ID_LENGTH = 128
+MAX_REASON_LENGTH = 500
+
+_TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z", re.ASCII)
+_HEX64_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+_BALLOT_KEYS = frozenset({"type", "community", "meeting", "roll_hash", "voter", "choices", "issued_at", "nonce"})
+_DELEGATION_KEYS = frozenset({"type", "community", "meeting", "principal", "proxy", "issued_at", "nonce"})
+_REVOCATION_KEYS = frozenset(
+    {"type", "community", "meeting", "principal", "delegation_hash", "issued_at", "nonce"}
+)
+_PAPER_KEYS = frozenset(
+    {"type", "community", "meeting", "roll_hash", "voter", "choices", "invalid_reasons", "scan_sha256",
+     "entered_at", "nonce"}
+)
+_ATTESTATION_KEYS = frozenset(
+    {"type", "community", "meeting", "paper_ballot_hash", "scan_sha256", "attested_at", "nonce"}
+)
+_ENVELOPE_KEYS = frozenset({"object", "signature", "key_id"})
+
+
+class RevisionPolicy(StrEnum):
+    """R16: may a voter cast again before close? Declared in the notice."""
+
+    #: A second ballot from the same voter is refused (``already_voted``). Beijing practice, the default.
+    SINGLE_CAST = "single-cast"
+    #: Every ballot is kept; the latest (by ledger position) counts.
+    REVISABLE = "revisable-until-close"
+
+
+class Rejection(StrEnum):
+    """Why a ballot (or a delegation, revocation or paper entry) is refused. Nothing is appended."""
+
+    BAD_REQUEST = "bad_request"
+    BAD_SIGNATURE = "bad_signature"
+    NOT_ELIGIBLE = "not_eligible"
+    WINDOW_NOT_OPEN = "window_not_open"
+    WINDOW_CLOSED = "window_closed"
+    ALREADY_VOTED = "already_voted"
+    REPLAY = "replay"
+    UNKNOWN_MOTION = "unknown_motion"
+    WRONG_MEETING = "wrong_meeting"
+    WRONG_ROLL = "wrong_roll"
+    STALE_BALLOT = "stale_ballot"
+    #: Proxy voting: the proxy already holds ``proxy_cap`` principals.
+    PROXY_CAP_EXCEEDED = "proxy_cap_exceeded"
+    #: Proxy voting: the delegation was revoked before the proxy's ballot arrived.
+    DELEGATION_REVOKED = "delegation_revoked"
+    #: Proxy voting: the principal has voted themselves, so the delegation has lapsed.
+    DELEGATION_LAPSED = "delegation_lapsed"
+    #: Proxy voting: the ballot departs from the principal's instructions.
+    INSTRUCTIONS_NOT_FOLLOWED = "instructions_not_followed"
+    #: Paper: the attesting committee member is the one who entered the ballot.
+    SAME_MEMBER = "same_member"
+    #: Paper: a signer is not a committee member.
+    NOT_COMMITTEE = "not_committee"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of a cast-time check: ``ok`` or a rejection ``code`` with an English ``message``."""
+
+    ok: bool
+    code: Rejection | None = None
+    message: str = ""
+    #: Hex SHA-256 of the object's canonical bytes, when it could be computed.
+    object_hash: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@dataclass(frozen=True)
+class MeetingContext:
+    """What the server knows about a meeting when a ballot arrives."""
+
+    community: str
+    meeting: str
+    roll_hash: str
+    motion_ids: frozenset[str]
+    #: Aware datetimes: the window is ``opens_at <= now < closes_at``.
+    opens_at: datetime
+    closes_at: datetime
+    policy: RevisionPolicy = RevisionPolicy.SINGLE_CAST
+    #: Largest accepted ``|issued_at - now|``.
+    tolerance: timedelta = DEFAULT_TOLERANCE
+
+
+# --------------------------------------------------------------------------- times, nonces, hashes
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with a ``Z`` suffix; microseconds are written only when non-zero. Refuses naive datetimes."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime: pass an aware (UTC) datetime")
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def parse_time(text: Any) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` into an aware UTC datetime; ``ValueError`` otherwise."""
+    if not isinstance(text, str):
+        raise ValueError("time must be a string")
+    m = _TIME_RE.fullmatch(text)
+    if not m:
+        raise ValueError("time must be RFC 3339 UTC ending in Z")
+    year, month, day, hour, minute, second, frac = m.groups()
+    micro = int((frac or "0").ljust(6, "0"))
+    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
+
+
+def new_nonce(randbytes: Callable[[int], bytes]) -> str:
+    """A fresh nonce from ``randbytes`` (pass ``os.urandom`` or ``secrets.token_bytes``; a seeded source in tests)."""
+    return b64url_encode(randbytes(NONCE_BYTES))
+
+
+def object_hash(obj: Any) -> str:
+    """Hex SHA-256 of the RFC 8785 canonical bytes of a signed object."""
+    return sha256_hex(canonical_bytes(obj))
+
+
+def ballot_hash(obj: Mapping[str, Any]) -> str:
+    """``ballot_hash``: hex SHA-256 of the ballot's canonical bytes (the bytes its signature covers)."""
+    return object_hash(obj)
+
+
+def envelope(obj: Mapping[str, Any], signature: str, key_id: str) -> dict[str, Any]:
+    """``{"object", "signature", "key_id"}``: a signed object with its signature and signing public key."""
+    return {"object": dict(obj), "signature": signature, "key_id": key_id}
+
+
+# --------------------------------------------------------------------------- builders (tests, demo)
+
+
+def build_ballot(
+    *,
+    community: str,
+    meeting: str,
+    roll_hash: str,
+    voter: str,
+    choices: Mapping[str, str],
+    issued_at: datetime,
+    nonce: str,
+) -> dict[str, Any]:
+    """A ``govern.ballot.v1`` object (unsigned). Browsers build the same object themselves."""
+    return {
+        "type": BALLOT_TYPE,
+        "community": community,
+        "meeting": meeting,
+        "roll_hash": roll_hash,
+        "voter": voter,
+        "choices": dict(choices),
+        "issued_at": format_time(issued_at),
+        "nonce": nonce,
+    }
+
+
+def build_delegation(
+    *,
+    community: str,
+    meeting: str,
+    principal: str,
+    proxy: str,
+    issued_at: datetime,
+    nonce: str,
+    instructions: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A ``govern.delegation.v1`` object (unsigned); ``instructions`` is left out when ``None``."""
+    obj: dict[str, Any] = {
+        "type": DELEGATION_TYPE,
+        "community": community,
+        "meeting": meeting,
+        "principal": principal,
+        "proxy": proxy,
+        "issued_at": format_time(issued_at),
+        "nonce": nonce,
+    }
+    if instructions is not None:
+        obj["instructions"] = dict(instructions)
+    return obj
+
+
+def build_revocation(
+    *, community: str, meeting: str, principal: str, delegation: Mapping[str, Any], issued_at: datetime, nonce: str
+) -> dict[str, Any]:
+    """A ``govern.delegation_revocation.v1`` object (unsigned) naming ``delegation`` by its hash."""
+    return {
+        "type": REVOCATION_TYPE,
+        "community": community,
+        "meeting": meeting,
+        "principal": principal,
+        "delegation_hash": object_hash(delegation),
+        "issued_at": format_time(issued_at),
+        "nonce": nonce,
+    }
+
+
+def build_paper_ballot(
+    *,
+    community: str,
+    meeting: str,
+    roll_hash: str,
+    voter: str,
+    choices: Mapping[str, str],
+    scan_sha256: str,
+    entered_at: datetime,
+    nonce: str,
+    invalid_reasons: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A ``govern.paper_ballot.v1`` object (unsigned), as entered by a committee member from the paper."""
+    return {
+        "type": PAPER_TYPE,
+        "community": community,
+        "meeting": meeting,
+        "roll_hash": roll_hash,
+        "voter": voter,
+        "choices": dict(choices),
+        "invalid_reasons": dict(invalid_reasons or {}),
+        "scan_sha256": scan_sha256,
+        "entered_at": format_time(entered_at),
+        "nonce": nonce,
+    }
+
+
+def build_attestation(
+    *, paper_ballot: Mapping[str, Any], attested_at: datetime, nonce: str
+) -> dict[str, Any]:
+    """A ``govern.paper_attestation.v1`` object (unsigned) for ``paper_ballot``."""
+    return {
+        "type": ATTESTATION_TYPE,
+        "community": paper_ballot["community"],
+        "meeting": paper_ballot["meeting"],
+        "paper_ballot_hash": object_hash(paper_ballot),
+        "scan_sha256": paper_ballot["scan_sha256"],
+        "attested_at": format_time(attested_at),
+        "nonce": nonce,
+    }
+
+
+# --------------------------------------------------------------------------- shape validation
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
+
+
+def _is_hex64(value: Any) -> bool:
+    return isinstance(value, str) and _HEX64_RE.fullmatch(value) is not None
+
+
+def _is_time(value: Any) -> bool:
+    try:
+        parse_time(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_nonce(value: Any) -> bool:
+    try:
+        b64url_decode(value, length=NONCE_BYTES)
+    except ValueError:
+        return False
+    return True
+
+
+def _key_problems(obj: Any, expected: frozenset[str], optional: frozenset[str] = frozenset()) -> list[str]:
+    if not isinstance(obj, dict):
+        return ["not_an_object"]
+    out = []
+    keys = set(obj)
+    if expected - keys:
+        out.append("missing_keys")
+    if keys - expected - optional:
+        out.append("unexpected_keys")
+    return out
+
+
+def _choices_problems(choices: Any, allowed: frozenset[str], *, empty_ok: bool = False) -> list[str]:
+    if not isinstance(choices, dict) or (not choices and not empty_ok):
+        return ["bad_choices"]
+    if not all(_is_id(k) for k in choices):
+        return ["bad_motion_id"]
+    if not all(isinstance(v, str) and v in allowed for v in choices.values()):
+        return ["bad_choice"]
+    return []
+
+
+def _common_problems(obj: dict[str, Any], type_tag: str, time_key: str) -> list[str]:
+    out = []
+    if obj.get("type") != type_tag:
+        out.append("bad_type")
+    for key in ("community", "meeting"):
+        if key in obj and not _is_id(obj[key]):
+            out.append(f"bad_{key}")
+    if time_key in obj and not _is_time(obj[time_key]):
+        out.append(f"bad_{time_key}")
+    if "nonce" in obj and not _is_nonce(obj["nonce"]):
+        out.append("bad_nonce")
+    return out
+
+
+def validate_ballot_shape(obj: Any) -> list[str]:
+    """Problem codes of a ``govern.ballot.v1`` object; an empty list means the shape is right.
+
+    Codes: ``not_an_object``, ``missing_keys``, ``unexpected_keys``, ``bad_type``,
+    ``bad_community``, ``bad_meeting``, ``bad_roll_hash``, ``bad_voter``, ``bad_choices``
+    (not a non-empty object), ``bad_motion_id``, ``bad_choice``, ``bad_issued_at``, ``bad_nonce``.
+    """
+    out = _key_problems(obj, _BALLOT_KEYS)
+    if out == ["not_an_object"]:
+        return out
+    out += _common_problems(obj, BALLOT_TYPE, "issued_at")
+    if "roll_hash" in obj and not _is_hex64(obj["roll_hash"]):
+        out.append("bad_roll_hash")
+    if "voter" in obj and not _is_id(obj["voter"]):
+        out.append("bad_voter")
+    if "choices" in obj:
+        out += _choices_problems(obj["choices"], BALLOT_CHOICES)
+    return out
+
+
+def validate_delegation_shape(obj: Any) -> list[str]:
+    """Problem codes of a ``govern.delegation.v1`` object (``instructions`` optional, non-empty if present)."""
+    out = _key_problems(obj, _DELEGATION_KEYS, frozenset({"instructions"}))
+    if out == ["not_an_object"]:
+        return out
+    out += _common_problems(obj, DELEGATION_TYPE, "issued_at")
+    for key in ("principal", "proxy"):
+        if key in obj and not _is_id(obj[key]):
+            out.append(f"bad_{key}")
+    if "instructions" in obj:
+        out += ["bad_instructions" for _ in _choices_problems(obj["instructions"], BALLOT_CHOICES)][:1]
+    return out
+
+
+def validate_revocation_shape(obj: Any) -> list[str]:
+    """Problem codes of a ``govern.delegation_revocation.v1`` object."""
+    out = _key_problems(obj, _REVOCATION_KEYS)
+    if out == ["not_an_object"]:
+        return out
+    out += _common_problems(obj, REVOCATION_TYPE, "issued_at")
+    if "principal" in obj and not _is_id(obj["principal"]):
+        out.append("bad_principal")
+    if "delegation_hash" in obj and not _is_hex64(obj["delegation_hash"]):
+        out.append("bad_delegation_hash")
+    return out
+
+
+def validate_paper_shape(obj: Any) -> list[str]:
+    """Problem codes of a ``govern.paper_ballot.v1`` object.
+
+    ``invalid_reasons`` must have exactly the motions whose choice is ``invalid``, each with a
+    non-empty reason (``bad_invalid_reasons`` otherwise).
+    """
+    out = _key_problems(obj, _PAPER_KEYS)
+    if out == ["not_an_object"]:
+        return out
+    out += _common_problems(obj, PAPER_TYPE, "entered_at")
+    if "roll_hash" in obj and not _is_hex64(obj["roll_hash"]):
+        out.append("bad_roll_hash")
+    if "voter" in obj and not _is_id(obj["voter"]):
+        out.append("bad_voter")
+    if "scan_sha256" in obj and not _is_hex64(obj["scan_sha256"]):
+        out.append("bad_scan_sha256")
+    choices = obj.get("choices")
+    if "choices" in obj:
+        problems = _choices_problems(choices, PAPER_CHOICES)
+        out += problems
+        if not problems:
+            reasons = obj.get("invalid_reasons")
+            wanted = {k for k, v in choices.items() if v == "invalid"}
+            if (
+                not isinstance(reasons, dict)
+                or set(reasons) != wanted
+                or not all(isinstance(r, str) and 0 < len(r) <= MAX_REASON_LENGTH for r in reasons.values())
+            ):
+                out.append("bad_invalid_reasons")
+    return out
+
+
+def validate_attestation_shape(obj: Any) -> list[str]:
+    """Problem codes of a ``govern.paper_attestation.v1`` object."""
+    out = _key_problems(obj, _ATTESTATION_KEYS)
+    if out == ["not_an_object"]:
+        return out
+    out += _common_problems(obj, ATTESTATION_TYPE, "attested_at")
+    for key in ("paper_ballot_hash", "scan_sha256"):
+        if key in obj and not _is_hex64(obj[key]):
+            out.append(f"bad_{key}")
+    return out
+
+
+def validate_envelope_shape(env: Any) -> list[str]:
+    """Problem codes of an envelope ``{"object", "signature", "key_id"}`` (not of the object inside)."""
+    out = _key_problems(env, _ENVELOPE_KEYS)
+    if out == ["not_an_object"]:
+        return out
+    if not isinstance(env.get("object"), dict):
+        out.append("bad_object")
+    if not is_public_key(env.get("key_id")):
+        out.append("bad_key_id")
+    sig = env.get("signature")
+    try:
+        b64url_decode(sig, length=64)
+    except ValueError:
+        out.append("bad_signature_encoding")
+    return out
+
+
+# --------------------------------------------------------------------------- cast-time checks
+
+
+def _reject(code: Rejection, message: str, h: str | None = None) -> CheckResult:
+    return CheckResult(False, code, message, h)
+
+
+def _seen(container: Container[str], value: str) -> bool:
+    return value in container
+
+
+def check_ballot(
+    ballot: Any,
+    signature: Any,
+    *,
+    context: MeetingContext,
+    public_key: str | None,
+    is_eligible: bool,
+    seen_nonces: Container[str],
+    seen_hashes: Container[str],
+    has_voted: bool,
+    now: datetime,
+) -> CheckResult:
+    """Decide whether a cast ballot may be appended to the meeting's ledger.
+
+    ``public_key`` is the key that must have signed it: the voter's active key (the key of the
+    account allowed to cast for ``ballot["voter"]``), or, for a proxy ballot, the proxy's
+    active key (check the delegation with :func:`check_delegation` too). ``None`` means the
+    caster has no active key. ``is_eligible``: the voter is on the meeting's frozen roll.
+    ``seen_nonces``/``seen_hashes``: nonces and ballot hashes already in this meeting's
+    ledger. ``has_voted``: the voter already has a counting ballot (for ``single-cast``).
+    ``now``: the server's aware time of arrival, which becomes the entry's ``received_at``.
+
+    Checks, in this order, the first failure being returned: ``bad_request`` (shape),
+    ``wrong_meeting`` (community or meeting), ``wrong_roll``, ``unknown_motion``,
+    ``not_eligible`` (not on the roll, or no active key), ``bad_signature``,
+    ``window_not_open``, ``window_closed``, ``stale_ballot`` (``|issued_at - now|`` above the
+    tolerance), ``replay`` (nonce or hash seen), ``already_voted`` (single-cast only). The
+    signature is checked before anything that depends on the ledger's state, so an unsigned
+    request learns nothing about it; nothing is appended unless the result is ok.
+    """
+    problems = validate_ballot_shape(ballot)
+    if problems:
+        return _reject(Rejection.BAD_REQUEST, "malformed ballot: " + ", ".join(problems))
+    h = ballot_hash(ballot)
+    if not (
+        hmac.compare_digest(ballot["community"].encode(), context.community.encode())
+        and hmac.compare_digest(ballot["meeting"].encode(), context.meeting.encode())
+    ):
+        return _reject(Rejection.WRONG_MEETING, "the ballot is for another community or meeting", h)
+    if not hmac.compare_digest(ballot["roll_hash"], context.roll_hash):
+        return _reject(Rejection.WRONG_ROLL, "the ballot names another eligibility roll", h)
+    unknown = sorted(set(ballot["choices"]) - set(context.motion_ids))
+    if unknown:
+        return _reject(Rejection.UNKNOWN_MOTION, "unknown motion(s): " + ", ".join(unknown), h)
+    if not is_eligible:
+        return _reject(Rejection.NOT_ELIGIBLE, "the voter is not on the frozen roll", h)
+    if public_key is None:
+        return _reject(Rejection.NOT_ELIGIBLE, "no active key is enrolled for this caster", h)
+    if not verify(public_key, ballot, signature):
+        return _reject(Rejection.BAD_SIGNATURE, "the signature does not verify under the caster's active key", h)
+    window = _window(context, now)
+    if window is not None:
+        return CheckResult(False, window[0], window[1], h)
+    if abs(parse_time(ballot["issued_at"]) - now) > context.tolerance:
+        return _reject(Rejection.STALE_BALLOT, "issued_at is too far from the server's clock", h)
+    if _seen(seen_nonces, ballot["nonce"]) or _seen(seen_hashes, h):
+        return _reject(Rejection.REPLAY, "this ballot (or its nonce) was already received", h)
+    if has_voted and RevisionPolicy(context.policy) is RevisionPolicy.SINGLE_CAST:
+        return _reject(Rejection.ALREADY_VOTED, "single-cast meeting: the voter has already voted", h)
+    return CheckResult(True, None, "", h)
+
+
+def _window(context: MeetingContext, now: datetime) -> tuple[Rejection, str] | None:
+    if now < context.opens_at:
+        return Rejection.WINDOW_NOT_OPEN, "voting has not opened yet"
+    if now >= context.closes_at:
+        return Rejection.WINDOW_CLOSED, "voting has closed"
+    return None
+
+
+def check_delegation(
+    delegation: Any,
+    signature: Any,
+    *,
+    context: MeetingContext,
+    principal_key: str | None,
+    principal_eligible: bool,
+    proxy_principals: Collection[str],
+    proxy_cap: int | None,
+    revoked_hashes: Container[str],
+    principal_has_voted: bool,
+    seen_nonces: Container[str],
+    now: datetime,
+    ballot: Mapping[str, Any] | None = None,
+    proxy_account: str | None = None,
+) -> CheckResult:
+    """Check a ``govern.delegation.v1``, when it is registered and again when the proxy's ballot carries it.
+
+    ``principal_key``: the active key of an account allowed to cast for the principal.
+    ``proxy_principals``: principals the proxy already holds through other live (unrevoked,
+    unlapsed) delegations in this meeting; with ``proxy_cap`` (``None``: no cap) it enforces R15's cap.
+    ``revoked_hashes``: hashes of delegations revoked so far. ``principal_has_voted``: the
+    principal cast their own ballot (the delegation has lapsed). ``ballot`` and
+    ``proxy_account``, when given (at proxy-cast time), must match ``principal`` / ``proxy``
+    and follow the ``instructions``. Codes: ``bad_request``, ``wrong_meeting``,
+    ``not_eligible``, ``bad_signature``, ``window_closed``, ``delegation_revoked``,
+    ``delegation_lapsed``, ``proxy_cap_exceeded``, ``instructions_not_followed``, ``replay``.
+    """
+    problems = validate_delegation_shape(delegation)
+    if problems:
+        return _reject(Rejection.BAD_REQUEST, "malformed delegation: " + ", ".join(problems))
+    h = object_hash(delegation)
+    if delegation["community"] != context.community or delegation["meeting"] != context.meeting:
+        return _reject(Rejection.WRONG_MEETING, "the delegation is for another community or meeting", h)
+    if set(delegation.get("instructions", {})) - set(context.motion_ids):
+        return _reject(Rejection.UNKNOWN_MOTION, "the instructions name an unknown motion", h)
+    if not principal_eligible or principal_key is None:
+        return _reject(Rejection.NOT_ELIGIBLE, "the principal is not on the roll or has no active key", h)
+    if not verify(principal_key, delegation, signature):
+        return _reject(Rejection.BAD_SIGNATURE, "the delegation is not signed by the principal's active key", h)
+    if now >= context.closes_at:
+        return _reject(Rejection.WINDOW_CLOSED, "voting has closed", h)
+    if _seen(revoked_hashes, h):
+        return _reject(Rejection.DELEGATION_REVOKED, "the principal revoked this delegation", h)
+    if principal_has_voted:
+        return _reject(Rejection.DELEGATION_LAPSED, "the principal has voted: the delegation lapsed", h)
+    if ballot is None and _seen(seen_nonces, delegation["nonce"]):
+        return _reject(Rejection.REPLAY, "this delegation nonce was already used", h)
+    others = set(proxy_principals) - {delegation["principal"]}
+    if proxy_cap is not None and len(others) >= proxy_cap:
+        return _reject(Rejection.PROXY_CAP_EXCEEDED, f"the proxy already holds {len(others)} principals", h)
+    if ballot is not None:
+        if ballot.get("voter") != delegation["principal"] or (
+            proxy_account is not None and proxy_account != delegation["proxy"]
+        ):
+            return _reject(Rejection.BAD_REQUEST, "the ballot's voter or caster does not match the delegation", h)
+        if not instructions_followed(delegation, ballot):
+            return _reject(Rejection.INSTRUCTIONS_NOT_FOLLOWED, "the ballot departs from the instructions", h)
+    return CheckResult(True, None, "", h)
+
+
+def instructions_followed(delegation: Mapping[str, Any], ballot: Mapping[str, Any]) -> bool:
+    """True if ``ballot`` gives, for every motion the delegation instructs, exactly the instructed choice."""
+    instructions = delegation.get("instructions") or {}
+    choices = ballot.get("choices") or {}
+    return all(choices.get(motion) == choice for motion, choice in instructions.items())
+
+
+def check_revocation(
+    revocation: Any,
+    signature: Any,
+    *,
+    context: MeetingContext,
+    delegation: Mapping[str, Any],
+    principal_key: str | None,
+    proxy_has_voted: bool,
+) -> CheckResult:
+    """Check a ``govern.delegation_revocation.v1`` for ``delegation``.
+
+    It must name the delegation by hash, be for the same principal and meeting, be signed by
+    the principal's active key, and arrive before the proxy has voted under the delegation
+    (``already_voted`` otherwise: the proxy's ballot stands unless the principal votes).
+    """
+    problems = validate_revocation_shape(revocation)
+    if problems:
+        return _reject(Rejection.BAD_REQUEST, "malformed revocation: " + ", ".join(problems))
+    h = object_hash(revocation)
+    if revocation["community"] != context.community or revocation["meeting"] != context.meeting:
+        return _reject(Rejection.WRONG_MEETING, "the revocation is for another community or meeting", h)
+    if not hmac.compare_digest(revocation["delegation_hash"], object_hash(delegation)) or revocation[
+        "principal"
+    ] != delegation.get("principal"):
+        return _reject(Rejection.BAD_REQUEST, "the revocation does not name this delegation", h)
+    if principal_key is None or not verify(principal_key, revocation, signature):
+        return _reject(Rejection.BAD_SIGNATURE, "the revocation is not signed by the principal's active key", h)
+    if proxy_has_voted:
+        return _reject(Rejection.ALREADY_VOTED, "the proxy has already voted under this delegation", h)
+    return CheckResult(True, None, "", h)
+
+
+def check_attestation(
+    paper_ballot: Any,
+    entered_signature: Any,
+    attestation: Any,
+    attested_signature: Any,
+    *,
+    context: MeetingContext,
+    entered_by_key: str | None,
+    attested_by_key: str | None,
+    entered_by_account: str,
+    attested_by_account: str,
+    committee: Collection[str],
+    is_eligible: bool,
+    seen_nonces: Container[str],
+    seen_hashes: Container[str],
+    has_voted: bool,
+) -> CheckResult:
+    """Check a paper ballot entered by one committee member and attested by a second, before it is appended.
+
+    Both accounts must be committee members (``not_committee``) and differ (``same_member``);
+    each signature must verify under that member's active key (``bad_signature``); the
+    attestation must name the paper ballot's hash and scan hash (``bad_request``). Meeting,
+    roll, motions, eligibility, replay and single-cast are checked as for electronic ballots.
+    The voting window is not checked: paper ballots collected in time may be entered after close.
+    """
+    problems = validate_paper_shape(paper_ballot)
+    if problems:
+        return _reject(Rejection.BAD_REQUEST, "malformed paper ballot: " + ", ".join(problems))
+    h = object_hash(paper_ballot)
+    problems = validate_attestation_shape(attestation)
+    if problems:
+        return _reject(Rejection.BAD_REQUEST, "malformed attestation: " + ", ".join(problems), h)
+    if paper_ballot["community"] != context.community or paper_ballot["meeting"] != context.meeting:
+        return _reject(Rejection.WRONG_MEETING, "the paper ballot is for another community or meeting", h)
+    if paper_ballot["roll_hash"] != context.roll_hash:
+        return _reject(Rejection.WRONG_ROLL, "the paper ballot names another eligibility roll", h)
+    if set(paper_ballot["choices"]) - set(context.motion_ids):
+        return _reject(Rejection.UNKNOWN_MOTION, "the paper ballot names an unknown motion", h)
+    if not is_eligible:
+        return _reject(Rejection.NOT_ELIGIBLE, "the voter is not on the frozen roll", h)
+    if entered_by_account not in committee or attested_by_account not in committee:
+        return _reject(Rejection.NOT_COMMITTEE, "both signers must be committee members", h)
+    if entered_by_account == attested_by_account or entered_by_key == attested_by_key:
+        return _reject(Rejection.SAME_MEMBER, "the attesting member must differ from the entering member", h)
+    if entered_by_key is None or not verify(entered_by_key, paper_ballot, entered_signature):
+        return _reject(Rejection.BAD_SIGNATURE, "the entry is not signed by the entering member's active key", h)
+    if attested_by_key is None or not verify(attested_by_key, attestation, attested_signature):
+        return _reject(Rejection.BAD_SIGNATURE, "the attestation is not signed by the attesting member's key", h)
+    if attestation["paper_ballot_hash"] != h or attestation["scan_sha256"] != paper_ballot["scan_sha256"]:
+        return _reject(Rejection.BAD_REQUEST, "the attestation does not name this paper ballot and scan", h)
+    if attestation["community"] != context.community or attestation["meeting"] != context.meeting:
+        return _reject(Rejection.WRONG_MEETING, "the attestation is for another community or meeting", h)
+    if _seen(seen_nonces, paper_ballot["nonce"]) or _seen(seen_hashes, h):
+        return _reject(Rejection.REPLAY, "this paper ballot was already entered", h)
+    if has_voted and RevisionPolicy(context.policy) is RevisionPolicy.SINGLE_CAST:
+        return _reject(Rejection.ALREADY_VOTED, "single-cast meeting: the voter has already voted", h)
+    return CheckResult(True, None, "", h)

@@ -1,0 +1,309 @@
+"""The per-meeting ballot ledger: hash-chained entries, receipts, and which ballot counts.
+
+An entry, as stored (one JSON object per line of ``ledger.jsonl``)::
+
+    {"position": 1,                        # 1, 2, 3 … without gaps
+     "kind": "electronic" | "paper",
+     "ballot": {...},                      # govern.ballot.v1, or govern.paper_ballot.v1 for paper
+     "ballot_hash": "<hex sha256 of the ballot's canonical bytes>",
+     "signature": "<b64url>",              # by the voter, the proxy, or the entering committee member
+     "key_id": "<b64url raw public key that made signature>",
+     "delegation": {"object": {govern.delegation.v1}, "signature", "key_id"},      # proxy ballots only
+     "attestation": {"object": {govern.paper_attestation.v1}, "signature", "key_id"},  # paper only
+     "received_at": "2025-03-20T08:00:01Z",  # the server's clock on arrival: the legal time (art. 137)
+     "prev_hash": "<chain_hash of the previous entry, GENESIS_HASH for position 1>",
+     "chain_hash": "<canonical.chain_hash(prev_hash, entry without chain_hash)>"}
+
+``delegation`` and ``attestation`` are absent (not null) when they do not apply. The payload
+that is hashed is the whole entry without ``chain_hash`` (so it includes ``prev_hash``).
+
+Receipt (given to the voter only after the entry is committed)::
+
+    {"ballot_hash", "position", "chain_hash", "server_signature"}
+
+where ``server_signature`` signs ``{"type": "govern.receipt.v1", "meeting", "position",
+"ballot_hash", "chain_hash"}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from govern.core.ballot import RevisionPolicy, ballot_hash, format_time
+from govern.core.canonical import GENESIS_HASH, chain_hash
+from govern.core.keys import sign, verify
+
+__all__ = [
+    "ELECTRONIC",
+    "PAPER",
+    "RECEIPT_TYPE",
+    "LedgerEntry",
+    "Problem",
+    "append_entry",
+    "counting_ballots",
+    "entry_chain_hash",
+    "make_receipt",
+    "receipt_object",
+    "revision_violations",
+    "verify_chain",
+    "verify_receipt",
+]
+
+ELECTRONIC = "electronic"
+PAPER = "paper"
+RECEIPT_TYPE = "govern.receipt.v1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, named precisely: the file, the ledger position (or ``None``), a code and a message."""
+
+    file: str
+    entry: int | None
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"file", "entry", "code", "message"}``."""
+        return {"file": self.file, "entry": self.entry, "code": self.code, "message": self.message}
+
+    def __str__(self) -> str:
+        where = self.file if self.entry is None else f"{self.file} entry {self.entry}"
+        return f"{where}: {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger entry; see the module docstring for the JSON form."""
+
+    position: int
+    kind: str
+    ballot: Mapping[str, Any]
+    ballot_hash: str
+    signature: str
+    key_id: str
+    received_at: str
+    prev_hash: str
+    chain_hash: str
+    delegation: Mapping[str, Any] | None = None
+    attestation: Mapping[str, Any] | None = None
+
+    @property
+    def voter(self) -> str:
+        """The roll person the ballot is for (the principal, for a proxy ballot)."""
+        return self.ballot.get("voter", "")
+
+    def payload(self) -> dict[str, Any]:
+        """The hashed payload: the JSON form without ``chain_hash``."""
+        out: dict[str, Any] = {
+            "position": self.position,
+            "kind": self.kind,
+            "ballot": self.ballot,
+            "ballot_hash": self.ballot_hash,
+            "signature": self.signature,
+            "key_id": self.key_id,
+            "received_at": self.received_at,
+            "prev_hash": self.prev_hash,
+        }
+        if self.delegation is not None:
+            out["delegation"] = self.delegation
+        if self.attestation is not None:
+            out["attestation"] = self.attestation
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored JSON form (payload plus ``chain_hash``)."""
+        return {**self.payload(), "chain_hash": self.chain_hash}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> LedgerEntry:
+        """Read the stored JSON form; ``ValueError`` when a field is missing, unknown or of the wrong type."""
+        if not isinstance(obj, Mapping):
+            raise ValueError("a ledger entry is a JSON object")
+        required = {"position", "kind", "ballot", "ballot_hash", "signature", "key_id", "received_at",
+                    "prev_hash", "chain_hash"}
+        missing = required - set(obj)
+        extra = set(obj) - required - {"delegation", "attestation"}
+        if missing or extra:
+            raise ValueError(f"ledger entry fields: missing {sorted(missing)}, unexpected {sorted(extra)}")
+        if type(obj["position"]) is not int or not isinstance(obj["ballot"], Mapping):
+            raise ValueError("position must be an integer and ballot an object")
+        for key in ("kind", "ballot_hash", "signature", "key_id", "received_at", "prev_hash", "chain_hash"):
+            if not isinstance(obj[key], str):
+                raise ValueError(f"{key} must be a string")
+        for key in ("delegation", "attestation"):
+            if key in obj and not isinstance(obj[key], Mapping):
+                raise ValueError(f"{key} must be an object")
+        return cls(
+            position=obj["position"],
+            kind=obj["kind"],
+            ballot=obj["ballot"],
+            ballot_hash=obj["ballot_hash"],
+            signature=obj["signature"],
+            key_id=obj["key_id"],
+            received_at=obj["received_at"],
+            prev_hash=obj["prev_hash"],
+            chain_hash=obj["chain_hash"],
+            delegation=obj.get("delegation"),
+            attestation=obj.get("attestation"),
+        )
+
+
+def entry_chain_hash(payload: Mapping[str, Any]) -> str:
+    """``chain_hash(payload["prev_hash"], payload)`` for a payload (an entry's JSON form without ``chain_hash``)."""
+    return chain_hash(payload["prev_hash"], payload)
+
+
+def append_entry(
+    prev_hash: str,
+    position: int,
+    *,
+    ballot: Mapping[str, Any],
+    signature: str,
+    key_id: str,
+    received_at: datetime,
+    kind: str = ELECTRONIC,
+    delegation: Mapping[str, Any] | None = None,
+    attestation: Mapping[str, Any] | None = None,
+) -> LedgerEntry:
+    """Build the next entry after ``prev_hash`` (``GENESIS_HASH`` for position 1) and compute its hashes.
+
+    Pure: the caller checks the ballot first (:func:`govern.core.ballot.check_ballot`),
+    serialises appends per meeting (a row lock), stores the entry, commits, and only then
+    issues :func:`make_receipt`. ``delegation`` / ``attestation`` are envelopes
+    (:func:`govern.core.ballot.envelope`).
+    """
+    if kind not in (ELECTRONIC, PAPER):
+        raise ValueError("kind must be 'electronic' or 'paper'")
+    if (kind == PAPER) != (attestation is not None):
+        raise ValueError("a paper entry needs an attestation, and only a paper entry has one")
+    if kind == PAPER and delegation is not None:
+        raise ValueError("a paper ballot carries no delegation")
+    if position < 1:
+        raise ValueError("positions start at 1")
+    draft = LedgerEntry(
+        position=position,
+        kind=kind,
+        ballot=dict(ballot),
+        ballot_hash=ballot_hash(ballot),
+        signature=signature,
+        key_id=key_id,
+        received_at=format_time(received_at),
+        prev_hash=prev_hash,
+        chain_hash="",
+        delegation=None if delegation is None else dict(delegation),
+        attestation=None if attestation is None else dict(attestation),
+    )
+    return LedgerEntry(**{**draft.__dict__, "chain_hash": entry_chain_hash(draft.payload())})
+
+
+def verify_chain(entries: Sequence[LedgerEntry], *, file: str = "ledger.jsonl") -> list[Problem]:
+    """Every break in the chain, in order: the first broken entry is the first problem.
+
+    Codes: ``position_gap`` (positions are not 1, 2, 3 …), ``chain_broken`` (``prev_hash`` is
+    not the previous entry's ``chain_hash``), ``chain_hash_mismatch`` (the stored hash is not
+    the hash of the entry's content: the entry was altered), ``ballot_hash_mismatch``. A
+    deleted or inserted entry shows as a gap and/or a broken link at the place it happened.
+    """
+    problems: list[Problem] = []
+    prev = GENESIS_HASH
+    for index, entry in enumerate(entries, start=1):
+        if entry.position != index:
+            problems.append(Problem(file, entry.position, "position_gap", f"expected position {index}"))
+        if not hmac.compare_digest(entry.prev_hash, prev):
+            problems.append(
+                Problem(file, entry.position, "chain_broken", "prev_hash is not the previous entry's chain_hash")
+            )
+        try:
+            recomputed = entry_chain_hash(entry.payload())
+            bh = ballot_hash(entry.ballot)
+        except (TypeError, ValueError) as exc:
+            problems.append(Problem(file, entry.position, "bad_entry", f"cannot hash the entry: {exc}"))
+        else:
+            if not hmac.compare_digest(recomputed, entry.chain_hash):
+                problems.append(
+                    Problem(file, entry.position, "chain_hash_mismatch", "the entry's content does not match its hash")
+                )
+            if not hmac.compare_digest(bh, entry.ballot_hash):
+                problems.append(
+                    Problem(file, entry.position, "ballot_hash_mismatch", "ballot_hash is not the ballot's hash")
+                )
+        prev = entry.chain_hash
+    return problems
+
+
+def receipt_object(meeting: str, position: int, ballot_hash_hex: str, chain_hash_hex: str) -> dict[str, Any]:
+    """The object a receipt's ``server_signature`` signs."""
+    return {
+        "type": RECEIPT_TYPE,
+        "meeting": meeting,
+        "position": position,
+        "ballot_hash": ballot_hash_hex,
+        "chain_hash": chain_hash_hex,
+    }
+
+
+def make_receipt(
+    server_private: Ed25519PrivateKey, meeting: str, position: int, ballot_hash: str, chain_hash: str
+) -> dict[str, Any]:
+    """The voter's receipt ``{"ballot_hash", "position", "chain_hash", "server_signature"}``; issue it after commit."""
+    signature = sign(server_private, receipt_object(meeting, position, ballot_hash, chain_hash))
+    return {"ballot_hash": ballot_hash, "position": position, "chain_hash": chain_hash, "server_signature": signature}
+
+
+def verify_receipt(server_public_b64: str, receipt: Any, meeting: str) -> bool:
+    """True iff ``receipt`` is a well-formed receipt for ``meeting`` signed by the server key. Never raises."""
+    if not isinstance(receipt, Mapping) or set(receipt) != {"ballot_hash", "position", "chain_hash",
+                                                            "server_signature"}:
+        return False
+    position = receipt["position"]
+    if type(position) is not int or not all(isinstance(receipt[k], str) for k in ("ballot_hash", "chain_hash")):
+        return False
+    obj = receipt_object(meeting, position, receipt["ballot_hash"], receipt["chain_hash"])
+    return verify(server_public_b64, obj, receipt["server_signature"])
+
+
+def _is_own(entry: LedgerEntry) -> bool:
+    return entry.delegation is None
+
+
+def counting_ballots(entries: Iterable[LedgerEntry], policy: RevisionPolicy | str) -> dict[str, LedgerEntry]:
+    """Which entry counts for each voter (roll person), given entries already found valid.
+
+    * A principal's own ballots (electronic, or paper) supersede any proxy ballot cast for
+      them, whenever either was cast: the delegation lapses when the owner votes (R15).
+    * ``single-cast``: the first of the voter's own ballots (a second one should never have
+      been accepted; :func:`revision_violations` names it); likewise the first proxy ballot.
+    * ``revisable-until-close``: the latest by ledger position.
+    """
+    policy = RevisionPolicy(policy)
+    latest = policy is RevisionPolicy.REVISABLE
+    own: dict[str, LedgerEntry] = {}
+    proxy: dict[str, LedgerEntry] = {}
+    for entry in sorted(entries, key=lambda e: e.position):
+        target = own if _is_own(entry) else proxy
+        if latest or entry.voter not in target:
+            target[entry.voter] = entry
+    out = dict(proxy)
+    out.update(own)
+    return out
+
+
+def revision_violations(entries: Iterable[LedgerEntry], policy: RevisionPolicy | str) -> list[LedgerEntry]:
+    """Under ``single-cast``, every entry that is a second own ballot (or a second proxy ballot) for a voter."""
+    if RevisionPolicy(policy) is not RevisionPolicy.SINGLE_CAST:
+        return []
+    seen: set[tuple[str, bool]] = set()
+    out = []
+    for entry in sorted(entries, key=lambda e: e.position):
+        key = (entry.voter, _is_own(entry))
+        if key in seen:
+            out.append(entry)
+        seen.add(key)
+    return out
