@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
-from flask import g
+from flask import current_app, g, has_app_context
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,21 +15,30 @@ from govern.extensions import db
 
 #: Werkzeug's scrypt (n=2**15, r=8, p=1): memory-hard, salted.
 PASSWORD_METHOD = "scrypt"
-#: A real hash of a random password, checked when the username is unknown so timing does not tell.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
+
+
+def _method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD) if has_app_context() else PASSWORD_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A real hash of a random password, checked when the username is unknown so timing does not tell.
+
+    Made on first use (not at import) with the configured method, so both paths cost the same.
+    """
+    return generate_password_hash(secrets.token_hex(8), method=method)
 
 
 def hash_password(password: str) -> str:
     """Hash with scrypt; tests may set PASSWORD_HASH_METHOD to a cheaper method to run faster."""
-    from flask import current_app, has_app_context
-
-    method = current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD) if has_app_context() else PASSWORD_METHOD
-    return generate_password_hash(password, method=method)
+    return generate_password_hash(password, method=_method())
 
 
 def check_password(password_hash: str | None, password: str) -> bool:
+    """Check ``password``; with no hash (unknown or locked account) spend the same time and say no."""
     if not password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     return check_password_hash(password_hash, password)
 
@@ -47,10 +57,14 @@ def init_login(login_manager) -> None:
 
     @login_manager.request_loader
     def _load_from_token(request):
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        # Bearer tokens are for the JSON API only; pages use the session (and its CSRF protection).
+        if not request.path.startswith("/api/"):
             return None
-        digest = token_digest(header[7:].strip())
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return None
+        digest = token_digest(value.strip())
         token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if token is None or token.revoked_at is not None or token.expires_at <= now():
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 
@@ -18,7 +18,8 @@ class LoginForm(FlaskForm):
 
 class ClaimCodeForm(FlaskForm):
     code = StringField(_l("Claim code"), validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "XXXX-XXXX-XXXX"})
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                  "spellcheck": "false", "placeholder": "XXXX-XXXX-XXXX"})
 
 
 class RegisterForm(FlaskForm):
@@ -48,7 +49,8 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文（简体）"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文（简体）", render_kw={"lang": "zh-CN"}),
+                                                       SelectChoice("en", "English", render_kw={"lang": "en"})])
 
 
 class GrantRoleForm(FlaskForm):

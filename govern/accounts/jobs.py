@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
-from sqlalchemy import exists, func, select
+from flask_babel import force_locale
+from sqlalchemy import exists, func, select, update
 
 from govern.accounts.models import ClaimCode, ClaimSheet
 from govern.accounts.services import issue_claim_codes
 from govern.audit.services import record
 from govern.clock import now
 from govern.extensions import db
-from govern.register.models import Building, Owner, Ownership, Unit
+from govern.register.models import Building, Owner, Ownership, Unit, UnitStatus
+
+#: The slips go to owners' letterboxes: they are printed in Chinese whatever the committee member reads.
+SHEET_LOCALE = "zh_CN"
 
 
 def _units_needing_codes(community_id: int):
-    """Units with at least one owner who has no confirmed account and no live code."""
+    """Delivered units with at least one registered owner who has no confirmed account yet.
+
+    Developer-held units (unsold, or sold but not delivered) get no code: the developer is one voting
+    person (R4a) and its account is set up by an admin, and a buyer votes only after delivery (R1).
+    A new sheet replaces any unused code printed earlier for the same unit.
+    """
     has_unconfirmed_owner = exists().where(
         Ownership.unit_id == Unit.id, Ownership.owner_id == Owner.id, Owner.user_id.is_(None)
     )
     return (
         select(Unit)
         .join(Building)
-        .where(Unit.community_id == community_id, has_unconfirmed_owner)
+        .where(Unit.community_id == community_id, Unit.status == UnitStatus.DELIVERED, has_unconfirmed_owner)
         .order_by(Building.code, Unit.number)
     )
 
@@ -44,21 +53,29 @@ def render_claim_sheet(sheet_id: int) -> None:
 
     Safe to run twice: a sheet that is not pending is left alone.
     """
-    sheet = db.session.get(ClaimSheet, sheet_id)
-    if sheet is None or sheet.status != "pending":
-        return
-    sheet.status = "running"
+    # Take the sheet with a conditional UPDATE, so two workers given the same job cannot both run it.
+    taken = db.session.execute(
+        update(ClaimSheet)
+        .where(ClaimSheet.id == sheet_id, ClaimSheet.status == "pending")
+        .values(status="running")
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
+    if taken != 1:
+        return
+    sheet = db.session.get(ClaimSheet, sheet_id)
     try:
         units = db.session.scalars(_units_needing_codes(sheet.community_id)).all()
         issued = issue_claim_codes(sheet.community, units, sheet_id=sheet.id)
-        sheet.html = render_template(
-            "accounts/claim_sheet_print.html",
-            community=sheet.community,
-            issued=issued,
-            base_url=current_app.config["PUBLIC_BASE_URL"],
-            created_at=now(),
-        )
+        with force_locale(SHEET_LOCALE):
+            sheet.html = render_template(
+                "accounts/claim_sheet_print.html",
+                community=sheet.community,
+                issued=issued,
+                register_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/register",
+                created_at=now(),
+                sheet=sheet,
+            )
         sheet.unit_count = len(issued)
         sheet.status = "done"
         sheet.finished_at = now()

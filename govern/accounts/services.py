@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
@@ -88,6 +88,7 @@ def create_user(username: str, password: str, *, display_name: str = "", phone: 
 
 
 def change_password(user: User, old: str, new: str) -> None:
+    """Replace the password after checking the current one."""
     if not check_password(user.password_hash, old):
         raise DomainError("invalid_credentials", _("The current password is wrong."))
     validate_password(new, user.username)
@@ -158,17 +159,25 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
 
 
 def revoke_role(grant: RoleGrant, *, actor: User) -> None:
+    """Revoke a role. Revoking the owner role also unlinks the account from the register's owners,
+    so that a mistaken confirmation can be undone and the owner can register again."""
     if grant.revoked_at is not None:
         raise Conflict("already_revoked", _("This role was already revoked."))
     grant.revoked_at = now()
     grant.revoked_by_id = actor.id
-    record(
-        "role.revoke",
-        actor=actor,
-        community=grant.community_id,
-        obj=grant,
-        data={"user": grant.user.username, "role": Role(grant.role).value},
-    )
+    data = {"user": grant.user.username, "role": Role(grant.role).value}
+    if Role(grant.role) == Role.OWNER and grant.community_id is not None:
+        unlinked = []
+        for owner in db.session.scalars(
+            select(Owner).where(Owner.user_id == grant.user_id, Owner.community_id == grant.community_id)
+        ):
+            owner.user_id = None
+            owner.confirmed_at = None
+            owner.confirmed_by_id = None
+            unlinked.append(owner.ref)
+        data["unlinked_owners"] = sorted(unlinked)
+    db.session.flush()
+    record("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
     _forget()
 
 
@@ -190,7 +199,9 @@ def new_claim_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def issue_claim_codes(community: Community, units: list[Unit], *, sheet_id: int | None = None) -> list[tuple[Unit, str]]:
+def issue_claim_codes(
+    community: Community, units: list[Unit], *, sheet_id: int | None = None
+) -> list[tuple[Unit, str]]:
     """A fresh one-time code for each unit; any unused earlier code of the unit is revoked."""
     moment = now()
     unit_ids = [u.id for u in units]
@@ -224,24 +235,48 @@ def find_claim_code(code: str) -> ClaimCode:
     return row
 
 
+def claimable_owners(unit: Unit) -> list[Owner]:
+    """The unit's registered owners that no account has been confirmed for yet."""
+    return [o for o in unit.owners if o.user_id is None]
+
+
 def register_owner(
     *, code: str, owner_id: int, phone: str, username: str, password: str, display_name: str = ""
 ) -> OwnerClaim:
-    """Open an account with a unit's claim code; the claim waits for a committee member's confirmation."""
+    """Open an account with a unit's claim code; the claim waits for a committee member's confirmation.
+
+    Everything is checked before anything is written; the code is consumed with a conditional UPDATE so
+    that two people racing with the same slip cannot both register.
+    """
     claim_code = find_claim_code(code)
     unit = claim_code.unit
-    owner = db.session.get(Owner, owner_id)
+    owner = db.session.get(Owner, owner_id) if isinstance(owner_id, int) else None
     if owner is None or owner.id not in {o.id for o in unit.owners}:
         raise DomainError("bad_owner", _("Choose which of the unit's registered owners you are."))
     if owner.user_id is not None:
         raise Conflict("owner_taken", _("This owner already has a confirmed account."))
-    phone = phone.strip().replace(" ", "")
+    phone = re.sub(r"[\s-]", "", phone or "")
     if not PHONE_RE.match(phone):
         raise DomainError("bad_phone", _("Enter an 11-digit mobile number."))
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise DomainError("name_required", _("Enter your name as it appears on your ID."))
     user = create_user(username, password, display_name=display_name, phone=phone)
+    moment = now()
+    consumed = db.session.execute(
+        update(ClaimCode)
+        .where(ClaimCode.id == claim_code.id, ClaimCode.used_at.is_(None), ClaimCode.revoked_at.is_(None))
+        .values(used_at=moment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if consumed != 1:
+        raise DomainError(
+            "used_claim_code",
+            _("This claim code has already been used. Ask the owners' committee for a new one."),
+        )
+    claim_code.used_at = moment
     claim = OwnerClaim(user_id=user.id, unit_id=unit.id, community_id=unit.community_id, owner_id=owner.id, phone=phone)
     db.session.add(claim)
-    claim_code.used_at = now()
     db.session.flush()
     record(
         "owner.claim",
@@ -290,6 +325,7 @@ def confirm_claim(claim: OwnerClaim, *, actor: User) -> None:
 
 
 def reject_claim(claim: OwnerClaim, reason: str, *, actor: User) -> None:
+    """The person does not match the register: refuse the claim with a reason the applicant will see."""
     _check_pending(claim, actor)
     reason = reason.strip()
     if not reason:
@@ -298,6 +334,7 @@ def reject_claim(claim: OwnerClaim, reason: str, *, actor: User) -> None:
     claim.decided_at = now()
     claim.decided_by_id = actor.id
     claim.reason = reason[:500]
+    db.session.flush()
     record(
         "owner.reject",
         actor=actor,
@@ -317,6 +354,7 @@ def _check_pending(claim: OwnerClaim, actor: User) -> None:
 
 
 def set_locale(user: User, locale: str) -> None:
+    """Remember the user's interface language."""
     if locale not in current_app.config["LANGUAGES"]:
         raise DomainError("bad_locale", _("Unknown language."))
     user.locale = locale

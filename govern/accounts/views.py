@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from govern import jobs
 from govern.accounts import services
@@ -27,7 +31,8 @@ from govern.accounts.forms import (
     RejectForm,
 )
 from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleGrant, User
-from govern.errors import DomainError
+from govern.clock import now
+from govern.errors import Conflict, DomainError
 from govern.extensions import db, limiter
 from govern.templating import ROLE_LABELS
 
@@ -39,7 +44,16 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    """A local path to go to after login; anything else (other hosts, "//x", "/\\x") goes home."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(ch) < 32 for ch in target)
+        and not urlsplit(target).netloc
+        and not urlsplit(target).scheme
+    ):
         return target
     return url_for("home.index")
 
@@ -72,54 +86,90 @@ def logout():
     return redirect(url_for("home.index"))
 
 
+#: Which field of the registration form a service error belongs to.
+_REGISTER_ERROR_FIELDS = {
+    "bad_owner": "owner_id",
+    "owner_taken": "owner_id",
+    "bad_phone": "phone",
+    "name_required": "display_name",
+    "bad_username": "username",
+    "username_taken": "username",
+    "weak_password": "password",
+}
+
+
+def _add_error(field, message: str) -> None:
+    field.errors = [*field.errors, message]  # WTForms leaves a tuple before validation
+
+
+def _register_step1(code_form, status: int = 200):
+    return render_template("accounts/register.html", code_form=code_form, form=None, unit=None), status
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def register():
-    """Two steps on one page: the claim code first, then the account for one of the unit's owners."""
+    """Two steps on one page: the claim code first, then the account for one of the unit's owners.
+
+    Step 1 posts ``c-code``; step 2 carries the code in a hidden ``code`` field and is checked again
+    in full, so nothing is created unless the code is still live when the account is made.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     code_form = ClaimCodeForm(prefix="c")
-    form = RegisterForm()
-    unit = None
-    if "c-code" in request.form and code_form.validate_on_submit():
-        try:
-            unit = services.find_claim_code(code_form.code.data).unit
-        except DomainError as err:
-            code_form.code.errors.append(err.message)
-            return render_template("accounts/register.html", code_form=code_form, form=None, unit=None), 400
-        form.code.data = code_form.code.data
-    elif "code" in request.form:
-        try:
-            unit = services.find_claim_code(form.code.data or "").unit
-        except DomainError as err:
-            code_form.code.errors.append(err.message)
-            return render_template("accounts/register.html", code_form=code_form, form=None, unit=None), 400
-        form.owner_id.choices = [(o.id, o.name_masked or o.ref) for o in unit.owners]
-        if form.validate_on_submit():
-            try:
-                services.register_owner(
-                    code=form.code.data,
-                    owner_id=form.owner_id.data,
-                    phone=form.phone.data,
-                    username=form.username.data,
-                    password=form.password.data,
-                    display_name=form.display_name.data,
-                )
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "error")
-                return render_template("accounts/register.html", code_form=None, form=form, unit=unit), 400
-            user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-            login_user(user)
-            jobs.commit()
-            flash(_("Your account is open. A committee member will confirm you against the register; "
-                    "until then you can read but not act."), "success")
-            return redirect(url_for("home.index"))
-        return render_template("accounts/register.html", code_form=None, form=form, unit=unit), 400
-    if unit is not None:
-        form.owner_id.choices = [(o.id, o.name_masked or o.ref) for o in unit.owners]
-        return render_template("accounts/register.html", code_form=None, form=form, unit=unit)
-    return render_template("accounts/register.html", code_form=code_form, form=None, unit=None)
+    if request.method == "GET":
+        return _register_step1(code_form)
+    step2 = "code" in request.form
+    if step2:
+        form = RegisterForm()
+        code = form.code.data or ""
+    else:
+        if not code_form.validate_on_submit():
+            return _register_step1(code_form, 400)
+        code = code_form.code.data
+        form = RegisterForm(formdata=None, code=services.normalise_claim_code(code))
+    try:
+        unit = services.find_claim_code(code).unit
+    except DomainError as err:
+        code_form.code.data = code
+        _add_error(code_form.code, err.message)
+        return _register_step1(code_form, 400)
+    owners = services.claimable_owners(unit)
+    if not owners:
+        _add_error(code_form.code, _("Every owner of this unit already has a confirmed account."))
+        return _register_step1(code_form, 400)
+    form.owner_id.choices = [SelectChoice(str(o.id), o.name_masked or _("Owner %(ref)s", ref=o.ref)) for o in owners]
+
+    def step2_page(status: int):
+        return render_template("accounts/register.html", code_form=None, form=form, unit=unit), status
+
+    if not step2:
+        return step2_page(200)
+    if not form.validate_on_submit():
+        return step2_page(400)
+    try:
+        claim = services.register_owner(
+            code=form.code.data,
+            owner_id=form.owner_id.data,
+            phone=form.phone.data,
+            username=form.username.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        field = _REGISTER_ERROR_FIELDS.get(err.code)
+        if field is None:  # the code itself went bad meanwhile: back to step 1
+            _add_error(code_form.code, err.message)
+            return _register_step1(code_form, 400)
+        _add_error(getattr(form, field), err.message)
+        return step2_page(400)
+    login_user(claim.user)
+    session["lang"] = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    jobs.commit()
+    flash(_("Your account is open. A committee member will confirm you against the register; "
+            "until then you can read but not act."), "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/profile")
@@ -128,25 +178,42 @@ def profile():
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(20)
     ).all()
-    grants = [g for g in current_user.grants if g.is_active]
-    claims = db.session.scalars(select(OwnerClaim).where(OwnerClaim.user_id == current_user.id)).all()
+    # Roles grouped by community, platform-wide ones (admin) first.
+    by_community: dict[int | None, list[RoleGrant]] = {}
+    for grant in current_user.grants:
+        if grant.is_active:
+            by_community.setdefault(grant.community_id, []).append(grant)
+    role_groups = sorted(
+        ((grants[0].community, sorted(Role(g.role).value for g in grants)) for grants in by_community.values()),
+        key=lambda item: (item[0] is not None, item[0].name if item[0] else ""),
+    )
+    claims = db.session.scalars(
+        select(OwnerClaim).where(OwnerClaim.user_id == current_user.id).order_by(OwnerClaim.created_at.desc())
+    ).all()
     lang_form = LanguageForm(locale=current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
     return render_template(
         "accounts/profile.html",
         tokens=tokens,
-        grants=grants,
+        role_groups=role_groups,
         claims=claims,
         password_form=PasswordForm(),
         lang_form=lang_form,
+        now=now(),
     )
 
 
 @bp.post("/profile/password")
 @login_required
+@limiter.limit(_login_limit)
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        services.change_password(current_user, form.old.data, form.new.data)
+        try:
+            services.change_password(current_user, form.old.data, form.new.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("accounts.profile"))
         jobs.commit()
         flash(_("Your password has been changed."), "success")
     else:
@@ -188,7 +255,7 @@ GRANTABLE = [r for r in Role if r not in (Role.ADMIN, Role.OWNER)]
 @community_required(can_grant_roles)
 def roles(community):
     form = GrantRoleForm()
-    form.role.choices = [(r.value, str(ROLE_LABELS[r.value])) for r in GRANTABLE]
+    form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r.value])) for r in GRANTABLE]
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         if user is None:
@@ -232,9 +299,30 @@ def claims(community):
     rows = db.session.scalars(
         select(OwnerClaim)
         .where(OwnerClaim.community_id == community.id, OwnerClaim.status == status)
-        .order_by(OwnerClaim.created_at)
+        .order_by(OwnerClaim.created_at if status == "pending" else OwnerClaim.decided_at.desc())
+        .limit(500)
     ).all()
-    return render_template("accounts/claims.html", claims=rows, status=status, reject_form=RejectForm())
+    counts = dict(
+        db.session.execute(
+            select(OwnerClaim.status, func.count(OwnerClaim.id))
+            .where(OwnerClaim.community_id == community.id)
+            .group_by(OwnerClaim.status)
+        ).all()
+    )
+    return render_template(
+        "accounts/claims.html",
+        claims=rows,
+        status=status,
+        counts=counts,
+        deciders=_users_by_id(c.decided_by_id for c in rows),
+    )
+
+
+def _users_by_id(ids) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
 def _claim(community, claim_id: int) -> OwnerClaim:
@@ -248,7 +336,12 @@ def _claim(community, claim_id: int) -> OwnerClaim:
 @community_required(can_confirm_owners)
 def confirm_claim(community, claim_id: int):
     claim = _claim(community, claim_id)
-    services.confirm_claim(claim, actor=current_user)
+    try:
+        services.confirm_claim(claim, actor=current_user)
+    except Conflict as err:  # decided meanwhile (double click, two members): say so on the queue
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("accounts.claims", slug=community.slug))
     jobs.commit()
     flash(_("%(user)s is confirmed as an owner.", user=claim.user.name), "success")
     return redirect(url_for("accounts.claims", slug=community.slug))
@@ -262,7 +355,12 @@ def reject_claim(community, claim_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason for the rejection."), "error")
         return redirect(url_for("accounts.claims", slug=community.slug))
-    services.reject_claim(claim, form.reason.data, actor=current_user)
+    try:
+        services.reject_claim(claim, form.reason.data, actor=current_user)
+    except Conflict as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("accounts.claims", slug=community.slug))
     jobs.commit()
     flash(_("The registration has been rejected."), "success")
     return redirect(url_for("accounts.claims", slug=community.slug))
@@ -283,7 +381,12 @@ def claim_sheets(community):
         select(ClaimSheet).where(ClaimSheet.community_id == community.id).order_by(ClaimSheet.id.desc()).limit(20)
     ).all()
     unclaimed = account_jobs.units_needing_codes_count(community)
-    return render_template("accounts/claim_sheets.html", sheets=sheets, unclaimed=unclaimed)
+    return render_template(
+        "accounts/claim_sheets.html",
+        sheets=sheets,
+        unclaimed=unclaimed,
+        requesters=_users_by_id(s.requested_by_id for s in sheets),
+    )
 
 
 @bp.get("/c/<slug>/claim-sheets/<int:sheet_id>")
@@ -294,7 +397,25 @@ def claim_sheet(community, sheet_id: int):
         abort(404)
     if sheet.status != "done":
         return render_template("accounts/claim_sheet_pending.html", sheet=sheet)
-    return sheet.html, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    return sheet.html, 200, {
+        "Content-Type": "text/html; charset=utf-8",
+        # The page holds live claim codes: never cache it, never send it on as a referrer.
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": _print_page_csp(sheet.html),
+    }
+
+
+def _print_page_csp(html: str) -> str:
+    """The site's policy, with the print page's own inline ``<style>`` allowed by its hash and nothing else."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(block.encode("utf-8")).digest()).decode("ascii") + "'"
+        for block in re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    )
+    return (
+        f"default-src 'none'; img-src 'self' data:; style-src {hashes or chr(39) + 'none' + chr(39)}; "
+        "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+    )
 
 
 def pending_claims_count(community) -> int:
