@@ -71,7 +71,9 @@ def make_app(_template_db, tmp_path):
             uri = f"sqlite:///{dbfile}"
         config.setdefault("SQLALCHEMY_DATABASE_URI", uri)
         app = create_app(_base_config(tmp_path, **config))
-        if ON_POSTGRES and not apps:
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not any(
+            a.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") for a in apps
+        ):
             with app.app_context():
                 tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
                 with db.engine.begin() as conn:

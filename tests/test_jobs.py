@@ -31,8 +31,9 @@ def test_enqueue_inline_runs_after_commit(app, factory):
     with app.app_context():
         sheet = db.session.get(ClaimSheet, sheet_id)
         assert sheet.status == "done"
-        # The small register has 4 units with owners who have no account (101-103 share owner A).
-        assert sheet.unit_count == 7 - 1  # 501 (unsold, no owners) needs no code
+        # Codes go to delivered units whose owners have no account: 101-103, 201, 301.
+        # Developer-held units (501 unsold, 504 sold but undelivered) get none.
+        assert sheet.unit_count == 5
         assert db.session.scalar(select(db.func.count(ClaimCode.id))) == sheet.unit_count
 
 
