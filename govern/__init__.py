@@ -57,8 +57,12 @@ def _select_locale() -> str:
     from flask import current_app
     from flask_login import current_user
 
+    from flask import has_request_context
+
     languages = current_app.config["LANGUAGES"]
-    wanted = request.args.get("lang") if request else None
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = request.args.get("lang")
     if wanted in languages:
         return wanted
     if session.get("lang") in languages:
@@ -110,6 +114,7 @@ BLUEPRINTS = (
     "govern.accounts.api:bp",
     "govern.register.views:bp",
     "govern.audit.views:bp",
+    "govern.admin.views:bp",
 )
 
 
@@ -134,7 +139,15 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_locale": str(get_locale()), "community": g.get("community")}
+        from flask_login import current_user
+
+        from govern.accounts.access import is_admin
+
+        return {
+            "current_locale": str(get_locale()),
+            "community": g.get("community"),
+            "is_platform_admin": lambda: is_admin(current_user),
+        }
 
 
 def _init_security_headers(app: Flask) -> None:

@@ -22,10 +22,13 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach every command to the app's CLI group (the ``govern`` console script uses it)."""
+    from govern.admin.cli import create_admin_command, create_community_command
     from govern.demo import demo_command
     from govern.register.cli import import_register_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(create_community_command)
+    app.cli.add_command(create_admin_command)
     app.cli.add_command(import_register_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(worker_command)

@@ -1,0 +1,1 @@
+"""Platform administration: communities, and bootstrapping the first admin from the command line."""
