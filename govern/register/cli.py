@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
@@ -11,33 +11,52 @@ from flask.cli import with_appcontext
 
 @click.command("import-register")
 @click.argument("community")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="Check the file and print what would change; write nothing.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "zh_CN"]),
+              help="Language of the error messages.")
 @with_appcontext
-def import_register_command(community: str, file: Path) -> None:
-    """Import the unit register of COMMUNITY (its slug) from FILE.csv; nothing is written if any line is bad."""
+def import_register_command(community: str, file: str, dry_run: bool, lang: str) -> None:
+    """Import the unit register of COMMUNITY (its slug) from FILE.csv.
+
+    Nothing is written if any line is bad: each bad line is printed as FILE:LINE: message and the exit
+    status is 2. Importing the same file again changes nothing.
+    """
+    from flask_babel import force_locale
     from sqlalchemy import select
 
     from govern import jobs
     from govern.extensions import db
     from govern.register.models import Community
-    from govern.register.services import RegisterImportError, import_register
+    from govern.register.services import RegisterImportError, describe_error, import_register
 
     row = db.session.scalar(select(Community).where(Community.slug == community))
     if row is None:
-        click.echo(f"error: no community with the slug {community!r}", err=True)
-        sys.exit(2)
+        _fail(f"error: no community with the slug {community!r}")
     try:
-        data = file.read_bytes()
+        with open(file, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
-        click.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
-        sys.exit(2)
+        _fail(f"error: cannot read {file}: {exc.strerror or exc}")
     try:
-        report = import_register(row, data, actor=None, source=file.name)
+        report = import_register(row, data, actor=None, source=f"cli:{file.rsplit('/', 1)[-1]}")
     except RegisterImportError as exc:
         db.session.rollback()
-        for err in exc.errors:
-            click.echo(f"{file}:{err.line}: {err.message}", err=True)
-        click.echo(f"nothing imported: {len(exc.errors)} bad line(s)", err=True)
+        with force_locale(lang):
+            for err in exc.errors:
+                where = f"{file}:{err.line}" if err.line else file
+                click.echo(f"{where}: {describe_error(err)}", err=True)
         sys.exit(2)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run, nothing written: {report.summary()}")
+        return
     jobs.commit()
     click.echo(report.summary())
+    if report.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(2)
