@@ -279,3 +279,13 @@ def test_error_messages_every_code_in_the_sources_has_a_template():
     ballot_only = {"unknown_unit", "unknown_choice"}
     assert len(found) > 20
     assert found - ballot_only <= set(_ERROR_MESSAGES), found - ballot_only - set(_ERROR_MESSAGES)
+
+
+def test_register_format_doc_example_is_the_served_example(app, factory):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "register-format.md").read_text()
+    assert EXAMPLE_CSV in doc
+    minimal = doc.split("only the five required columns:\n\n```csv\n", 1)[1].split("```", 1)[0]
+    cid = factory.community(register=None)
+    assert len(run_import(app, cid, minimal).units_added) == 4
