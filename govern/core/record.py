@@ -1,0 +1,962 @@
+"""The verifiable record of a meeting: building the archive, the public edition, and verifying it.
+
+The archive (a zip) and every field in it are described in ``docs/record-format.md``. In short::
+
+    manifest.json    format, community, meeting, edition, interim, created_at, server_key, files {name: sha256}
+    manifest.sig     base64url Ed25519 signature of the manifest's canonical bytes by server_key
+    meeting.json     the meeting: motions (matter class), window, revision and invalid-ballot policies, settings
+    roll.json        the frozen roll (govern.core.roll); identities redacted in the public edition
+    keys.json        key enrolments and revocations with times; committee members and auditors
+    delegations.json delegations as registered, with their revocations
+    ledger.jsonl     the ledger, one entry per line (govern.core.ledger)
+    result.json      per motion: the signed tally, committee countersignatures, auditor certifications
+                     (absent from an interim record)
+
+:func:`verify_record` trusts nothing in the archive but the mathematics: it recomputes every
+hash, checks every signature and every binding of a key to an account and of an account to a
+roll person at the time it was used, replays the revision policy and the proxy rules, and
+recomputes each motion's result with :func:`govern.core.rules.tally`. It lists **every**
+problem it finds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from govern.core.ballot import (
+    ATTESTATION_TYPE,
+    RevisionPolicy,
+    format_time,
+    instructions_followed,
+    object_hash,
+    parse_time,
+    validate_attestation_shape,
+    validate_ballot_shape,
+    validate_delegation_shape,
+    validate_envelope_shape,
+    validate_paper_shape,
+    validate_revocation_shape,
+)
+from govern.core.canonical import canonical_bytes, chain_hash, sha256_hex
+from govern.core.keys import public_key_b64, sign, verify, verify_bytes
+from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.roll import Roll, roll_from_json, roll_hash, roll_problems, roll_to_json
+from govern.core.rules import DeemedConsent, DeemedVariant, InvalidPolicy, Matter, Vote, tally
+
+__all__ = [
+    "AUDITOR",
+    "CERTIFICATION_TYPE",
+    "COUNTERSIGNATURE_TYPE",
+    "FORMAT",
+    "PUBLIC",
+    "RESULT_TYPE",
+    "KeyBook",
+    "NotARecord",
+    "Report",
+    "build_record",
+    "compute_results",
+    "pseudonymise",
+    "read_record",
+    "result_object",
+    "sign_results",
+    "verify_record",
+    "write_record",
+]
+
+FORMAT = "govern.record.v1"
+AUDITOR = "auditor"
+PUBLIC = "public"
+MEETING_TYPE = "govern.meeting.v1"
+KEYS_TYPE = "govern.keys.v1"
+DELEGATIONS_TYPE = "govern.delegations.v1"
+RESULTS_TYPE = "govern.results.v1"
+RESULT_TYPE = "govern.result.v1"
+COUNTERSIGNATURE_TYPE = "govern.countersignature.v1"
+CERTIFICATION_TYPE = "govern.certification.v1"
+
+MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.sig"
+REQUIRED_FILES = ("meeting.json", "roll.json", "keys.json", "delegations.json", "ledger.jsonl")
+RESULT_FILE = "result.json"
+#: Zip entries carry this fixed timestamp so that the same content gives the same bytes.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: Below this many ledger entries verification runs on one thread (starting threads costs more).
+PARALLEL_THRESHOLD = 2000
+
+
+class NotARecord(Exception):
+    """The file is not a govern record at all: missing, not a zip, no manifest, or another format."""
+
+
+# --------------------------------------------------------------------------- packing
+
+
+def _json_bytes(obj: Any) -> bytes:
+    """Stored JSON files are canonical (RFC 8785) UTF-8, so their hashes are reproducible."""
+    return canonical_bytes(obj)
+
+
+def write_record(
+    files: Mapping[str, bytes],
+    *,
+    server_private: Ed25519PrivateKey,
+    community: str,
+    meeting: str,
+    edition: str,
+    interim: bool,
+    created_at: datetime,
+) -> bytes:
+    """Zip ``files`` with a signed manifest listing each file's SHA-256. Deterministic for equal input."""
+    if edition not in (AUDITOR, PUBLIC):
+        raise ValueError("edition must be 'auditor' or 'public'")
+    manifest = {
+        "format": FORMAT,
+        "community": community,
+        "meeting": meeting,
+        "edition": edition,
+        "interim": interim,
+        "created_at": format_time(created_at),
+        "server_key": public_key_b64(server_private),
+        "files": {name: sha256_hex(data) for name, data in sorted(files.items())},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        members = [(MANIFEST, _json_bytes(manifest)), (MANIFEST_SIG, sign(server_private, manifest).encode())]
+        members += sorted(files.items())
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return out.getvalue()
+
+
+def read_record(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every member of a record archive by name; raises :class:`NotARecord` when it is not one."""
+    try:
+        if isinstance(source, bytes | bytearray):
+            zf = zipfile.ZipFile(io.BytesIO(source))
+        else:
+            zf = zipfile.ZipFile(source)
+    except FileNotFoundError as exc:
+        raise NotARecord(f"no such file: {source}") from exc
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise NotARecord(f"not a zip archive: {exc}") from exc
+    with zf:
+        names = zf.namelist()
+        if MANIFEST not in names:
+            raise NotARecord("no manifest.json: not a govern record")
+        try:
+            files = {name: zf.read(name) for name in names if not name.endswith("/")}
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            raise NotARecord(f"unreadable zip archive: {exc}") from exc
+    try:
+        manifest = json.loads(files[MANIFEST])
+    except ValueError as exc:
+        raise NotARecord("manifest.json is not JSON") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise NotARecord(f"manifest.json does not declare format {FORMAT}")
+    return files
+
+
+# --------------------------------------------------------------------------- results
+
+
+def result_object(
+    *, meeting: Mapping[str, Any], motion: Mapping[str, Any], roll_hash_hex: str, entries: Sequence[LedgerEntry],
+    tally_json: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The ``govern.result.v1`` object the server signs for one motion after close.
+
+    It pins the ledger (``ledger_length`` and ``ledger_head``, the last entry's chain hash), so
+    dropping or adding entries after the result was signed is detected.
+    """
+    return {
+        "type": RESULT_TYPE,
+        "community": meeting["community"],
+        "meeting": meeting["meeting"],
+        "motion": motion["id"],
+        "title": motion.get("title", ""),
+        "roll_hash": roll_hash_hex,
+        "ledger_length": len(entries),
+        "ledger_head": entries[-1].chain_hash if entries else "0" * 64,
+        "tally": dict(tally_json),
+    }
+
+
+def compute_results(
+    meeting: Mapping[str, Any], roll: Roll, counted: Mapping[str, LedgerEntry]
+) -> dict[str, dict[str, Any]]:
+    """Tally every motion of ``meeting`` over the counting ballots (``voter -> entry``) with ``rules.tally``.
+
+    Returns ``motion id -> TallyResult.to_json()``. A voter who gives no choice on a motion
+    does not take part in it. Raises ``ValueError`` from the rules on impossible input.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    clause = meeting.get("deemed_consent")
+    deemed = None if clause is None else DeemedConsent(DeemedVariant(clause))
+    invalid_policy = InvalidPolicy(meeting.get("invalid_policy", InvalidPolicy.AS_ABSTAIN.value))
+    for motion in meeting["motions"]:
+        mid = motion["id"]
+        votes = []
+        for voter, entry in sorted(counted.items()):
+            choice = entry.ballot.get("choices", {}).get(mid)
+            person = roll.person(voter)
+            if choice is None or person is None:
+                continue
+            votes.append(Vote(person_id=voter, area=person.area, choice=choice))
+        matter = Matter(motion["matter"])
+        interested = motion.get("interested_persons") if matter is Matter.UNANIMOUS_INTERESTED else None
+        result = tally(
+            total_area=roll.total_area,
+            total_persons=roll.total_persons,
+            votes=votes,
+            matter=matter,
+            invalid_policy=invalid_policy,
+            interested_persons=interested,
+            deemed_consent=None if matter is Matter.UNANIMOUS_INTERESTED else deemed,
+        )
+        out[mid] = result.to_json()
+    return out
+
+
+def sign_results(
+    *,
+    meeting: Mapping[str, Any],
+    roll: Roll,
+    entries: Sequence[LedgerEntry],
+    server_private: Ed25519PrivateKey,
+) -> list[dict[str, Any]]:
+    """The server's part of ``result.json``: for each motion the result object and its signature.
+
+    Countersignatures and certifications are appended later by committee members and auditors
+    (each an envelope of a ``govern.countersignature.v1`` / ``govern.certification.v1`` object
+    naming :func:`govern.core.ballot.object_hash` of the result object).
+    """
+    policy = RevisionPolicy(meeting["revision_policy"])
+    tallies = compute_results(meeting, roll, counting_ballots(entries, policy))
+    out = []
+    for motion in meeting["motions"]:
+        obj = result_object(meeting=meeting, motion=motion, roll_hash_hex=roll_hash(roll), entries=entries,
+                            tally_json=tallies[motion["id"]])
+        out.append({"result": obj, "server_signature": sign(server_private, obj), "countersignatures": [],
+                    "certifications": []})
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_record(
+    *,
+    meeting: Mapping[str, Any],
+    roll: Roll,
+    keys: Mapping[str, Any],
+    delegations: Sequence[Mapping[str, Any]],
+    ledger: Iterable[LedgerEntry | Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]] | None,
+    server_private: Ed25519PrivateKey,
+    created_at: datetime,
+    interim: bool = False,
+    public: bool = False,
+) -> bytes:
+    """The record archive as zip bytes (deterministic: sorted members, fixed timestamps, canonical JSON).
+
+    ``meeting``: the ``meeting.json`` object. ``keys``: the ``keys.json`` object.
+    ``delegations``: the items of ``delegations.json``. ``results``: the items of
+    ``result.json`` (:func:`sign_results` plus countersignatures and certifications); ``None``
+    for an interim record. ``public=True`` writes the public edition (see :func:`pseudonymise`).
+    """
+    if interim != (results is None):
+        raise ValueError("an interim record has no results, and a final record needs them")
+    lines = []
+    for entry in ledger:
+        obj = entry.to_json() if isinstance(entry, LedgerEntry) else dict(entry)
+        lines.append(_json_bytes(obj) + b"\n")
+    files = {
+        "meeting.json": _json_bytes(dict(meeting)),
+        "roll.json": _json_bytes(roll_to_json(roll, public=public)),
+        "keys.json": _json_bytes(dict(keys)),
+        "delegations.json": _json_bytes({"type": DELEGATIONS_TYPE, "delegations": [dict(d) for d in delegations]}),
+        "ledger.jsonl": b"".join(lines),
+    }
+    if results is not None:
+        files[RESULT_FILE] = _json_bytes({"type": RESULTS_TYPE, "motions": [dict(r) for r in results]})
+    return write_record(
+        files, server_private=server_private, community=meeting["community"], meeting=meeting["meeting"],
+        edition=PUBLIC if public else AUDITOR, interim=interim, created_at=created_at,
+    )
+
+
+def pseudonymise(
+    record: bytes | str | os.PathLike[str], *, server_private: Ed25519PrivateKey, created_at: datetime
+) -> bytes:
+    """The public edition of an auditor record: every roll identity replaced by its salted digest.
+
+    Voters already appear only under their per-meeting roll pseudonyms (``voter`` in every
+    signed ballot is the roll's person id, see :func:`govern.core.roll.person_pseudonym`), so
+    nothing signed changes and every signature, the chain, the key bindings, the proxy rules
+    and the tally still verify. What is removed: which owners and which units (house numbers,
+    unit areas, area sources) make up each person. The roll hash is computed over the digest
+    form, so it is unchanged. The manifest is rewritten and re-signed with the server key.
+    """
+    files = read_record(record)
+    manifest = json.loads(files[MANIFEST])
+    roll = roll_from_json(json.loads(files["roll.json"]))
+    out = {name: data for name, data in files.items() if name not in (MANIFEST, MANIFEST_SIG)}
+    out["roll.json"] = _json_bytes(roll_to_json(roll, public=True))
+    return write_record(
+        out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
+        edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at,
+    )
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True)
+class _Enrolment:
+    account: str
+    key: str
+    enrolled_at: datetime
+    revoked_at: datetime | None
+
+    def active(self, at: datetime) -> bool:
+        return self.enrolled_at <= at and (self.revoked_at is None or at < self.revoked_at)
+
+
+class KeyBook:
+    """Key enrolments from ``keys.json``: who held which key, from when, until when."""
+
+    def __init__(self, enrolments: Iterable[_Enrolment], committee: Iterable[str], auditors: Iterable[str]) -> None:
+        self.by_key: dict[str, list[_Enrolment]] = defaultdict(list)
+        self.by_account: dict[str, list[_Enrolment]] = defaultdict(list)
+        for e in enrolments:
+            self.by_key[e.key].append(e)
+            self.by_account[e.account].append(e)
+        self.committee = frozenset(committee)
+        self.auditors = frozenset(auditors)
+
+    def holder(self, key: str, at: datetime) -> tuple[str | None, str]:
+        """``(account, "")`` if ``key`` was active at ``at``; else ``(None, "key_revoked" | "key_not_enrolled")``."""
+        enrolments = self.by_key.get(key, [])
+        for e in enrolments:
+            if e.active(at):
+                return e.account, ""
+        if any(e.enrolled_at <= at for e in enrolments):
+            return None, "key_revoked"
+        return None, "key_not_enrolled"
+
+    def active_key(self, account: str, at: datetime) -> str | None:
+        """The account's active key at ``at``."""
+        for e in self.by_account.get(account, []):
+            if e.active(at):
+                return e.key
+        return None
+
+
+def _parse_keys(obj: Any, problems: list[Problem]) -> KeyBook:
+    file = "keys.json"
+    enrolments: list[_Enrolment] = []
+    if not isinstance(obj, dict) or obj.get("type") != KEYS_TYPE:
+        problems.append(Problem(file, None, "bad_file", "keys.json is not a govern.keys.v1 object"))
+        return KeyBook([], [], [])
+    for i, item in enumerate(obj.get("enrolments") or []):
+        try:
+            enrolled = parse_time(item["enrolled_at"])
+            revoked = None if item.get("revoked_at") is None else parse_time(item["revoked_at"])
+            if not isinstance(item["account"], str) or not isinstance(item["public_key"], str):
+                raise TypeError
+            enrolments.append(_Enrolment(item["account"], item["public_key"], enrolled, revoked))
+        except (KeyError, TypeError, ValueError):
+            problems.append(Problem(file, None, "bad_enrolment", f"enrolment #{i + 1} is malformed"))
+    book = KeyBook(enrolments, obj.get("committee") or [], obj.get("auditors") or [])
+    for key, items in book.by_key.items():
+        if len({e.account for e in items}) > 1:
+            problems.append(Problem(file, None, "key_shared", f"key {key} is enrolled to several accounts"))
+    for account, items in book.by_account.items():
+        spans = sorted(items, key=lambda e: e.enrolled_at)
+        for a, b in zip(spans, spans[1:], strict=False):
+            if a.revoked_at is None or a.revoked_at > b.enrolled_at:
+                problems.append(
+                    Problem(file, None, "key_overlap", f"account {account} has two active keys at {b.enrolled_at}")
+                )
+    return book
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class Report:
+    """What :func:`verify_record` found. ``valid`` iff there is no problem."""
+
+    meeting: str | None = None
+    community: str | None = None
+    edition: str | None = None
+    interim: bool = False
+    ballots: int = 0
+    counted: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    motions: list[dict[str, Any]] = field(default_factory=list)
+    #: Checks that this edition cannot make (the public edition cannot see roll identities).
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """No problem was found."""
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary printed by ``govern verify``."""
+        out: dict[str, Any] = {
+            "valid": self.valid,
+            "meeting": self.meeting,
+            "community": self.community,
+            "edition": self.edition,
+            "interim": self.interim,
+            "ballots": self.ballots,
+            "counted": self.counted,
+            "motions": self.motions,
+            "unchecked": self.unchecked,
+        }
+        if self.problems:
+            out["problems"] = [p.to_json() for p in self.problems]
+        return out
+
+
+# --------------------------------------------------------------------------- crypto pass (parallel)
+
+#: Per-entry output of the crypto pass.
+_Crypto = tuple[LedgerEntry | None, str, bool, bool | None, bool | None, str]
+
+
+def _crypto_batch(lines: Sequence[bytes]) -> list[_Crypto]:
+    """Parse each ledger line and do its hashing and signature checks (the expensive part).
+
+    Returns per line ``(entry | None, parse error, chain+ballot hashes ok, ballot signature ok,
+    delegation signature ok | None, attestation signature ok | None)`` packed as the tuple
+    ``(entry, error, hashes_ok, sig_ok, deleg_ok, att_ok)``.
+    """
+    out: list[Any] = []
+    for line in lines:
+        try:
+            entry = LedgerEntry.from_json(json.loads(line))
+            ballot_bytes = canonical_bytes(entry.ballot)
+            payload_hash = chain_hash(entry.prev_hash, entry.payload()) if len(entry.prev_hash) == 64 else ""
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            out.append((None, str(exc), False, False, None, None))
+            continue
+        except Exception as exc:  # rfc8785's own errors (integer out of range, bad strings)
+            out.append((None, f"cannot canonicalise: {exc}", False, False, None, None))
+            continue
+        hashes_ok = (sha256_hex(ballot_bytes) == entry.ballot_hash, payload_hash == entry.chain_hash)
+        sig_ok = verify_bytes(entry.key_id, ballot_bytes, entry.signature)
+        deleg_ok = att_ok = None
+        if entry.delegation is not None:
+            d = entry.delegation
+            deleg_ok = verify(d.get("key_id"), d.get("object"), d.get("signature"))
+        if entry.attestation is not None:
+            a = entry.attestation
+            att_ok = verify(a.get("key_id"), a.get("object"), a.get("signature"))
+        out.append((entry, "", hashes_ok, sig_ok, deleg_ok, att_ok))
+    return out
+
+
+def _crypto_pass(lines: list[bytes], workers: int) -> list[Any]:
+    if workers <= 1 or len(lines) < PARALLEL_THRESHOLD:
+        return _crypto_batch(lines)
+    # cryptography's Ed25519 verify releases the GIL, so threads overlap one entry's verify with
+    # another's JSON work; measured faster than processes here (no pickling of 100,000 entries).
+    size = max(256, len(lines) // (workers * 8))
+    batches = [lines[i : i + size] for i in range(0, len(lines), size)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(_crypto_batch, batches))
+    return [item for batch in results for item in batch]
+
+
+# --------------------------------------------------------------------------- verification
+
+
+class _Verifier:
+    def __init__(self, files: dict[str, bytes], workers: int) -> None:
+        self.files = files
+        self.workers = workers
+        self.report = Report()
+        self.problems = self.report.problems
+
+    def problem(self, file: str, entry: int | None, code: str, message: str) -> None:
+        self.problems.append(Problem(file, entry, code, message))
+
+    # ---- manifest
+    def check_manifest(self) -> dict[str, Any]:
+        manifest = json.loads(self.files[MANIFEST])
+        r = self.report
+        r.meeting, r.community = manifest.get("meeting"), manifest.get("community")
+        r.edition, r.interim = manifest.get("edition"), bool(manifest.get("interim"))
+        if r.edition not in (AUDITOR, PUBLIC):
+            self.problem(MANIFEST, None, "bad_manifest", "edition must be 'auditor' or 'public'")
+        listed = manifest.get("files")
+        if not isinstance(listed, dict):
+            self.problem(MANIFEST, None, "bad_manifest", "files must map names to SHA-256")
+            listed = {}
+        sig = self.files.get(MANIFEST_SIG, b"").decode("ascii", "replace").strip()
+        if not verify(manifest.get("server_key"), manifest, sig):
+            self.problem(MANIFEST_SIG, None, "manifest_signature_invalid",
+                         "the manifest is not signed by the server key it names")
+        for name, digest in sorted(listed.items()):
+            data = self.files.get(name)
+            if data is None:
+                self.problem(name, None, "file_missing", "listed in the manifest but absent")
+            elif sha256_hex(data) != digest:
+                self.problem(name, None, "file_hash_mismatch", "the file's SHA-256 differs from the manifest")
+        for name in sorted(set(self.files) - set(listed) - {MANIFEST, MANIFEST_SIG}):
+            self.problem(name, None, "file_unlisted", "present in the archive but not in the manifest")
+        wanted = list(REQUIRED_FILES) + ([] if r.interim else [RESULT_FILE])
+        for name in wanted:
+            if name not in self.files and name not in listed:
+                self.problem(name, None, "file_missing", "required file absent")
+        if r.interim and RESULT_FILE in self.files:
+            self.problem(RESULT_FILE, None, "unexpected_result", "an interim record carries no result")
+        return manifest
+
+    def load_json(self, name: str) -> Any:
+        data = self.files.get(name)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            self.problem(name, None, "bad_json", "not valid JSON")
+            return None
+
+    # ---- the run
+    def run(self) -> Report:
+        manifest = self.check_manifest()
+        meeting = self.load_json("meeting.json")
+        if not self.check_meeting(meeting, manifest):
+            return self.report
+        self.meeting = meeting
+        self.window = (parse_time(meeting["opens_at"]), parse_time(meeting["closes_at"]))
+        self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
+        self.policy = RevisionPolicy(meeting["revision_policy"])
+        self.motion_ids = {m["id"] for m in meeting["motions"]}
+        self.roll = self.check_roll(self.load_json("roll.json"))
+        self.keys = _parse_keys(self.load_json("keys.json"), self.problems)
+        if self.roll is not None:
+            self.check_roll_keys()
+        self.delegations = self.check_delegations(self.load_json("delegations.json"))
+        entries, valid = self.check_ledger()
+        counted = counting_ballots(valid, self.policy)
+        self.report.ballots = len(entries)
+        self.report.counted = len(counted)
+        if self.roll is not None:
+            self.check_results(entries, counted)
+        return self.report
+
+    def check_meeting(self, meeting: Any, manifest: Mapping[str, Any]) -> bool:
+        file = "meeting.json"
+        try:
+            if not isinstance(meeting, dict) or meeting.get("type") != MEETING_TYPE:
+                raise ValueError("not a govern.meeting.v1 object")
+            parse_time(meeting["opens_at"])
+            parse_time(meeting["closes_at"])
+            RevisionPolicy(meeting["revision_policy"])
+            InvalidPolicy(meeting["invalid_policy"])
+            if type(meeting["clock_tolerance_seconds"]) is not int:
+                raise ValueError("clock_tolerance_seconds must be an integer")
+            if meeting.get("proxy_cap") is not None and type(meeting["proxy_cap"]) is not int:
+                raise ValueError("proxy_cap must be an integer or null")
+            for m in meeting["motions"]:
+                if not isinstance(m["id"], str):
+                    raise ValueError("motion ids are strings")
+                Matter(m["matter"])
+        except (KeyError, TypeError, ValueError) as exc:
+            if meeting is not None:
+                self.problem(file, None, "bad_file", f"meeting.json is malformed: {exc}")
+            return False
+        if meeting.get("meeting") != manifest.get("meeting") or meeting.get("community") != manifest.get(
+            "community"
+        ):
+            self.problem(file, None, "wrong_meeting", "meeting.json is for another meeting than the manifest")
+        return True
+
+    def check_roll(self, obj: Any) -> Roll | None:
+        file = "roll.json"
+        if obj is None:
+            return None
+        try:
+            roll = roll_from_json(obj)
+        except ValueError as exc:
+            self.problem(file, None, "bad_file", f"roll.json is malformed: {exc}")
+            return None
+        if roll_hash(roll) != self.meeting["roll_hash"]:
+            self.problem(file, None, "roll_hash_mismatch", "the roll's hash is not the meeting's published roll hash")
+        if roll.meeting != self.meeting["meeting"] or roll.community != self.meeting["community"]:
+            self.problem(file, None, "wrong_meeting", "the roll is for another meeting")
+        for code, message in roll_problems(roll):
+            self.problem(file, None, code, message)
+        if roll.is_public:
+            self.report.unchecked.append(
+                "roll identities: the public edition shows each person's area and a salted digest of its owners "
+                "and units, so the composition of each area cannot be checked"
+            )
+        return roll
+
+    def check_roll_keys(self) -> None:
+        try:
+            frozen = parse_time(self.roll.frozen_at)
+        except ValueError:
+            self.problem("roll.json", None, "bad_file", "frozen_at is not an RFC 3339 UTC time")
+            return
+        for p in self.roll.persons:
+            expected = sorted(k for a in p.casters if (k := self.keys.active_key(a, frozen)) is not None)
+            if sorted(p.keys) != expected:
+                self.problem("roll.json", None, "roll_key_mismatch",
+                             f"person {p.person}: the keys frozen in the roll are not its casters' keys at freeze")
+
+    # ---- delegations
+    def check_delegations(self, obj: Any) -> dict[str, dict[str, Any]]:
+        """delegation hash -> {"object", "received_at", "revoked_at"} for well-signed delegations."""
+        file = "delegations.json"
+        out: dict[str, dict[str, Any]] = {}
+        if obj is None:
+            return out
+        if not isinstance(obj, dict) or obj.get("type") != DELEGATIONS_TYPE or not isinstance(
+            obj.get("delegations"), list
+        ):
+            self.problem(file, None, "bad_file", "delegations.json is not a govern.delegations.v1 object")
+            return out
+        for i, item in enumerate(obj["delegations"], start=1):
+            where = f"delegation #{i}"
+            try:
+                env = item["delegation"]
+                received = parse_time(item["received_at"])
+                if validate_envelope_shape(env) or validate_delegation_shape(env["object"]):
+                    raise ValueError("malformed delegation")
+            except (KeyError, TypeError, ValueError):
+                self.problem(file, None, "bad_delegation", f"{where} is malformed")
+                continue
+            d = env["object"]
+            h = object_hash(d)
+            if not verify(env["key_id"], d, env["signature"]):
+                self.problem(file, None, "delegation_bad_signature", f"{where}: the signature does not verify")
+                continue
+            if not self.signed_for_person(env["key_id"], d["principal"], received):
+                self.problem(file, None, "delegation_key_not_enrolled",
+                             f"{where}: not signed by a key of an account that may cast for {d['principal']}")
+                continue
+            if d["meeting"] != self.meeting["meeting"] or d["community"] != self.meeting["community"]:
+                self.problem(file, None, "wrong_meeting", f"{where} is for another meeting")
+                continue
+            revoked_at = None
+            if item.get("revocation") is not None:
+                rev = item["revocation"]
+                try:
+                    rtime = parse_time(item["revoked_at"])
+                    if validate_envelope_shape(rev) or validate_revocation_shape(rev["object"]):
+                        raise ValueError
+                except (KeyError, TypeError, ValueError):
+                    self.problem(file, None, "bad_revocation", f"{where}: the revocation is malformed")
+                else:
+                    r = rev["object"]
+                    if not verify(rev["key_id"], r, rev["signature"]):
+                        self.problem(file, None, "revocation_bad_signature", f"{where}: revocation signature")
+                    elif r["delegation_hash"] != h or r["principal"] != d["principal"]:
+                        self.problem(file, None, "bad_revocation", f"{where}: the revocation names another delegation")
+                    elif not self.signed_for_person(rev["key_id"], d["principal"], rtime):
+                        self.problem(file, None, "revocation_key_not_enrolled",
+                                     f"{where}: revocation not signed by the principal's key")
+                    else:
+                        revoked_at = rtime
+            out[h] = {"object": d, "received_at": received, "revoked_at": revoked_at}
+        return out
+
+    def signed_for_person(self, key: str, person_id: str, at: datetime) -> bool:
+        """The key was active at ``at`` for an account allowed to cast for ``person_id``."""
+        person = self.roll.person(person_id) if self.roll is not None else None
+        account, _ = self.keys.holder(key, at)
+        return person is not None and account is not None and account in person.casters
+
+    # ---- ledger
+    def check_ledger(self) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
+        file = "ledger.jsonl"
+        data = self.files.get(file)
+        if data is None:
+            return [], []
+        lines = [line for line in data.split(b"\n") if line.strip()]
+        crypto = _crypto_pass(lines, self.workers)
+        entries: list[LedgerEntry] = []
+        valid: list[LedgerEntry] = []
+        seen_nonces: dict[str, int] = {}
+        seen_hashes: dict[str, int] = {}
+        proxies: dict[str, list[str]] = defaultdict(list)
+        cap = self.meeting.get("proxy_cap")
+        prev = "0" * 64
+        for index, (entry, error, hashes_ok, sig_ok, deleg_ok, att_ok) in enumerate(crypto, start=1):
+            if entry is None:
+                self.problem(file, index, "bad_entry", f"line {index} is not a ledger entry: {error}")
+                prev = ""
+                continue
+            pos = entry.position
+            entries.append(entry)
+            # the chain
+            if pos != index:
+                self.problem(file, pos, "position_gap", f"line {index} holds position {pos}")
+            if entry.prev_hash != prev:
+                self.problem(file, pos, "chain_broken", "prev_hash is not the previous entry's chain_hash")
+            if not hashes_ok[1]:
+                self.problem(file, pos, "chain_hash_mismatch", "the entry's content does not match its chain_hash")
+            if not hashes_ok[0]:
+                self.problem(file, pos, "ballot_hash_mismatch", "ballot_hash is not the hash of the ballot")
+            prev = entry.chain_hash
+            if self.check_entry(entry, sig_ok, deleg_ok, att_ok, seen_nonces, seen_hashes, proxies, cap):
+                valid.append(entry)
+        for entry in revision_violations(valid, self.policy):
+            self.problem(file, entry.position, "revision_policy_violated",
+                         f"single-cast meeting: a second ballot for {entry.voter} was accepted")
+        if self.policy is RevisionPolicy.SINGLE_CAST:
+            bad = {e.position for e in revision_violations(valid, self.policy)}
+            valid = [e for e in valid if e.position not in bad]
+        return entries, valid
+
+    def check_entry(
+        self,
+        entry: LedgerEntry,
+        sig_ok: bool,
+        deleg_ok: bool | None,
+        att_ok: bool | None,
+        seen_nonces: dict[str, int],
+        seen_hashes: dict[str, int],
+        proxies: dict[str, list[str]],
+        cap: int | None,
+    ) -> bool:
+        file, pos = "ledger.jsonl", entry.position
+        before = len(self.problems)
+        b = entry.ballot
+        try:
+            received = parse_time(entry.received_at)
+        except ValueError:
+            self.problem(file, pos, "bad_entry", "received_at is not an RFC 3339 UTC time")
+            return False
+        if entry.kind == ELECTRONIC:
+            shape = validate_ballot_shape(b)
+        elif entry.kind == PAPER:
+            shape = validate_paper_shape(b)
+        else:
+            self.problem(file, pos, "bad_entry", f"unknown kind {entry.kind!r}")
+            return False
+        if shape:
+            self.problem(file, pos, "bad_ballot_shape", "malformed ballot: " + ", ".join(shape))
+            return False
+        if not sig_ok:
+            self.problem(file, pos, "bad_signature", "the ballot's signature does not verify under key_id")
+        if b["community"] != self.meeting["community"] or b["meeting"] != self.meeting["meeting"]:
+            self.problem(file, pos, "wrong_meeting", "the ballot is for another community or meeting")
+        if b["roll_hash"] != self.meeting["roll_hash"]:
+            self.problem(file, pos, "wrong_roll", "the ballot names another roll")
+        if set(b["choices"]) - self.motion_ids:
+            self.problem(file, pos, "unknown_motion", "the ballot names a motion not in the meeting")
+        person = self.roll.person(b["voter"]) if self.roll is not None else None
+        if person is None:
+            self.problem(file, pos, "not_eligible", f"voter {b['voter']} is not on the roll")
+        for seen, value, what in ((seen_nonces, b["nonce"], "nonce"), (seen_hashes, entry.ballot_hash, "ballot")):
+            if value in seen:
+                self.problem(file, pos, "replay", f"the same {what} was already recorded at position {seen[value]}")
+            else:
+                seen[value] = pos
+        if entry.kind == PAPER:
+            self.check_paper(entry, received, att_ok)
+        else:
+            opens, closes = self.window
+            if not opens <= received < closes:
+                self.problem(file, pos, "outside_window", "received outside the voting window")
+            if abs(parse_time(b["issued_at"]) - received) > self.tolerance:
+                self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
+            if entry.delegation is None:
+                if person is not None:
+                    self.check_caster_key(entry, received, person.casters, "voter")
+            else:
+                self.check_proxy(entry, received, deleg_ok, proxies, cap)
+        return len(self.problems) == before
+
+    def check_caster_key(self, entry: LedgerEntry, at: datetime, accounts: Iterable[str], who: str) -> None:
+        account, why = self.keys.holder(entry.key_id, at)
+        if account is None:
+            detail = "was revoked before" if why == "key_revoked" else "was not enrolled at"
+            self.problem("ledger.jsonl", entry.position, why, f"the signing key {detail} casting time")
+        elif account not in set(accounts):
+            self.problem("ledger.jsonl", entry.position, "key_not_enrolled",
+                         f"the signing key belongs to account {account}, which may not cast for this {who}")
+
+    def check_proxy(
+        self, entry: LedgerEntry, at: datetime, deleg_ok: bool | None, proxies: dict[str, list[str]],
+        cap: int | None,
+    ) -> None:
+        file, pos = "ledger.jsonl", entry.position
+        env = entry.delegation
+        if validate_envelope_shape(env) or validate_delegation_shape(env.get("object")):
+            self.problem(file, pos, "bad_delegation", "the carried delegation is malformed")
+            return
+        d = env["object"]
+        if not deleg_ok:
+            self.problem(file, pos, "delegation_bad_signature", "the delegation's signature does not verify")
+        h = object_hash(d)
+        registered = self.delegations.get(h)
+        if registered is None:
+            self.problem(file, pos, "delegation_unregistered",
+                         "the delegation is not a valid delegation in delegations.json")
+        elif registered["revoked_at"] is not None and registered["revoked_at"] <= at:
+            self.problem(file, pos, "delegation_revoked", "the delegation was revoked before this ballot")
+        if d["principal"] != entry.voter:
+            self.problem(file, pos, "bad_delegation", "the delegation's principal is not the ballot's voter")
+        self.check_caster_key(entry, at, [d["proxy"]], "proxy")
+        if not instructions_followed(d, entry.ballot):
+            self.problem(file, pos, "instructions_not_followed", "the ballot departs from the principal's instructions")
+        held = proxies[d["proxy"]]
+        if d["principal"] not in held:
+            held.append(d["principal"])
+            if cap is not None and len(held) > cap:
+                self.problem(file, pos, "proxy_cap_exceeded",
+                             f"proxy {d['proxy']} votes for {len(held)} principals; the cap is {cap}")
+
+    def check_paper(self, entry: LedgerEntry, at: datetime, att_ok: bool | None) -> None:
+        file, pos = "ledger.jsonl", entry.position
+        if entry.delegation is not None:
+            self.problem(file, pos, "bad_entry", "a paper ballot carries no delegation")
+        env = entry.attestation
+        if env is None or validate_envelope_shape(env) or validate_attestation_shape(env.get("object")):
+            self.problem(file, pos, "paper_bad_attestation", "the paper ballot has no well-formed attestation")
+            return
+        a = env["object"]
+        if a.get("type") != ATTESTATION_TYPE or not att_ok:
+            self.problem(file, pos, "paper_bad_attestation", "the attestation's signature does not verify")
+        if a["paper_ballot_hash"] != entry.ballot_hash or a["scan_sha256"] != entry.ballot["scan_sha256"]:
+            self.problem(file, pos, "paper_attestation_mismatch", "the attestation names another ballot or scan")
+        entered, why1 = self.keys.holder(entry.key_id, at)
+        attested, why2 = self.keys.holder(env["key_id"], at)
+        for account, why, role in ((entered, why1, "entering"), (attested, why2, "attesting")):
+            if account is None:
+                self.problem(file, pos, why, f"the {role} member's key was not active when the entry was made")
+            elif account not in self.keys.committee:
+                self.problem(file, pos, "paper_not_committee", f"the {role} account {account} is not on the committee")
+        if entry.key_id == env["key_id"] or (entered is not None and entered == attested):
+            self.problem(file, pos, "paper_same_member", "entered and attested by the same committee member")
+
+    # ---- results
+    def check_results(self, entries: list[LedgerEntry], counted: Mapping[str, LedgerEntry]) -> None:
+        try:
+            recomputed = compute_results(self.meeting, self.roll, counted)
+        except ValueError as exc:
+            self.problem("ledger.jsonl", None, "tally_impossible", f"the counted ballots cannot be tallied: {exc}")
+            return
+        titles = {m["id"]: m.get("title", "") for m in self.meeting["motions"]}
+        signed: dict[str, Mapping[str, Any]] = {}
+        if not self.report.interim:
+            signed = self.check_result_file(entries)
+        for mid, tally_json in recomputed.items():
+            item = {"id": mid, "title": titles[mid], **tally_json}
+            if mid in signed:
+                item.update({k: v for k, v in signed[mid].items() if k != "tally"})
+            self.report.motions.append(item)
+            if not self.report.interim:
+                stored = signed.get(mid, {}).get("tally")
+                if stored is None:
+                    self.problem(RESULT_FILE, None, "result_missing", f"no signed result for motion {mid}")
+                elif stored != tally_json:
+                    self.problem(RESULT_FILE, None, "result_mismatch",
+                                 f"motion {mid}: the signed result differs from the recomputed tally")
+
+    def check_result_file(self, entries: list[LedgerEntry]) -> dict[str, dict[str, Any]]:
+        file = RESULT_FILE
+        obj = self.load_json(file)
+        out: dict[str, dict[str, Any]] = {}
+        if obj is None:
+            return out
+        if not isinstance(obj, dict) or obj.get("type") != RESULTS_TYPE or not isinstance(obj.get("motions"), list):
+            self.problem(file, None, "bad_file", "result.json is not a govern.results.v1 object")
+            return out
+        server_key = json.loads(self.files[MANIFEST]).get("server_key")
+        head = entries[-1].chain_hash if entries else "0" * 64
+        for item in obj["motions"]:
+            try:
+                res = item["result"]
+                mid = res["motion"]
+                if res.get("type") != RESULT_TYPE or not isinstance(mid, str):
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                self.problem(file, None, "bad_file", "a result item is malformed")
+                continue
+            if not verify(server_key, res, item.get("server_signature")):
+                self.problem(file, None, "result_signature_invalid", f"motion {mid}: the server's signature fails")
+            if res.get("meeting") != self.meeting["meeting"] or res.get("roll_hash") != self.meeting["roll_hash"]:
+                self.problem(file, None, "wrong_meeting", f"motion {mid}: the result is for another meeting or roll")
+            if res.get("ledger_length") != len(entries) or res.get("ledger_head") != head:
+                self.problem(file, None, "result_ledger_mismatch",
+                             f"motion {mid}: the result was signed over a different ledger")
+            rh = object_hash(res)
+            summary = {"countersigned_by": [], "certified_by": [], "objected_by": []}
+            self.check_endorsements(mid, rh, item.get("countersignatures"), summary, counter=True)
+            self.check_endorsements(mid, rh, item.get("certifications"), summary, counter=False)
+            out[mid] = {"tally": res.get("tally"), **summary}
+        return out
+
+    def check_endorsements(
+        self, mid: str, result_hash: str, envelopes: Any, summary: dict[str, list[str]], *, counter: bool
+    ) -> None:
+        file = RESULT_FILE
+        code = "countersignature_invalid" if counter else "certification_invalid"
+        tag = COUNTERSIGNATURE_TYPE if counter else CERTIFICATION_TYPE
+        allowed = self.keys.committee if counter else self.keys.auditors
+        signers: set[str] = set()
+        for env in envelopes or []:
+            try:
+                if validate_envelope_shape(env):
+                    raise ValueError
+                o = env["object"]
+                at = parse_time(o["signed_at"])
+                if o.get("type") != tag or o.get("motion") != mid or o.get("meeting") != self.meeting["meeting"]:
+                    raise ValueError
+                if not counter and o.get("verdict") not in ("certify", "object"):
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                self.problem(file, None, code, f"motion {mid}: a malformed {tag}")
+                continue
+            account, _ = self.keys.holder(env["key_id"], at)
+            if not verify(env["key_id"], o, env["signature"]):
+                self.problem(file, None, code, f"motion {mid}: a {tag} signature does not verify")
+            elif o.get("result_hash") != result_hash:
+                self.problem(file, None, code, f"motion {mid}: a {tag} names another result")
+            elif account is None or account not in allowed:
+                role = "a committee member" if counter else "an auditor"
+                self.problem(file, None, code, f"motion {mid}: a {tag} is not by {role}'s active key")
+            elif account in signers:
+                self.problem(file, None, code, f"motion {mid}: account {account} signed twice")
+            else:
+                signers.add(account)
+                key = "countersigned_by" if counter else (
+                    "certified_by" if o["verdict"] == "certify" else "objected_by")
+                summary[key].append(account)
+
+
+def verify_record(source: bytes | str | os.PathLike[str], *, workers: int = 2) -> Report:
+    """Verify a record archive and report **every** problem (``Report.valid`` iff none).
+
+    ``source``: the zip's bytes or a path. ``workers``: threads for the hashing and signature
+    pass (Ed25519 verification releases the GIL, so two threads use both cores). Raises
+    :class:`NotARecord` when ``source`` is not a record at all; any other defect, however
+    gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
+    """
+    files = read_record(source)
+    return _Verifier(files, workers).run()
