@@ -1,0 +1,239 @@
+"""Authorisation matrix: every role × every endpoint of the app → allowed, login, 403 or 404.
+
+The expectations live in ONE table, ``MATRIX``, keyed by ``(endpoint, method)``. The coverage test
+walks ``app.url_map``: an endpoint (or a method of it) without a row FAILS, so whoever adds a view
+adds its row here, and a sample value for any new URL argument in ``build_world``.
+
+Outcomes
+  ok    allowed: 2xx/3xx (not to the login page); a POST/PUT/PATCH/DELETE may also answer 400/409,
+        the point being that it got past the access check
+  login anonymous: 302 to the login page (pages) or 401 JSON (API)
+  403   forbidden (the caller is known but lacks the right)
+  404   the object is not the caller's (and its existence is not disclosed)
+A denied request (login/403/404) must also change nothing in the database.
+
+Pages are requested with the browser session; /api/ endpoints with the role's bearer token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from govern.extensions import db
+
+#: Column order of every row. Privileged roles come last, because allowed POSTs may change state
+#: (confirm a claim, revoke a grant) and the denied checks of the others should see the world first.
+ROLES = (
+    "anonymous",
+    "pending",  # registered with a claim code, not yet confirmed
+    "owner",  # confirmed owner of garden
+    "other_owner",  # confirmed owner of ANOTHER community (park)
+    "property_staff",
+    "auditor",
+    "observer",
+    "committee_member",
+    "committee_chair",
+    "admin",
+)
+
+o, L, F, N = "ok", "login", "403", "404"
+
+#                  anon pend own  oth  staff aud  obs  memb chair admin
+PUBLIC = (o, o, o, o, o, o, o, o, o, o)
+LOGGED_IN = (L, o, o, o, o, o, o, o, o, o)
+MEMBERS = (L, o, o, F, o, o, o, o, o, o)
+REGISTER_READERS = (L, F, F, F, F, o, o, o, o, o)
+AUDIT_READERS = (L, F, F, F, F, o, o, F, F, o)
+COMMITTEE = (L, F, F, F, F, F, F, o, o, o)
+ADMIN = (L, F, F, F, F, F, F, F, F, o)
+#: The object belongs to the confirmed owner: anyone else gets 404.
+OWNERS_OWN = (L, N, o, N, N, N, N, N, N, N)
+
+MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
+    ("static", "GET"): PUBLIC,
+    # home
+    ("home.index", "GET"): PUBLIC,
+    ("home.community", "GET"): MEMBERS,
+    # accounts: pages
+    ("accounts.login", "GET"): PUBLIC,
+    ("accounts.login", "POST"): PUBLIC,
+    ("accounts.logout", "POST"): PUBLIC,
+    ("accounts.register", "GET"): PUBLIC,
+    ("accounts.register", "POST"): PUBLIC,
+    ("accounts.profile", "GET"): LOGGED_IN,
+    ("accounts.change_password", "POST"): LOGGED_IN,
+    ("accounts.change_language", "POST"): LOGGED_IN,
+    ("accounts.revoke_token", "POST"): OWNERS_OWN,
+    ("accounts.roles", "GET"): ADMIN,
+    ("accounts.roles", "POST"): ADMIN,
+    ("accounts.revoke_role", "POST"): ADMIN,
+    ("accounts.claims", "GET"): COMMITTEE,
+    ("accounts.confirm_claim", "POST"): COMMITTEE,
+    ("accounts.reject_claim", "POST"): COMMITTEE,
+    ("accounts.claim_sheets", "GET"): COMMITTEE,
+    ("accounts.claim_sheets", "POST"): COMMITTEE,
+    ("accounts.claim_sheet", "GET"): COMMITTEE,
+    # accounts: API
+    ("accounts_api.create_token", "POST"): PUBLIC,
+    ("accounts_api.me", "GET"): LOGGED_IN,
+    ("accounts_api.revoke_current_token", "DELETE"): LOGGED_IN,
+    # register
+    ("register.index", "GET"): REGISTER_READERS,
+    ("register.unit", "GET"): REGISTER_READERS,
+    ("register.import_page", "GET"): ADMIN,
+    ("register.import_page", "POST"): ADMIN,
+    ("register.example", "GET"): ADMIN,
+    # audit
+    ("audit.index", "GET"): AUDIT_READERS,
+    # platform admin
+    ("admin.communities", "GET"): ADMIN,
+    ("admin.communities", "POST"): ADMIN,
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class World:
+    users: dict[str, int]
+    tokens: dict[str, str]
+    #: Sample values for URL arguments, by argument name.
+    args: dict[str, object]
+
+
+def build_world(app, factory) -> World:
+    """Two communities and one user per role; one object of each kind for the URL arguments."""
+    from govern import jobs
+    from govern.accounts import jobs as account_jobs
+    from govern.accounts import services
+    from govern.accounts.models import ApiToken, OwnerClaim, RoleGrant, User
+    from govern.register.models import Community, Owner
+
+    garden = factory.community()
+    park = factory.community(slug="park", name="公园小区")
+    users = {
+        "pending": factory.user("pending"),
+        "owner": factory.user("owner", community=garden, owner_ref="A"),
+        "other_owner": factory.user("other_owner", community=park, owner_ref="A"),
+    }
+    for role in ("property_staff", "auditor", "observer", "committee_member", "committee_chair", "admin"):
+        users[role] = factory.user(role, roles=(role,), community=garden)
+    with app.test_request_context():
+        owner_c = db.session.scalar(select(Owner).where(Owner.community_id == garden, Owner.ref == "C"))
+        claim = OwnerClaim(user_id=users["pending"], unit_id=owner_c.ownerships[0].unit_id, community_id=garden,
+                           owner_id=owner_c.id, phone="13800000009")
+        db.session.add(claim)
+        tokens = {role: services.issue_token(db.session.get(User, uid)).token for role, uid in users.items()}
+        community = db.session.get(Community, garden)
+        sheet = account_jobs.request_claim_sheet(community, actor=db.session.get(User, users["committee_member"]))
+        jobs.enqueue(account_jobs.render_claim_sheet, sheet.id)
+        jobs.commit()
+        args = {
+            "slug": "garden",
+            "filename": "css/app.css",
+            "number": "101",
+            "claim_id": claim.id,
+            "sheet_id": sheet.id,
+            "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == users["observer"])),
+            "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["owner"])),
+        }
+    return World(users, tokens, args)
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of every table, to prove that a denied request changed nothing."""
+    out = {}
+    for table in db.metadata.sorted_tables:
+        out[table.name] = [tuple(r) for r in db.session.execute(select(table).order_by(*table.primary_key.columns))]
+    return out
+
+
+def _outcome(resp, method: str, api: bool) -> str:
+    status = resp.status_code
+    if api and status == 401:
+        return L
+    if not api and status in (301, 302, 303, 307, 308):
+        if urlsplit(resp.headers.get("Location", "")).path == "/login":
+            return L
+    if status in (403, 404):
+        return str(status)
+    if status < 400:
+        return o
+    if method != "GET" and status in (400, 409):
+        return o
+    return f"unexpected {status}"
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS):
+            yield rule, method
+
+
+def test_matrix_covers_every_endpoint(app):
+    routes = {(rule.endpoint, method) for rule, method in _rules(app)}
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"add rows to MATRIX in tests/test_authz_matrix.py for: {missing}"
+    assert not stale, f"MATRIX has rows for endpoints that no longer exist: {stale}"
+    for key, row in MATRIX.items():
+        assert len(row) == len(ROLES), f"{key}: one expectation per role in ROLES"
+
+
+@pytest.mark.parametrize("endpoint, method", sorted(MATRIX), ids=lambda v: v)
+def test_authorisation(app, factory, endpoint, method):
+    world = build_world(app, factory)
+    rule = next((r for r in app.url_map.iter_rules(endpoint) if method in r.methods), None)
+    assert rule is not None, f"{endpoint} does not answer {method}"
+    unknown = sorted(set(rule.arguments) - set(world.args))
+    if unknown:
+        pytest.fail(f"{endpoint}: add sample values for {unknown} to build_world()")
+    with app.test_request_context():
+        url = url_for(endpoint, **{a: world.args[a] for a in rule.arguments})
+    api = rule.rule.startswith("/api/")
+
+    wrong = []
+    for role, expected in zip(ROLES, MATRIX[(endpoint, method)], strict=True):
+        client = app.test_client()
+        headers = {}
+        if role != "anonymous":
+            if api:
+                headers["Authorization"] = f"Bearer {world.tokens[role]}"
+            else:
+                login = client.post("/login", data={"username": role, "password": PASSWORD})
+                assert login.status_code == 302, f"{role} could not log in"
+        with app.app_context():
+            before = _snapshot() if expected != o else None
+        resp = client.open(url, method=method, headers=headers)
+        got = _outcome(resp, method, api)
+        if got != expected:
+            wrong.append(f"{role}: expected {expected}, got {got} ({resp.status_code})")
+            continue
+        if before is not None:
+            with app.app_context():
+                after = _snapshot()
+            changed = sorted(t for t in before if before[t] != after[t])
+            if changed:
+                wrong.append(f"{role}: denied ({got}) but changed {changed}")
+    assert not wrong, f"{method} {url} ({endpoint}):\n  " + "\n  ".join(wrong)
+
+
+def test_matrix_denied_post_leaves_claim_pending(app, factory):
+    """A spot check of 'changes nothing' with the domain's own words: the claim stays pending."""
+    from govern.accounts.models import OwnerClaim, Role, RoleGrant
+
+    world = build_world(app, factory)
+    for role in ("owner", "property_staff", "auditor", "observer", "other_owner", "pending"):
+        client = app.test_client()
+        client.post("/login", data={"username": role, "password": PASSWORD})
+        assert client.post(f"/c/garden/claims/{world.args['claim_id']}/confirm").status_code == 403
+    with app.app_context():
+        assert db.session.get(OwnerClaim, world.args["claim_id"]).status == "pending"
+        owner_grants = select(func.count(RoleGrant.id)).where(RoleGrant.role == Role.OWNER)
+        assert db.session.scalar(owner_grants) == 2  # the two confirmed owners, nobody else
