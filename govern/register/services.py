@@ -394,7 +394,7 @@ def _refuse_removal_in_use(units: list[Unit]) -> None:
     if not units:
         return
     ids = {u.id: u.number for u in units}
-    used = db.session.scalars(select(OwnerClaim.unit_id).where(OwnerClaim.unit_id.in_(ids)).distinct()).all()
+    used = db.session.scalars(select(OwnerClaim.unit_id).where(OwnerClaim.unit_id.in_(list(ids))).distinct()).all()
     if used:
         raise RegisterImportError([
             _line_error(0, "unit_in_use",
