@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -66,7 +66,8 @@ def _messages() -> dict[int, str]:
         404: _("The page you asked for does not exist."),
         405: _("This action is not allowed here."),
         409: _("This conflicts with the current state."),
-        413: _("The upload is too large."),
+        413: _("The upload is too large (the limit is %(mb)d MB).",
+               mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
         415: _("This type of content is not accepted."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. The error has been logged."),

@@ -43,3 +43,10 @@ def test_security_headers_on_pages(client):
     resp = client.get("/")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_oversized_upload_states_limit_in_chinese(make_app):
+    app = make_app(MAX_CONTENT_LENGTH=1024 * 1024)
+    resp = app.test_client().post("/login", data={"username": "x" * (2 * 1024 * 1024)})
+    assert resp.status_code == 413
+    assert "上限为 1 MB" in resp.get_data(as_text=True)
