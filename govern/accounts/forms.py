@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 
@@ -27,7 +36,7 @@ class RegisterForm(FlaskForm):
     owner_id = RadioField(_l("Which registered owner are you?"), coerce=int, validators=[DataRequired()])
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
                                render_kw={"autocomplete": "name"})
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Regexp(r"^\s*1\d{10}\s*$",
+    phone = TelField(_l("Mobile number"), validators=[DataRequired(), Regexp(r"^\s*1\d{10}\s*$",
                         message=_l("Enter an 11-digit mobile number."))],
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],

@@ -412,8 +412,9 @@ def _print_page_csp(html: str) -> str:
         "'sha256-" + base64.b64encode(hashlib.sha256(block.encode("utf-8")).digest()).decode("ascii") + "'"
         for block in re.findall(r"<style>(.*?)</style>", html, flags=re.S)
     )
+    style_src = hashes or "'none'"
     return (
-        f"default-src 'none'; img-src 'self' data:; style-src {hashes or chr(39) + 'none' + chr(39)}; "
+        f"default-src 'none'; img-src 'self' data:; style-src {style_src}; "
         "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
     )
 

@@ -179,3 +179,20 @@ def test_api_errors_in_english_when_asked(client, factory):
     factory.user("ann")
     err = _error(client.post("/api/v1/tokens?lang=en", json={"username": "ann", "password": "bad-bad-bad"}), 401)
     assert err["message"] == "Wrong username or password."
+
+
+def test_api_forbidden_and_domain_errors_are_json(make_app):
+    from flask import abort
+
+    from govern.errors import Forbidden
+
+    app = make_app()
+
+    def forbidden_domain():
+        raise Forbidden("forbidden", "no")
+
+    app.add_url_rule("/api/v1/_test/abort403", "t403", lambda: abort(403))
+    app.add_url_rule("/api/v1/_test/domain403", "d403", forbidden_domain)
+    client = app.test_client()
+    _error(client.get("/api/v1/_test/abort403"), 403, "forbidden")
+    _error(client.get("/api/v1/_test/domain403"), 403, "forbidden")
