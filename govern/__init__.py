@@ -32,6 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.setdefault("JOBS_INLINE", True)
         app.config["JOBS_INLINE"] = config.get("JOBS_INLINE", True) if config else True
 
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust one hop of X-Forwarded-For/-Proto, so rate limits key on the client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
     _init_extensions(app)
     _register_blueprints(app)
     _init_templates(app)
@@ -115,6 +121,8 @@ BLUEPRINTS = (
     "govern.register.views:bp",
     "govern.audit.views:bp",
     "govern.admin.views:bp",
+    "govern.agenda.views:bp",
+    "govern.agenda.api:bp",
 )
 
 

@@ -69,5 +69,7 @@ def load_config(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "API_TOKEN_DAYS": 30,
+        #: Set GOVERN_PROXY_FIX=1 when gunicorn sits behind a reverse proxy (nginx) that sets X-Forwarded-*.
+        "PROXY_FIX": os.environ.get("GOVERN_PROXY_FIX", "") in ("1", "true", "yes"),
         "PUBLIC_BASE_URL": os.environ.get("GOVERN_BASE_URL", "http://127.0.0.1:5000"),
     }

@@ -93,7 +93,14 @@ def change_password(user: User, old: str, new: str) -> None:
         raise DomainError("invalid_credentials", _("The current password is wrong."))
     validate_password(new, user.username)
     user.password_hash = hash_password(new)
-    record("account.password_changed", actor=user, obj=user)
+    # A changed password ends every API token: a leaked token must not outlive the password change.
+    revoked = 0
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now()
+        revoked += 1
+    record("account.password_changed", actor=user, obj=user, data={"tokens_revoked": revoked})
 
 
 # --- API tokens ------------------------------------------------------------------------

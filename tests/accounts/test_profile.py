@@ -96,3 +96,17 @@ def test_revoke_someone_elses_token_404(app, client, auth, factory):
     auth.login("bob")
     assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 404
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_change_password_revokes_api_tokens(app, client, auth, factory):
+    factory.user("ann")
+    token = client.post("/api/v1/tokens", json={"username": "ann", "password": TEST_PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    auth.login("ann")
+    client.post("/profile/password", data={"old": TEST_PASSWORD, "new": "brand-new-secret-1",
+                                           "confirm": "brand-new-secret-1"})
+    auth.logout()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.revoked_at)) is not None
