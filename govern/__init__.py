@@ -123,6 +123,8 @@ BLUEPRINTS = (
     "govern.admin.views:bp",
     "govern.agenda.views:bp",
     "govern.agenda.api:bp",
+    "govern.meetings.views:bp",
+    "govern.meetings.api:bp",
 )
 
 
