@@ -1,0 +1,1 @@
+"""Owners' assemblies with signed ballots: meetings, the frozen roll, owner keys, casting, results."""

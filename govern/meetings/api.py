@@ -1,0 +1,167 @@
+"""JSON API of meetings: server key, owner keys, meetings, the caller's voting person, casting, receipts, results."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from govern import jobs
+from govern.accounts.access import is_committee, user_communities
+from govern.api import api_login_required, json_body, make_blueprint
+from govern.core.ballot import format_time
+from govern.core.ledger import make_receipt
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.meetings import results as results_mod
+from govern.meetings import services
+from govern.meetings.access import can_view_meeting
+from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult
+from govern.meetings.serverkey import server_private_key, server_public_key
+
+bp = make_blueprint("meetings_api", __name__)
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meeting(current_user, meeting):
+        raise DomainError("not_found", _("There is no such meeting."), status=404)
+    return meeting
+
+
+def meeting_json(meeting: Meeting) -> dict:
+    return {
+        "id": meeting.id,
+        "community": str(meeting.community_id),
+        "title": meeting.title,
+        "status": meeting.status.value,
+        "opens_at": format_time(meeting.opens_at),
+        "closes_at": format_time(meeting.closes_at),
+        "roll_hash": meeting.roll_hash,
+        "revision_policy": meeting.revision_policy,
+        "invalid_policy": meeting.invalid_policy,
+        "motions": [{"id": str(m.id), "title": m.title, "matter": m.matter} for m in meeting.motions],
+    }
+
+
+@bp.get("/server-key")
+def server_key():
+    """The server's Ed25519 public key, which signs receipts and results."""
+    return jsonify({"public_key": server_public_key()})
+
+
+@bp.post("/keys")
+@api_login_required
+def enroll_key():
+    """Enrol the caller's device key (password re-entry required): 201 {"key_id", "fingerprint"}."""
+    data = json_body(required=("public_key", "password"))
+    key = services.enroll_key(current_user, data, actor=current_user)
+    jobs.commit()
+    return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint}), 201
+
+
+@bp.get("/meetings")
+@api_login_required
+def list_meetings():
+    """The caller's meetings: published meetings of the caller's communities, optionally by status."""
+    wanted = request.args.get("status")
+    if wanted is not None and wanted not in {s.value for s in MeetingStatus if s is not MeetingStatus.DRAFT}:
+        raise DomainError("bad_request", _("status must be announced, open or closed."), status=400)
+    ids = [c.id for c in user_communities(current_user)]
+    rows = db.session.scalars(
+        select(Meeting).where(Meeting.community_id.in_(ids), Meeting.published_at.is_not(None))
+        .order_by(Meeting.opens_at.desc())
+    ) if ids else []
+    out = [meeting_json(m) for m in rows if wanted is None or m.status.value == wanted]
+    return jsonify({"meetings": out})
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@api_login_required
+def get_meeting(meeting_id: int):
+    return jsonify(meeting_json(_meeting(meeting_id)))
+
+
+@bp.get("/meetings/<int:meeting_id>/me")
+@api_login_required
+def me(meeting_id: int):
+    """The caller's voting person on the frozen roll: voter id, area, units, whether it has voted."""
+    meeting = _meeting(meeting_id)
+    summary = services.voter_summary(meeting, current_user)
+    if summary is None:
+        raise DomainError("not_eligible", _("You are not on this meeting's roll."), status=403)
+    return jsonify(summary)
+
+
+@bp.post("/meetings/<int:meeting_id>/ballots")
+@api_login_required
+def cast(meeting_id: int):
+    """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
+    meeting = _meeting(meeting_id)
+    data = request.get_json(silent=True)
+    entry = services.cast_ballot(meeting, data, actor=current_user)
+    position, ballot_hash, chain_hash = entry.position, entry.ballot_hash, entry.chain_hash
+    try:
+        jobs.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    receipt = make_receipt(server_private_key(), str(meeting_id), position, ballot_hash, chain_hash)
+    return jsonify(receipt), 201
+
+
+@bp.get("/meetings/<int:meeting_id>/receipts/<ballot_hash>")
+def receipt(meeting_id: int, ballot_hash: str):
+    """Public inclusion check: the entry's position, chain hash and the server's signature; 404 when absent."""
+    row = db.session.scalar(
+        select(BallotEntry).where(BallotEntry.meeting_id == meeting_id, BallotEntry.ballot_hash == ballot_hash)
+    )
+    if row is None:
+        raise DomainError("not_found", _("No ballot with this hash is in the meeting's ledger."), status=404)
+    return jsonify(make_receipt(server_private_key(), str(meeting_id), row.position, row.ballot_hash,
+                                row.chain_hash))
+
+
+def result_json(row: MotionResult) -> dict:
+    return {
+        "motion": str(row.motion_id),
+        "document": row.document,
+        "document_hash": row.document_hash,
+        "server_public_key": row.server_public_key,
+        "server_signature": row.server_signature,
+        "countersignatures": [{"user": c.user_id, "key_id": c.key_id, "signature": c.signature,
+                               "created_at": format_time(c.created_at)} for c in row.countersignatures],
+    }
+
+
+@bp.get("/meetings/<int:meeting_id>/results")
+@api_login_required
+def results(meeting_id: int):
+    """The signed result documents (computed on first need after close)."""
+    meeting = _meeting(meeting_id)
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
+    rows = results_mod.ensure_results(meeting)
+    jobs.commit()
+    return jsonify({"results": [result_json(r) for r in rows]})
+
+
+@bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")
+@api_login_required
+def countersign(meeting_id: int, motion_id: int):
+    """A committee member countersigns a result document with their enrolled key: 201."""
+    meeting = _meeting(meeting_id)
+    if not is_committee(current_user, meeting.community):
+        raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
+    results_mod.ensure_results(meeting)
+    row = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
+                                                       MotionResult.motion_id == motion_id))
+    if row is None:
+        raise DomainError("not_found", _("There is no such motion."), status=404)
+    data = json_body(required=("signature", "key_id"))
+    sig = results_mod.countersign_result(row, data, actor=current_user)
+    jobs.commit()
+    return jsonify({"key_id": sig.key_id, "signature": sig.signature, "document_hash": row.document_hash}), 201

@@ -1,0 +1,123 @@
+"""Results: computed once after close by ``govern.core.rules.tally``, signed by the server key, countersigned.
+
+The result document (``govern.result.v1``) is what every signature covers (RFC 8785 canonical bytes)::
+
+    {"type": "govern.result.v1", "community": "12", "meeting": "345", "motion": "7",
+     "motion_title": "...", "matter": "ordinary", "roll_hash": "<64 hex>",
+     "ledger": {"length": 42, "head": "<chain_hash of the last entry>"},
+     "closes_at": "2025-04-01T00:00:00Z", "revision_policy": "single-cast",
+     "result": TallyResult.to_json()}
+
+The server signs it at computation; each committee member countersigns the same bytes with
+their enrolled key (``POST /api/v1/meetings/{id}/results/{motion_id}/countersign``).
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from govern import clock
+from govern.accounts.access import is_committee
+from govern.audit.services import record
+from govern.core.ballot import format_time
+from govern.core.canonical import canonical_bytes, sha256_hex
+from govern.core.keys import sign, verify
+from govern.core.rules import Choice, Matter, Vote, tally
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.meetings import services
+from govern.meetings.models import Countersignature, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
+from govern.meetings.serverkey import server_private_key, server_public_key
+
+RESULT_TYPE = "govern.result.v1"
+
+
+def results_of(meeting: Meeting) -> list[MotionResult]:
+    return list(db.session.scalars(
+        select(MotionResult).where(MotionResult.meeting_id == meeting.id).order_by(MotionResult.motion_id)
+    ))
+
+
+def ensure_results(meeting: Meeting) -> list[MotionResult]:
+    """The meeting's results, computing and signing them on first need after close (idempotent).
+
+    Appends are already impossible after close; the meeting row is locked while computing so two
+    first viewers cannot both store a result.
+    """
+    if meeting.status is not MeetingStatus.CLOSED:
+        return []
+    existing = results_of(meeting)
+    if existing and len(existing) == len(meeting.motions):
+        return existing
+    locked = services.lock_meeting(meeting.id)
+    assert locked is not None
+    done = {r.motion_id for r in results_of(locked)}
+    counting = services.counting(locked)
+    areas = {p.person: p.area for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == locked.id))}
+    private = server_private_key()
+    public = server_public_key()
+    for motion in locked.motions:
+        if motion.id in done:
+            continue
+        mid = str(motion.id)
+        votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
+                 for person, entry in sorted(counting.items())
+                 if person in areas and mid in entry.ballot.get("choices", {})]
+        matter = Matter(motion.matter)
+        interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
+        outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
+                        matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested)
+        document = {
+            "type": RESULT_TYPE,
+            "community": str(locked.community_id),
+            "meeting": str(locked.id),
+            "motion": mid,
+            "motion_title": motion.title,
+            "matter": motion.matter,
+            "roll_hash": locked.roll_hash or "",
+            "ledger": {"length": locked.ledger_length, "head": locked.ledger_head},
+            "closes_at": format_time(locked.closes_at),
+            "revision_policy": locked.revision_policy,
+            "result": outcome.to_json(),
+        }
+        row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,
+                           document=document, document_hash=sha256_hex(canonical_bytes(document)),
+                           server_public_key=public, server_signature=sign(private, document),
+                           computed_at=clock.now())
+        db.session.add(row)
+        db.session.flush()
+        record("meeting.result", actor=None, community=locked.community_id, obj=row,
+               data={"meeting": locked.id, "motion": motion.id, "document_hash": row.document_hash,
+                     "adopted": outcome.adopted, "reasons": list(outcome.reasons)})
+    locked.tallied_at = locked.tallied_at or clock.now()
+    db.session.flush()
+    return results_of(locked)
+
+
+def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersignature:
+    """Store a committee member's countersignature after verifying it over the result document."""
+    community_id = result.community_id
+    from govern.register.models import Community
+
+    if not is_committee(actor, db.session.get(Community, community_id)):
+        raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
+    signature, key_id = data.get("signature"), data.get("key_id")
+    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id)) if isinstance(key_id, str) else None
+    if key is None or key.user_id != actor.id:
+        raise DomainError("unknown_key", _("This key is not enrolled to your account."), status=400)
+    if key.revoked_at is not None:
+        raise DomainError("revoked_key", _("This key was revoked. Use your current key."), status=403)
+    if not verify(key.public_key, result.document, signature):
+        raise DomainError("bad_signature", _("The signature does not verify over the result document."), status=400)
+    if db.session.scalar(select(Countersignature.id).where(Countersignature.result_id == result.id,
+                                                            Countersignature.user_id == actor.id)):
+        raise DomainError("already_countersigned", _("You have already countersigned this result."), status=409)
+    row = Countersignature(community_id=community_id, result_id=result.id, user_id=actor.id, key_id=key.public_key,
+                           signature=signature, created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    record("meeting.result_countersign", actor=actor, community=community_id, obj=row,
+           data={"result": result.id, "motion": result.motion_id, "key_id": key.public_key,
+                 "document_hash": result.document_hash})
+    return row

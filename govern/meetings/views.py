@@ -1,0 +1,281 @@
+"""Meeting pages: list, create/edit/publish, the meeting with live participation, ballot and key pages,
+the public receipt check and the result notice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from govern import clock, jobs
+from govern.accounts.access import community_required, is_committee
+from govern.core.ledger import make_receipt
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.home import panels
+from govern.meetings import results as results_mod
+from govern.meetings import services
+from govern.meetings.access import can_manage_meetings, can_see_door_to_door, can_view_meeting, is_street_office
+from govern.meetings.forms import MeetingForm
+from govern.meetings.models import BallotEntry, Meeting, MeetingStatus
+from govern.meetings.serverkey import server_private_key, server_public_key
+from govern.register.models import Building
+
+bp = Blueprint("meetings", __name__, static_folder="static", static_url_path="/static/meetings")
+
+#: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
+CHALLENGE_PERIOD = timedelta(days=365)
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meeting(current_user, meeting):
+        abort(404)
+    g.community = meeting.community
+    return meeting
+
+
+def _thread_urls(meeting: Meeting) -> dict[str, str]:
+    """Links to each motion's discussion thread (its proposal's page), when the agenda feature offers them."""
+    try:
+        from govern.agenda.models import Proposal
+        from govern.agenda.services import proposal_url
+    except ImportError:
+        return {}
+    out = {}
+    for m in meeting.motions:
+        if m.proposal_id:
+            proposal = db.session.get(Proposal, m.proposal_id)
+            if proposal is not None and proposal.community_id == meeting.community_id:
+                try:
+                    out[str(m.id)] = proposal_url(proposal)
+                except Exception:  # another feature's page must never break the notice
+                    continue
+    return out
+
+
+def _accepted_proposals(community) -> list:
+    try:
+        from govern.agenda.services import accepted_proposals  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    try:
+        return list(accepted_proposals(community))
+    except Exception:  # never let another feature's bug block convening a meeting
+        return []
+
+
+@bp.get("/c/<slug>/meetings")
+@community_required()
+def index(community):
+    manage = can_manage_meetings(current_user, community)
+    query = select(Meeting).where(Meeting.community_id == community.id).order_by(Meeting.opens_at.desc())
+    if not manage:
+        query = query.where(Meeting.published_at.is_not(None))
+    return render_template("meetings/index.html", meetings=list(db.session.scalars(query)), can_manage=manage)
+
+
+def _form(community, meeting=None) -> MeetingForm:
+    form = MeetingForm()
+    codes = list(db.session.scalars(select(Building.code).where(Building.community_id == community.id)
+                                    .order_by(Building.code)))
+    form.scope.choices = [(c, c) for c in codes]
+    if meeting is not None and request.method == "GET":
+        form.fill(meeting)
+    return form
+
+
+def _save(form, community, meeting=None):
+    data = form.to_data()
+    try:
+        if meeting is None:
+            convener = "street_office" if is_street_office(current_user, community) else "committee"
+            meeting = services.create_meeting(community, data, actor=current_user, convener=convener)
+        else:
+            was_published = meeting.is_published
+            services.update_meeting(meeting, data, actor=current_user)
+            if was_published:
+                flash(_("The edit voided the published notice: publish it again to restart the notice period."),
+                      "warning")
+    except DomainError as err:
+        db.session.rollback()
+        form.form_errors.append(err.message)
+        return None
+    jobs.commit()
+    return meeting
+
+
+@bp.route("/c/<slug>/meetings/new", methods=["GET", "POST"])
+@community_required(can_manage_meetings)
+def create(community):
+    form = _form(community)
+    proposals = _accepted_proposals(community)
+    if request.method == "GET" and proposals:
+        for entry, p in zip(form.motions.entries, proposals, strict=False):
+            entry.form.title.data = getattr(p, "title", "")
+            entry.form.text.data = getattr(p, "body", "") or ""
+            entry.form.matter.data = str(getattr(getattr(p, "matter", None), "value", "ordinary"))
+            entry.form.proposal_id.data = str(getattr(p, "id", ""))
+    if form.validate_on_submit():
+        meeting = _save(form, community)
+        if meeting is not None:
+            flash(_("The meeting was saved as a draft."), "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/edit.html", form=form, meeting=None, proposals=proposals), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not can_manage_meetings(current_user, meeting.community):
+        abort(403)
+    form = _form(meeting.community, meeting)
+    if form.validate_on_submit():
+        if _save(form, meeting.community, meeting) is not None:
+            flash(_("The meeting was saved."), "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/edit.html", form=form, meeting=meeting, proposals=[]), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.post("/meetings/<int:meeting_id>/publish")
+@login_required
+def publish(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not can_manage_meetings(current_user, meeting.community):
+        abort(403)
+    try:
+        services.publish_meeting(meeting, actor=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+    jobs.commit()
+    flash(_("The notice was published and the roll frozen."), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def show(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    part = services.participation(meeting) if meeting.is_published else None
+    me = services.voter_summary(meeting, current_user) if meeting.is_published else None
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        status=meeting.status.value,
+        part=part,
+        me=me,
+        thread_urls=_thread_urls(meeting),
+        can_manage=can_manage_meetings(current_user, meeting.community),
+        door_to_door=can_see_door_to_door(current_user, meeting),
+        server_key=server_public_key(),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/ballot")
+@login_required
+def ballot(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not meeting.is_published:
+        abort(404)
+    me = services.voter_summary(meeting, current_user)
+    if me is None:
+        abort(403)
+    key = services.active_key(current_user)
+    return render_template(
+        "meetings/ballot.html",
+        meeting=meeting,
+        motions=list(meeting.motions),
+        me=me,
+        ballot_context=services.ballot_context(meeting, me["voter"]),
+        active_key=key,
+        is_open=meeting.status is MeetingStatus.OPEN,
+        thread_urls=_thread_urls(meeting),
+    )
+
+
+@bp.get("/keys")
+@login_required
+def keys():
+    return render_template("meetings/keys.html", active_key=services.active_key(current_user),
+                           history=[k for k in services.key_history(current_user) if k.revoked_at is not None])
+
+
+@bp.get("/meetings/<int:meeting_id>/receipts/check")
+def check_receipt(meeting_id: int):
+    """Public: is a ballot hash included in the meeting's ledger? Shows the server-signed receipt if so."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not meeting.is_published:
+        abort(404)
+    wanted = (request.args.get("hash") or "").strip().lower()
+    found = None
+    if wanted:
+        row = db.session.scalar(select(BallotEntry).where(BallotEntry.meeting_id == meeting_id,
+                                                          BallotEntry.ballot_hash == wanted))
+        if row is not None:
+            found = make_receipt(server_private_key(), str(meeting_id), row.position, row.ballot_hash,
+                                 row.chain_hash)
+    return render_template("meetings/receipt_check.html", meeting=meeting, wanted=wanted, found=found,
+                           server_key=server_public_key(), ledger_head=meeting.ledger_head,
+                           ledger_length=meeting.ledger_length), (200 if found or not wanted else 404)
+
+
+@bp.get("/meetings/<int:meeting_id>/result")
+@login_required
+def result(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if meeting.status is not MeetingStatus.CLOSED:
+        flash(_("The result is published after voting closes."), "info")
+        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+    rows = results_mod.ensure_results(meeting)
+    jobs.commit()
+    counting = services.counting(meeting)
+    part = services.participation(meeting, voters=counting.keys())
+    by_motion = {r.motion_id: r for r in rows}
+    return render_template(
+        "meetings/result.html",
+        meeting=meeting,
+        items=[(m, by_motion.get(m.id)) for m in meeting.motions],
+        part=part,
+        challenge_until=meeting.closes_at + CHALLENGE_PERIOD,
+        server_key=server_public_key(),
+        is_committee=is_committee(current_user, meeting.community),
+    )
+
+
+@panels.provider("meetings")
+def home_panel(community, user) -> list[dict]:
+    """Announced, open and recently closed meetings for the home page of every owner in scope."""
+    moment = clock.now()
+    rows = db.session.scalars(
+        select(Meeting).where(Meeting.community_id == community.id, Meeting.published_at.is_not(None),
+                              Meeting.closes_at > moment - timedelta(days=30)).order_by(Meeting.opens_at)
+    )
+    labels = {"announced": _("Announced"), "open": _("Voting open"), "closed": _("Closed")}
+    items = []
+    privileged = can_manage_meetings(user, community)
+    for m in rows:
+        if m.scope_buildings and not privileged and not services.persons_for(m, user):
+            continue
+        items.append({
+            "title": m.title,
+            "url": url_for("meetings.show", meeting_id=m.id),
+            "meta": f"{labels[m.status.value]} · {_('Voting')} {_fmt(m.opens_at)} – {_fmt(m.closes_at)}",
+        })
+    return items
+
+
+def _fmt(moment) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(moment, "short")
+
+
+from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)

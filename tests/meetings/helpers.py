@@ -1,0 +1,113 @@
+"""A voting world for the meeting tests: a small community, owners with keys and tokens, a movable clock."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from govern.core.ballot import build_ballot, new_nonce
+from govern.core.keys import generate_keypair, sign
+from govern.extensions import db
+
+#: The clock starts here; the notice is published at START, voting opens 20 days later.
+START = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
+OPENS = START + timedelta(days=20)
+CLOSES = OPENS + timedelta(days=10)
+
+
+class Clock:
+    def __init__(self, monkeypatch, moment: datetime = START):
+        self.moment = moment
+        monkeypatch.setattr("govern.clock.now", lambda: self.moment)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+class World:
+    """garden: A holds 101–103, B1+B2 co-own 201, C holds 301, developer units; chair convenes."""
+
+    def __init__(self, app, factory, monkeypatch, *, owners=("A", "B1", "C")):
+        self.app = app
+        self.clock = Clock(monkeypatch)
+        self.cid = factory.community()
+        self.users: dict[str, int] = {}
+        self.tokens: dict[str, str] = {}
+        self.keys: dict[str, object] = {}
+        self.key_ids: dict[str, str] = {}
+        self.users["chair"] = factory.user("chair", roles=("committee_chair",), community=self.cid)
+        self.users["member"] = factory.user("member", roles=("committee_member",), community=self.cid)
+        for ref in owners:
+            self.users[ref] = factory.user(ref.lower(), community=self.cid, owner_ref=ref)
+        self.users["auditor"] = factory.user("auditor", roles=("auditor",), community=self.cid)
+        with app.test_request_context():
+            from govern.accounts.models import User
+            from govern.accounts.services import issue_token
+            from govern.meetings import services
+
+            for name, uid in self.users.items():
+                user = db.session.get(User, uid)
+                self.tokens[name] = issue_token(user).token
+                private, public = generate_keypair()
+                services.enroll_key(user, {"public_key": public}, actor=user, check_pw=False)
+                self.keys[name], self.key_ids[name] = private, public
+            db.session.commit()
+
+    def headers(self, name: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def user(self, name: str):
+        from govern.accounts.models import User
+
+        return db.session.get(User, self.users[name])
+
+    def make_meeting(self, *, motions=(("Hire a new property company", "ordinary"),), publish=True,
+                     revision_policy="single-cast", scope=None, opens=OPENS, closes=CLOSES) -> int:
+        from govern.meetings import services
+        from govern.register.models import Community
+
+        with self.app.test_request_context():
+            data = services.MeetingData(
+                title="2025 first owners' assembly", opens_at=opens, closes_at=closes,
+                revision_policy=revision_policy, scope_buildings=scope,
+                motions=[services.MotionData(title=t, text=f"Full text of {t}", matter=m) for t, m in motions],
+            )
+            chair = self.user("chair")
+            meeting = services.create_meeting(db.session.get(Community, self.cid), data, actor=chair)
+            if publish:
+                services.publish_meeting(meeting, actor=chair)
+            db.session.commit()
+            return meeting.id
+
+    def meeting(self, mid: int):
+        from govern.meetings.models import Meeting
+
+        return db.session.get(Meeting, mid)
+
+    def context(self, client, mid: int, name: str) -> dict:
+        me = client.get(f"/api/v1/meetings/{mid}/me", headers=self.headers(name)).get_json()
+        info = client.get(f"/api/v1/meetings/{mid}", headers=self.headers(name)).get_json()
+        return {"me": me, "info": info}
+
+    def ballot(self, client, mid: int, name: str, choice: str = "agree", *, choices=None, key_name=None,
+               issued_at=None, **override) -> dict:
+        """A signed cast request for ``name`` (choices for every motion unless given)."""
+        ctx = self.context(client, mid, name)
+        info, me = ctx["info"], ctx["me"]
+        fields = dict(
+            community=info["community"], meeting=str(info["id"]), roll_hash=info["roll_hash"], voter=me["voter"],
+            choices=choices if choices is not None else {m["id"]: choice for m in info["motions"]},
+            issued_at=issued_at or self.clock.moment, nonce=new_nonce(os.urandom),
+        )
+        fields.update(override)
+        ballot = build_ballot(**fields)
+        signer = key_name or name
+        return {"ballot": ballot, "signature": sign(self.keys[signer], ballot), "key_id": self.key_ids[signer]}
+
+    def cast(self, client, mid: int, name: str, body: dict):
+        return client.post(f"/api/v1/meetings/{mid}/ballots", json=body, headers=self.headers(name))
+
+    def count(self, model) -> int:
+        from sqlalchemy import func, select
+
+        return db.session.scalar(select(func.count()).select_from(model))
