@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,9 +26,9 @@ from govern.meetings.services import SHANGHAI, MeetingData, MotionData
 MOTION_SLOTS = 6
 
 MATTER_CHOICES = [
-    ("ordinary", _l("Ordinary matter (more than half, Civil Code art. 278)")),
-    ("major", _l("Major matter (three quarters: fund raising, rebuilding, change of use)")),
-    ("unanimous_interested", _l("Every interested owner must agree (art. 279)")),
+    SelectChoice("ordinary", _l("Ordinary matter (more than half, Civil Code art. 278)")),
+    SelectChoice("major", _l("Major matter (three quarters: fund raising, rebuilding, change of use)")),
+    SelectChoice("unanimous_interested", _l("Every interested owner must agree (art. 279)")),
 ]
 
 
@@ -47,19 +48,21 @@ class MotionForm(Form):
 class MeetingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Notice text"), validators=[Optional(), Length(max=20000)])
-    kind = SelectField(_l("Kind"), choices=[("regular", _l("Regular meeting")), ("interim", _l("Interim meeting"))])
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice("regular", _l("Regular meeting")), SelectChoice("interim", _l("Interim meeting")),
+    ])
     scope = MultiCheckboxField(_l("Voting scope: buildings (none ticked: the whole community)"), choices=[])
     opens_at = DateTimeLocalField(_l("Voting opens (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("Voting closes (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                    validators=[DataRequired()])
     revision_policy = SelectField(_l("Revision policy"), choices=[
-        ("single-cast", _l("Single cast: a ballot cannot be changed (default)")),
-        ("revisable-until-close", _l("Revisable until close: the latest ballot counts")),
+        SelectChoice("single-cast", _l("Single cast: a ballot cannot be changed (default)")),
+        SelectChoice("revisable-until-close", _l("Revisable until close: the latest ballot counts")),
     ])
     invalid_policy = SelectField(_l("Invalid paper ballots"), choices=[
-        ("as-abstain", _l("Count as abstentions (default)")),
-        ("excluded", _l("Exclude from participation")),
+        SelectChoice("as-abstain", _l("Count as abstentions (default)")),
+        SelectChoice("excluded", _l("Exclude from participation")),
     ])
     motions = FieldList(FormField(MotionForm), min_entries=MOTION_SLOTS, max_entries=MOTION_SLOTS)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from govern import clock, jobs
 from govern.accounts.access import community_required, is_committee
@@ -82,7 +83,7 @@ def _form(community, meeting=None) -> MeetingForm:
     form = MeetingForm()
     codes = list(db.session.scalars(select(Building.code).where(Building.community_id == community.id)
                                     .order_by(Building.code)))
-    form.scope.choices = [(c, c) for c in codes]
+    form.scope.choices = [SelectChoice(c, c) for c in codes]
     if meeting is not None and request.method == "GET":
         form.fill(meeting)
     return form
