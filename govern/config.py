@@ -21,7 +21,10 @@ def _secret_key(instance_path: Path) -> str:
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # Create with 0600 so other local users cannot read it.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (a second gunicorn worker) created it first
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
