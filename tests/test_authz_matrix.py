@@ -93,6 +93,38 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     # platform admin
     ("admin.communities", "GET"): ADMIN,
     ("admin.communities", "POST"): ADMIN,
+    # agenda: pages (the sample proposal is garden's, by "owner", in committee review)
+    ("agenda.index", "GET"): MEMBERS,
+    ("agenda.new", "GET"): (L, F, o, F, o, F, F, F, F, F),
+    ("agenda.new", "POST"): (L, F, o, F, o, F, F, F, F, F),
+    ("agenda.detail", "GET"): MEMBERS,
+    ("agenda.edit", "GET"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.edit", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.upload", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.attachment", "GET"): MEMBERS,
+    ("agenda.open_", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.withdraw", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.cosign", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.review", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("agenda.comment", "POST"): (L, F, o, F, o, o, F, o, o, F),
+    ("agenda.edit_comment", "GET"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.edit_comment", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("agenda.history", "GET"): MEMBERS,
+    ("agenda.report", "POST"): (L, F, o, F, o, o, F, o, o, F),
+    ("agenda.hide", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("agenda.queue", "GET"): (L, F, F, F, F, o, F, o, o, o),
+    ("agenda.overdue", "GET"): (L, F, F, F, F, o, o, o, o, o),
+    ("agenda.notifications_page", "GET"): LOGGED_IN,
+    ("agenda.notifications_read", "POST"): LOGGED_IN,
+    # agenda: API
+    ("agenda_api.list_proposals", "GET"): LOGGED_IN,
+    ("agenda_api.create_proposal", "POST"): LOGGED_IN,
+    ("agenda_api.get_proposal", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("agenda_api.cosign", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("agenda_api.review", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("agenda_api.list_comments", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("agenda_api.post_comment", "POST"): (L, F, o, N, o, o, F, o, o, F),
+    ("agenda_api.openapi", "GET"): PUBLIC,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -142,8 +174,23 @@ def build_world(app, factory) -> World:
             "sheet_id": sheet.id,
             "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == users["observer"])),
             "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["owner"])),
+            **_agenda_args(community, db.session.get(User, users["owner"])),
         }
     return World(users, tokens, args)
+
+
+def _agenda_args(community, owner) -> dict:
+    """A proposal in review with an attachment and a comment, by the garden owner."""
+    from govern import jobs
+    from govern.agenda import services as agenda
+    from govern.agenda import threads
+
+    p = agenda.create_proposal(community, {"title": "示例提案", "body": "正文"}, actor=owner)
+    att = agenda.add_attachment(p, "a.pdf", b"%PDF-1.4 sample", actor=owner)
+    agenda.open_proposal(p, actor=owner)
+    c = threads.post_comment(threads.thread_for(community, "proposal", p.id), {"body": "评论"}, actor=owner)
+    jobs.commit()
+    return {"pid": p.id, "aid": att.id, "cid": c.id}
 
 
 def _snapshot() -> dict[str, list]:
