@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 ITEM_CHOICES = [
@@ -37,12 +46,16 @@ STANCE_CHOICES = [
 ]
 
 
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class ProposalForm(FlaskForm):
-    kind = RadioField(_l("Kind"), choices=KIND_CHOICES, default="proposal")
+    kind = RadioField(_l("Kind"), choices=_choices(KIND_CHOICES), default="proposal")
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("A title is required.")), Length(max=200)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=20000)])
-    item = SelectField(_l("Civil Code art. 278 item"), choices=ITEM_CHOICES, default="other")
-    matter = SelectField(_l("Suggested matter class"), choices=MATTER_CHOICES, default="ordinary")
+    item = SelectField(_l("Civil Code art. 278 item"), choices=_choices(ITEM_CHOICES), default="other")
+    matter = SelectField(_l("Suggested matter class"), choices=_choices(MATTER_CHOICES), default="ordinary")
     submit = SubmitField(_l("Save draft"))
 
 
@@ -63,11 +76,11 @@ class ReasonForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    action = RadioField(_l("Decision"), choices=[("accept", _l("Accept as a motion")), ("reject", _l("Reject")),
-                                                 ("merge", _l("Merge into another proposal"))], default="accept")
+    action = RadioField(_l("Decision"), default="accept", choices=_choices([
+        ("accept", _l("Accept as a motion")), ("reject", _l("Reject")), ("merge", _l("Merge into another proposal"))]))
     motion_title = StringField(_l("Motion title"), validators=[Optional(), Length(max=200)])
     motion_text = TextAreaField(_l("Motion text (Markdown)"), validators=[Optional(), Length(max=20000)])
-    motion_matter = SelectField(_l("Matter class"), choices=MATTER_CHOICES)
+    motion_matter = SelectField(_l("Matter class"), choices=_choices(MATTER_CHOICES))
     into = IntegerField(_l("Merge into proposal no."), validators=[Optional()])
     reason = TextAreaField(_l("Public reason"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Record the decision"))
@@ -76,7 +89,7 @@ class ReviewForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Your comment (Markdown; @username mentions)"),
                          validators=[DataRequired(message=_l("Write something first.")), Length(max=10000)])
-    stance = SelectField(_l("Stance"), choices=STANCE_CHOICES, default="none")
+    stance = SelectField(_l("Stance"), choices=_choices(STANCE_CHOICES), default="none")
     parent_id = HiddenField()
     submit = SubmitField(_l("Post"))
 
