@@ -93,6 +93,29 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     # platform admin
     ("admin.communities", "GET"): ADMIN,
     ("admin.communities", "POST"): ADMIN,
+    # meetings: pages (the sample meeting is garden's, open, with one ballot by "owner")
+    ("meetings.stylesheet", "GET"): PUBLIC,
+    ("meetings.index", "GET"): MEMBERS,
+    ("meetings.create", "GET"): (L, F, F, F, F, o, F, o, o, F),
+    ("meetings.create", "POST"): (L, F, F, F, F, o, F, o, o, F),
+    ("meetings.edit", "GET"): (L, F, F, N, F, o, F, o, o, F),
+    ("meetings.edit", "POST"): (L, F, F, N, F, o, F, o, o, F),
+    ("meetings.publish", "POST"): (L, F, F, N, F, o, F, o, o, F),
+    ("meetings.show", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings.ballot", "GET"): (L, F, o, N, F, F, F, F, F, F),
+    ("meetings.keys", "GET"): LOGGED_IN,
+    ("meetings.check_receipt", "GET"): PUBLIC,
+    ("meetings.result", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    # meetings: API
+    ("meetings_api.server_key", "GET"): PUBLIC,
+    ("meetings_api.enroll_key", "POST"): LOGGED_IN,
+    ("meetings_api.list_meetings", "GET"): LOGGED_IN,
+    ("meetings_api.get_meeting", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings_api.me", "GET"): (L, F, o, N, F, F, F, F, F, F),
+    ("meetings_api.cast", "POST"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings_api.receipt", "GET"): PUBLIC,
+    ("meetings_api.results", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings_api.countersign", "POST"): (L, F, F, N, F, F, F, o, o, F),
     # agenda: pages (the sample proposal is garden's, by "owner", in committee review)
     ("agenda.index", "GET"): MEMBERS,
     ("agenda.new", "GET"): (L, F, o, F, o, F, F, F, F, F),
@@ -174,6 +197,7 @@ def build_world(app, factory) -> World:
             "sheet_id": sheet.id,
             "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == users["observer"])),
             "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["owner"])),
+            **_meeting_args(app, garden, users["owner"]),
             **_agenda_args(community, db.session.get(User, users["owner"])),
         }
     return World(users, tokens, args)
@@ -191,6 +215,12 @@ def _agenda_args(community, owner) -> dict:
     c = threads.post_comment(threads.thread_for(community, "proposal", p.id), {"body": "评论"}, actor=owner)
     jobs.commit()
     return {"pid": p.id, "aid": att.id, "cid": c.id}
+
+
+def _meeting_args(app, garden, owner_id) -> dict:
+    from tests.meetings.helpers import authz_sample
+
+    return authz_sample(app, garden, owner_id)
 
 
 def _snapshot() -> dict[str, list]:

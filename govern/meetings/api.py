@@ -141,10 +141,10 @@ def results(meeting_id: int):
     """The signed result documents (computed on first need after close)."""
     meeting = _meeting(meeting_id)
     if meeting.status is not MeetingStatus.CLOSED:
-        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
+        return jsonify({"status": meeting.status.value, "results": []})
     rows = results_mod.ensure_results(meeting)
     jobs.commit()
-    return jsonify({"results": [result_json(r) for r in rows]})
+    return jsonify({"status": meeting.status.value, "results": [result_json(r) for r in rows]})
 
 
 @bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")

@@ -4,8 +4,9 @@ the public receipt check and the result notice."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,7 +26,9 @@ from govern.meetings.models import BallotEntry, Meeting, MeetingStatus
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
 
-bp = Blueprint("meetings", __name__, static_folder="static", static_url_path="/static/meetings")
+bp = Blueprint("meetings", __name__)
+
+_CSS = Path(__file__).parent / "static" / "meetings.css"
 
 #: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
 CHALLENGE_PERIOD = timedelta(days=365)
@@ -67,6 +70,15 @@ def _accepted_proposals(community) -> list:
         return list(accepted_proposals(community))
     except Exception:  # never let another feature's bug block convening a meeting
         return []
+
+
+@bp.get("/meetings/meetings.css")
+def stylesheet():
+    """The participation bars' stylesheet (widths as classes: the CSP forbids inline styles)."""
+    resp = current_app.response_class(_CSS.read_bytes(), mimetype="text/css")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 3600
+    return resp
 
 
 @bp.get("/c/<slug>/meetings")

@@ -111,3 +111,35 @@ class World:
         from sqlalchemy import func, select
 
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+def authz_sample(app, community_id: int, owner_id: int) -> dict:
+    """For tests/test_authz_matrix.py: an open meeting of ``community_id`` with one ballot by ``owner_id``.
+
+    Returns URL sample values ``meeting_id``, ``motion_id`` and ``ballot_hash``.
+    """
+    from govern import clock
+    from govern.accounts.models import User
+    from govern.meetings import services
+    from govern.register.models import Community
+
+    moment = clock.now()
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        private, public = generate_keypair()
+        services.enroll_key(owner, {"public_key": public}, actor=owner, check_pw=False)
+        data = services.MeetingData(title="Matrix assembly", opens_at=moment + timedelta(days=20),
+                                    closes_at=moment + timedelta(days=30),
+                                    motions=[services.MotionData(title="Motion", text="Text")])
+        meeting = services.create_meeting(db.session.get(Community, community_id), data, actor=None)
+        services.publish_meeting(meeting, actor=None)
+        meeting.opens_at = moment - timedelta(hours=1)  # open it now, as if the notice period had passed
+        db.session.flush()
+        voter = services.persons_for(meeting, owner)[0].person
+        ballot = build_ballot(community=str(community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
+                              voter=voter, choices={str(meeting.motions[0].id): "agree"}, issued_at=moment,
+                              nonce=new_nonce(os.urandom))
+        entry = services.cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public},
+                                     actor=owner)
+        db.session.commit()
+        return {"meeting_id": meeting.id, "motion_id": meeting.motions[0].id, "ballot_hash": entry.ballot_hash}
