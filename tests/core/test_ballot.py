@@ -359,3 +359,30 @@ def test_paper_attestation_of_other_ballot_bad_request():
 
 def test_envelope_shape_bad_key_named():
     assert "bad_key_id" in validate_envelope_shape({"object": {}, "signature": "A" * 86, "key_id": "x"})
+
+
+# --------------------------------------------------------------------------- the documented worked example
+
+
+def test_ballot_format_doc_worked_example_recomputes():
+    import json
+    import re
+    from pathlib import Path
+
+    from govern.core.keys import verify
+    from govern.core.ledger import make_receipt
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ballot-format.md").read_text(encoding="utf-8")
+    part = doc.split("<!-- example:start -->")[1].split("<!-- example:end -->")[0]
+    ticks = re.findall(r"`([^`\n]+)`", part)
+    seed, pub, bhash, sig, server_seed, server_pub, chain, server_sig = ticks
+    canonical = part.split("```")[1].strip()
+    obj = json.loads(canonical)
+    key = private_key_from_bytes(bytes.fromhex(seed))
+    assert public_key_b64(key) == pub
+    assert canonical_bytes(obj).decode() == canonical
+    assert validate_ballot_shape(obj) == [] and ballot_hash(obj) == bhash
+    assert sign(key, obj) == sig and verify(pub, obj, sig)
+    server = private_key_from_bytes(bytes.fromhex(server_seed))
+    assert public_key_b64(server) == server_pub
+    assert make_receipt(server, "345", 7, bhash, chain)["server_signature"] == server_sig

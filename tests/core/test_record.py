@@ -479,3 +479,45 @@ def test_record_json_members_are_canonical(record):
     files = read_record(record)
     for name in ("meeting.json", "roll.json", "keys.json"):
         assert canonical_bytes(json.loads(files[name])) == files[name]
+
+
+# --------------------------------------------------------------------------- the verifier's fast canonical path
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**15) + 1, 10**15 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(_json_values)
+def test_fast_canonical_equals_rfc8785_on_strict_json(value):
+    line = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    if record_mod._NEEDS_SLOW_PATH.search(line):
+        return
+    try:
+        expected = canonical_bytes(value)
+    except Exception:
+        with pytest.raises(Exception):  # noqa: B017 - lone surrogates fail on both paths
+            record_mod._fast_canonical(record_mod._strict_loads(line))
+        return
+    assert record_mod._fast_canonical(record_mod._strict_loads(line)) == expected
+
+
+def test_strict_loads_float_and_huge_int_refused():
+    for line in (b'{"a":1.0}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":12345678901234567}'):
+        with pytest.raises(ValueError):
+            record_mod._strict_loads(line)
+
+
+def test_fast_roll_hash_equals_roll_hash_both_editions():
+    from govern.core.roll import roll_hash, roll_to_json
+
+    f = RecordFactory()
+    assert record_mod._fast_roll_hash(f.roll) == roll_hash(f.roll)
+    public = roll_from_json(json.loads(canonical_bytes(roll_to_json(f.roll, public=True))))
+    assert record_mod._fast_roll_hash(public) == roll_hash(f.roll)

@@ -1,0 +1,138 @@
+"""Time ``verify_record`` on a 100,000-ballot record beside a bare one-core loop over the same signatures.
+
+    .venv/bin/python bench/verify.py [--ballots 100000] [--workers 2] [--rebuild]
+
+The record (100,000 voters, each with their own seeded key, one ballot each, signed results)
+takes a while to generate, so it is cached under ``bench/.cache/`` (gitignored). The bare
+loop verifies exactly the ballot signatures of that record, one after another, on one core:
+raw public key -> ``Ed25519PublicKey`` -> ``verify(signature, canonical bytes)``, with the
+canonical bytes prepared before the clock starts. Prints the figures and the ratio
+``verify_record / bare loop`` (target <= 1.25). No assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
+
+from govern.core.ballot import build_ballot, format_time  # noqa: E402
+from govern.core.canonical import GENESIS_HASH, canonical_bytes  # noqa: E402
+from govern.core.keys import b64url_decode, b64url_encode, private_key_from_bytes, public_key_b64, sign  # noqa: E402
+from govern.core.ledger import append_entry  # noqa: E402
+from govern.core.record import build_record, read_record, sign_results, verify_record  # noqa: E402
+from govern.core.roll import RollPerson, RollUnit, build_roll, roll_hash  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+OPENS = datetime(2025, 3, 20, tzinfo=UTC)
+CLOSES = datetime(2025, 3, 27, tzinfo=UTC)
+
+
+def seeded_key(i: int):
+    return private_key_from_bytes(hashlib.sha256(b"govern-bench:%d" % i).digest())
+
+
+def generate(n: int) -> bytes:
+    """A final record with ``n`` voters and ``n`` electronic ballots."""
+    t0 = time.perf_counter()
+    privs = [seeded_key(i) for i in range(n)]
+    pubs = [public_key_b64(k) for k in privs]
+    server = seeded_key(-1)
+    enrol_at = format_time(datetime(2025, 2, 1, tzinfo=UTC))
+    persons = [
+        RollPerson(person=f"p-{i:06d}", area=8000 + i % 5000, casters=(f"{i}",), keys=(pubs[i],),
+                   buildings=(str(i // 1000),), owners=(f"o{i}",),
+                   units=(RollUnit(f"{i // 1000}-{i % 1000}", str(i // 1000), 8000 + i % 5000),),
+                   salt=b64url_encode(i.to_bytes(16, "big")))
+        for i in range(n)
+    ]
+    roll = build_roll(community="1", meeting="1", frozen_at="2025-03-01T00:00:00Z", persons=persons)
+    meeting = {
+        "type": "govern.meeting.v1", "community": "1", "meeting": "1", "title": "bench", "roll_hash": roll_hash(roll),
+        "opens_at": format_time(OPENS), "closes_at": format_time(CLOSES), "revision_policy": "single-cast",
+        "invalid_policy": "as-abstain", "clock_tolerance_seconds": 600, "proxy_cap": 3, "deemed_consent": None,
+        "motions": [{"id": "1", "title": "ordinary", "matter": "ordinary"},
+                    {"id": "2", "title": "major", "matter": "major"}],
+    }
+    keys = {"type": "govern.keys.v1",
+            "enrolments": [{"account": f"{i}", "public_key": pubs[i], "enrolled_at": enrol_at, "revoked_at": None}
+                           for i in range(n)],
+            "committee": [], "auditors": []}
+    print(f"  keys and roll: {time.perf_counter() - t0:.1f} s", flush=True)
+    entries = []
+    prev = GENESIS_HASH
+    step = (CLOSES - OPENS - timedelta(hours=1)) / n
+    choices = ("agree", "oppose", "abstain", "agree")
+    for i in range(n):
+        at = OPENS + step * i
+        b = build_ballot(community="1", meeting="1", roll_hash=meeting["roll_hash"], voter=f"p-{i:06d}",
+                         choices={"1": choices[i % 4], "2": choices[(i // 4) % 4]}, issued_at=at,
+                         nonce=b64url_encode(i.to_bytes(16, "big")))
+        e = append_entry(prev, i + 1, ballot=b, signature=sign(privs[i], b), key_id=pubs[i], received_at=at)
+        entries.append(e)
+        prev = e.chain_hash
+    print(f"  ledger: {time.perf_counter() - t0:.1f} s", flush=True)
+    results = sign_results(meeting=meeting, roll=roll, entries=entries, server_private=server)
+    data = build_record(meeting=meeting, roll=roll, keys=keys, delegations=[], ledger=entries, results=results,
+                        server_private=server, created_at=CLOSES + timedelta(days=1))
+    print(f"  record built: {time.perf_counter() - t0:.1f} s, {len(data) / 1e6:.1f} MB", flush=True)
+    return data
+
+
+def bare_inputs(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    out = []
+    for line in read_record(data)["ledger.jsonl"].splitlines():
+        e = json.loads(line)
+        out.append((b64url_decode(e["key_id"]), b64url_decode(e["signature"]), canonical_bytes(e["ballot"])))
+    return out
+
+
+def bare_loop(items: list[tuple[bytes, bytes, bytes]]) -> float:
+    t = time.perf_counter()
+    for raw, sig, msg in items:
+        Ed25519PublicKey.from_public_bytes(raw).verify(sig, msg)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ballots", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"record-{args.ballots}.zip"
+    if args.rebuild or not path.exists():
+        print(f"generating a {args.ballots}-ballot record (cached at {path}) ...", flush=True)
+        path.write_bytes(generate(args.ballots))
+    data = path.read_bytes()
+    print(f"record: {path} ({len(data) / 1e6:.1f} MB), cores: {os.cpu_count()}")
+
+    items = bare_inputs(data)
+    bare = bare_loop(items)
+    print(f"bare loop, 1 core:            {bare:7.2f} s  {len(items) / bare:9,.0f} verifies/s")
+
+    t = time.perf_counter()
+    report = verify_record(path, workers=args.workers)
+    full = time.perf_counter() - t
+    print(f"verify_record, {args.workers} workers:     {full:7.2f} s  {report.ballots / full:9,.0f} ballots/s  "
+          f"valid={report.valid} problems={len(report.problems)}")
+
+    t = time.perf_counter()
+    verify_record(path, workers=1)
+    single = time.perf_counter() - t
+    print(f"verify_record, 1 worker:      {single:7.2f} s")
+    print(f"ratio verify_record({args.workers}) / bare loop: {full / bare:.2f}  (target <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()
