@@ -1,10 +1,97 @@
-"""Demo content: one assembly open for voting now (some owners have voted) and one closed with its result."""
+"""Demo content: one assembly open for voting now (some owners have voted) and one closed with its signed result.
+
+The demo makes key pairs for its owners with ``govern.core.keys`` (marked ``is_demo``: real owners
+make theirs on their own device) and moves the meetings' clock to the past while it convenes and
+casts, so notices, windows and ballot times are all lawful and consistent.
+"""
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from govern import clock
+from govern.core.ballot import build_ballot, new_nonce
+from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
+from govern.extensions import db
+
+
+@contextmanager
+def _at(moment: datetime):
+    real = clock.now
+    clock.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        clock.now = real  # type: ignore[assignment]
+
+
+def _cast(meeting, user, private, public, choices) -> None:
+    from govern.meetings import services
+
+    persons = services.persons_for(meeting, user)
+    if not persons or services.has_voted(meeting, persons[0].person):
+        return  # co-owners share one person: one ballot each person
+    voter = persons[0].person
+    ballot = build_ballot(community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
+                          voter=voter, choices=choices, issued_at=clock.now(), nonce=new_nonce(os.urandom))
+    services.cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public},
+                         actor=user)
 
 
 @demo_step("meetings")
 def demo_meetings(community, accounts) -> None:
-    """Filled in below."""
+    """An open assembly (12 owners voted) and a closed one (its result computed, signed and countersigned)."""
+    from govern.meetings import results, services
+
+    real_now = clock.now()
+    chair = accounts["chair"]
+    owners = [accounts[k] for k in sorted(accounts) if k.startswith("owner")]
+    keys = {}
+    for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
+        private, public = generate_keypair()
+        services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
+        keys[user.id] = (private, public)
+
+    # Closed: convened 45 days ago, voting from day 20 to day 30.
+    start = real_now - timedelta(days=45)
+    with _at(start):
+        closed = services.create_meeting(community, services.MeetingData(
+            title="2025年第一次业主大会会议", description="审议物业服务合同续签及公共收益使用方案。",
+            opens_at=start + timedelta(days=20), closes_at=start + timedelta(days=30),
+            motions=[
+                services.MotionData(title="续聘现物业服务企业", text="续聘现物业服务企业，合同期三年，收费标准不变。"),
+                services.MotionData(title="使用公共收益维修电梯", text="使用公共收益 18 万元更换 2 号楼电梯主机。"),
+            ]), actor=chair)
+        services.publish_meeting(closed, actor=chair)
+    for i, user in enumerate(owners):
+        with _at(start + timedelta(days=21, minutes=7 * i)):
+            first = "agree" if i % 5 else "oppose"
+            second = "abstain" if i % 7 == 3 else "agree"
+            _cast(closed, user, *keys[user.id], {str(closed.motions[0].id): first, str(closed.motions[1].id): second})
+    db.session.flush()
+    rows = results.ensure_results(closed)
+    for row in rows:
+        results.countersign_result(row, {"signature": sign(keys[chair.id][0], row.document),
+                                         "key_id": keys[chair.id][1]}, actor=chair)
+
+    # Open now: convened 20 days ago, voting for another 10 days; 12 owners have voted.
+    start = real_now - timedelta(days=20)
+    with _at(start):
+        current = services.create_meeting(community, services.MeetingData(
+            title="2025年第二次业主大会会议（临时会议）", kind="interim",
+            description="审议增设电动自行车充电设施及调整停车管理规约。",
+            opens_at=real_now - timedelta(days=1), closes_at=real_now + timedelta(days=10),
+            revision_policy="revisable-until-close",
+            motions=[
+                services.MotionData(title="增设电动自行车充电设施",
+                                    text="在 1、2 号楼之间增设充电车棚，费用由公共收益列支。"),
+                services.MotionData(title="修订停车管理规约", text="按附件修订停车管理规约第五条。"),
+            ]), actor=chair)
+        services.publish_meeting(current, actor=chair)
+    for i, user in enumerate(owners[:12]):
+        with _at(real_now - timedelta(hours=12) + timedelta(minutes=13 * i)):
+            _cast(current, user, *keys[user.id], {str(m.id): "agree" for m in current.motions})
+    db.session.flush()

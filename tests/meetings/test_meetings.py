@@ -241,3 +241,18 @@ def test_list_meetings_api_by_status(client, world):
     info = client.get(f"/api/v1/meetings/{mid}", headers=h).get_json()
     assert set(info) >= {"id", "community", "title", "status", "opens_at", "closes_at", "roll_hash",
                          "revision_policy", "motions"}
+
+
+def test_demo_step_makes_open_and_closed_meetings(app, runner):
+    from govern.meetings.models import Countersignature, Meeting, MotionResult
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        statuses = sorted(m.status.value for m in db.session.scalars(select(Meeting)))
+        assert statuses == ["closed", "open"]
+        assert db.session.scalar(select(db.func.count(MotionResult.id))) == 2
+        assert db.session.scalar(select(db.func.count(Countersignature.id))) == 2
+        for m in db.session.scalars(select(Meeting)):
+            from govern.core.ledger import verify_chain
+
+            assert m.ledger_length > 0 and verify_chain(services.ledger_entries(m)) == []
