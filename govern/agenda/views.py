@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from govern import jobs
 from govern.accounts.access import community_required
 from govern.agenda import access, labels, notifications, services, threads
+from govern.agenda import demo as _demo  # noqa: F401 - registers the demo step
 from govern.agenda import panels as _panels  # noqa: F401 - registers the home panel provider
 from govern.agenda.forms import (
     ActionForm,
