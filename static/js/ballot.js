@@ -180,6 +180,7 @@ function review(event) {
   }
   say('');
   form.hidden = true;
+  document.getElementById('motions-h').hidden = true;
   confirmBox.hidden = false;
   document.getElementById('confirm-h').focus();
 }
@@ -187,6 +188,7 @@ function review(event) {
 function back() {
   confirmBox.hidden = true;
   form.hidden = false;
+  document.getElementById('motions-h').hidden = false;
   say('');
   fieldsets()[0]?.querySelector('input')?.focus();
 }
@@ -258,6 +260,8 @@ async function showReceipt({ ballot, signature, key, hash, receipt }) {
   document.getElementById('r-ballot-hash').textContent = receipt.ballot_hash;
   document.getElementById('r-chain-hash').textContent = receipt.chain_hash;
   document.getElementById('r-fingerprint').textContent = key.fingerprint || '';
+  document.getElementById('r-choices').replaceChildren(
+    ...Array.from(document.getElementById('summary-list').children, (li) => li.cloneNode(true)));
   const check = document.getElementById('receipt-server-check');
   const problems = [];
   if (!hashOk) problems.push(t('hashMismatch', { mine: hash }));

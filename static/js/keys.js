@@ -43,6 +43,7 @@ const t = translator({
   },
 });
 
+const FLASH = 'govern-keys-flash';
 const form = document.getElementById('enrol-form');
 const status = document.getElementById('enrol-status');
 const deviceStatus = document.getElementById('device-key-status');
@@ -80,7 +81,7 @@ async function enrol(event) {
     return;
   }
   const ack = form.elements.acknowledge;
-  if (ack && !ack.checked) {
+  if (ack && ack.required && !ack.checked) {
     say(t('confirmReplace', { fp: form.dataset.activeFingerprint }), 'error');
     ack.focus();
     return;
@@ -106,19 +107,10 @@ async function enrol(event) {
     await saveKey(storeKeyName(userId), record);
     await deleteKey(storeKeyName(userId, true));
     form.elements.password.value = '';
-    if (ack) ack.checked = false;
-    form.dataset.activeKeyId = answer.key_id;
-    form.dataset.activeFingerprint = record.fingerprint;
-    say(t('done', { fp: record.fingerprint }), 'ok');
-    const shown = document.getElementById('active-fingerprint');
-    if (shown) {
-      shown.textContent = record.fingerprint;
-      const wrapper = shown.closest('[hidden]');
-      if (wrapper) wrapper.hidden = false;
-      const none = document.getElementById('no-active-key');
-      if (none) none.hidden = true;
-    }
-    await showDevice();
+    // Reload so the page shows the server's view (active key, history with the revoked key); the
+    // message survives the reload in sessionStorage and is shown again, with focus, on load.
+    sessionStorage.setItem(FLASH, JSON.stringify({ text: t('done', { fp: record.fingerprint }), kind: 'ok' }));
+    window.location.reload();
   } catch (e) {
     if (e instanceof ApiError) {
       if (e.status === 401 || e.status === 403) say(t('wrongPassword'), 'error');
@@ -144,4 +136,12 @@ if (form) {
     strength.hidden = false;
   });
   showDevice();
+  const flash = sessionStorage.getItem(FLASH);
+  if (flash) {
+    sessionStorage.removeItem(FLASH);
+    const { text, kind } = JSON.parse(flash);
+    say(text, kind);
+    status.tabIndex = -1;
+    status.focus();
+  }
 }

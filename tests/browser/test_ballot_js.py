@@ -60,7 +60,9 @@ def test_canonical_awkward_object_matches_python(page, live_server):
 
 def test_canonical_float_refused_like_python(page, live_server):
     _load(page, live_server)
-    err = page.evaluate("() => { try { window.gs.canonicalText({a: 1.5}); return null; } catch (e) { return String(e); } }")
+    err = page.evaluate(
+        "() => { try { window.gs.canonicalText({a: 1.5}); return null; } catch (e) { return String(e); } }"
+    )
     assert err and "float" in err
     with pytest.raises(TypeError):
         canonical_bytes({"a": 1.5})
@@ -131,9 +133,11 @@ def test_receipt_signed_in_python_verifies_in_browser_and_tamper_fails(page, liv
         """async ([pub, sig]) => {
             const gs = window.gs;
             const good = gs.canonicalBytes(gs.receiptObject('345', 3, 'cd'.repeat(32), 'ef'.repeat(32)));
-            const bad = gs.canonicalBytes(gs.receiptObject('345', 4, 'cd'.repeat(32), 'ef'.repeat(32)));
+            const bad = gs.canonicalBytes(
+                gs.receiptObject('345', 4, 'cd'.repeat(32), 'ef'.repeat(32)));
             return [await gs.verifyBytes(pub, good, sig), await gs.verifyBytes(pub, bad, sig),
-                    await gs.verifyBytes(pub, good, sig.slice(0, -2) + 'AA'), await gs.verifyBytes('nonsense', good, sig)];
+                    await gs.verifyBytes(pub, good, sig.slice(0, -2) + 'AA'),
+                    await gs.verifyBytes('nonsense', good, sig)];
         }""",
         [public_key_b64(private), sig],
     )
@@ -147,9 +151,14 @@ def test_ballot_builder_bad_choices_refused(page, live_server):
             const gs = window.gs, out = [];
             const cases = [{'10': 'agree'}, {'10': 'agree', '9': 'oppose', '101': 'abstain', '2': 'yes'},
                            {'10': 'agree', '9': 'oppose', '101': 'abstain', '2': 'agree', '77': 'agree'}];
-            for (const c of cases) { try { gs.buildBallot(ctx, c); out.push(null); } catch (e) { out.push(String(e)); } }
-            try { gs.buildBallot(ctx, {'10': 'agree', '9': 'oppose', '101': 'abstain', '2': 'agree'},
-                                 {issuedAt: '2026-11-27T01:02:03.123Z'}); out.push(null); } catch (e) { out.push(String(e)); }
+            for (const c of cases) {
+                try { gs.buildBallot(ctx, c); out.push(null); } catch (e) { out.push(String(e)); }
+            }
+            try {
+                gs.buildBallot(ctx, {'10': 'agree', '9': 'oppose', '101': 'abstain', '2': 'agree'},
+                               {issuedAt: '2026-11-27T01:02:03.123Z'});
+                out.push(null);
+            } catch (e) { out.push(String(e)); }
             return out;
         }""",
         [CONTEXT],
