@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _init_templates(app)
     _init_security_headers(app)
+    __import__("govern.pdf.fonts", fromlist=["check_fonts"]).check_fonts(app)  # logs a missing CJK font package
 
     from govern import errors
 
@@ -125,6 +126,8 @@ BLUEPRINTS = (
     "govern.agenda.api:bp",
     "govern.meetings.views:bp",
     "govern.meetings.api:bp",
+    "govern.pdf.views:bp",
+    "govern.minutes.views:bp",
 )
 
 
