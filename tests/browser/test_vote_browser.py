@@ -278,3 +278,15 @@ def test_ballot_window_not_open_shows_times_and_no_form(page, live_server, world
     assert page.locator("#ballot-closed").is_visible()
     assert page.locator("#ballot-form").count() == 0
     assert page.locator(".motion").count() == 1
+
+
+def test_pages_360px_wide_no_horizontal_scroll(page, live_server, world, open_meeting):
+    page.set_viewport_size({"width": 360, "height": 740})
+    _login(page, live_server, "a")
+    for path in ("/keys", f"/meetings/{open_meeting}/ballot"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, path
+    # Each choice is a large touch target.
+    box = page.locator("fieldset.motion").first.locator("input[value=agree] + label").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 200
