@@ -427,19 +427,6 @@ def ballot_context(meeting: Meeting, voter: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- casting
 
 
-class _Seen:
-    """A container whose membership test is one indexed query on the meeting's ledger."""
-
-    def __init__(self, meeting_id: int, column) -> None:
-        self.meeting_id = meeting_id
-        self.column = column
-
-    def __contains__(self, value: object) -> bool:
-        return bool(db.session.scalar(
-            select(exists().where(BallotEntry.meeting_id == self.meeting_id, self.column == value))
-        ))
-
-
 def lock_meeting(meeting_id: int) -> Meeting | None:
     """Lock the meeting row for the rest of the transaction: ``SELECT … FOR UPDATE`` on PostgreSQL.
 
@@ -454,6 +441,25 @@ def lock_meeting(meeting_id: int) -> Meeting | None:
             select(Meeting).where(Meeting.id == meeting_id).with_for_update().execution_options(populate_existing=True)
         )
     return meeting
+
+
+def _context(meeting: Meeting) -> MeetingContext:
+    return MeetingContext(
+        community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash or "",
+        motion_ids=frozenset(str(m.id) for m in meeting.motions), opens_at=meeting.opens_at,
+        closes_at=meeting.closes_at, policy=RevisionPolicy(meeting.revision_policy),
+    )
+
+
+def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str) -> tuple[set, set, bool]:
+    """In one indexed query: is the nonce or the hash already in the ledger, and has the voter cast?"""
+    rows = db.session.execute(
+        select(BallotEntry.nonce, BallotEntry.ballot_hash, BallotEntry.voter).where(
+            BallotEntry.meeting_id == meeting_id,
+            (BallotEntry.nonce == nonce) | (BallotEntry.ballot_hash == ballot_hash) | (BallotEntry.voter == voter),
+        )
+    ).all()
+    return {r[0] for r in rows}, {r[1] for r in rows}, any(r[2] == voter for r in rows)
 
 
 def _reject(code: str, message: str) -> DomainError:
@@ -488,20 +494,23 @@ def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
                 RollPerson.meeting_id == meeting.id, RollPerson.person == voter, RollCaster.user_id == actor.id
             )
         )
+    moment = clock.now()
+    # First pass outside the lock (shape, roll, eligibility, signature, window): bad requests never queue.
+    result = check_ballot(
+        ballot, signature, context=_context(meeting), public_key=key.public_key, is_eligible=person is not None,
+        seen_nonces=(), seen_hashes=(), has_voted=False, now=moment,
+    )
+    if not result.ok:
+        raise _reject(str(result.code), result.message)
     locked = lock_meeting(meeting.id)
     assert locked is not None
     meeting = locked
     moment = clock.now()
-    context = MeetingContext(
-        community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash or "",
-        motion_ids=frozenset(str(m.id) for m in meeting.motions), opens_at=meeting.opens_at,
-        closes_at=meeting.closes_at,
-        policy=RevisionPolicy(meeting.revision_policy),
-    )
+    # Second pass under the lock, against the ledger as committed: replay and single-cast.
+    nonces, hashes, voted = _conflicts(meeting.id, ballot["nonce"], result.object_hash or "", voter)
     result = check_ballot(
-        ballot, signature, context=context, public_key=key.public_key, is_eligible=person is not None,
-        seen_nonces=_Seen(meeting.id, BallotEntry.nonce), seen_hashes=_Seen(meeting.id, BallotEntry.ballot_hash),
-        has_voted=person is not None and has_voted(meeting, person.person), now=moment,
+        ballot, signature, context=_context(meeting), public_key=key.public_key, is_eligible=person is not None,
+        seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
     )
     if not result.ok:
         raise _reject(str(result.code), result.message)

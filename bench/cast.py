@@ -1,0 +1,238 @@
+"""Signed ballots per second over HTTP into ONE meeting, beside a bare verify-and-insert endpoint.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govern_bench .venv/bin/python bench/cast.py
+
+Both servers are gunicorn with two sync workers on the same machine and database. The product
+serves ``POST /api/v1/meetings/{id}/ballots`` (bearer token, key lookup, roll check, row lock on the
+meeting, replay checks, chain append, commit, signed receipt). The baseline is ``bare_app`` below:
+a tiny WSGI app that verifies one Ed25519 signature and inserts one row per request. Clients are
+threads with keep-alive connections posting pre-signed ballots from pre-enrolled keys.
+
+Prints figures; asserts nothing. The target is ≥ 500 ballots/s and ≥ 0.4 of the bare rate.
+The database in DATABASE_URL gets the schema (create_all) and a community "bench-<n>"; use a
+scratch database.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VOTERS = int(os.environ.get("BENCH_VOTERS", "3000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+PORT = int(os.environ.get("BENCH_PORT", "18431"))
+BARE_PORT = PORT + 1
+
+
+def _pg_dsn() -> str:
+    return re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", os.environ["DATABASE_URL"])
+
+
+# --------------------------------------------------------------------------- the bare baseline
+
+
+def bare_app(environ, start_response):
+    """Verify one Ed25519 signature over the body's canonical ballot and insert one row. Nothing else."""
+    from govern.core.keys import verify
+
+    if environ["REQUEST_METHOD"] != "POST":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+    conn = _bare_conn()
+    body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    if not verify(body["key_id"], body["ballot"], body["signature"]):
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"error": "bad_signature"}']
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO bench_bare (nonce, body) VALUES (%s, %s)",
+                    (body["ballot"]["nonce"], json.dumps(body)))
+    conn.commit()
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [b'{"ok": true}']
+
+
+_BARE = threading.local()
+
+
+def _bare_conn():
+    import psycopg
+
+    if getattr(_BARE, "conn", None) is None:
+        _BARE.conn = psycopg.connect(_pg_dsn())
+    return _BARE.conn
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def setup() -> tuple[int, list[tuple[str, bytes]], list[tuple[str, bytes]], str]:
+    """A community of VOTERS owners with keys and tokens, an open meeting, pre-signed ballots."""
+    from datetime import timedelta
+
+    import psycopg
+
+    from govern import clock, create_app
+    from govern.accounts.auth import hash_password
+    from govern.accounts.models import Role, RoleGrant, User
+    from govern.accounts.services import issue_token
+    from govern.core.ballot import build_ballot, new_nonce
+    from govern.core.keys import b64url_encode, generate_keypair, sign
+    from govern.extensions import db
+    from govern.meetings import services
+    from govern.meetings.models import OwnerKey, RollCaster, RollPerson
+    from govern.register.models import Community, Owner
+    from govern.register.services import import_register
+
+    seed = b64url_encode(os.urandom(32))
+    app = create_app({"GOVERN_SERVER_KEY": seed, "RATELIMIT_ENABLED": False})
+    with app.test_request_context():
+        db.create_all()
+        n = int(time.time())
+        community = Community(slug=f"bench-{n}", name="压测花园")
+        db.session.add(community)
+        db.session.flush()
+        lines = ["unit,building,area,status,owners"] + [
+            f"B{n}-{i:05d},{1 + i % 5},{80 + i % 9}.25,delivered,O{i:05d}" for i in range(VOTERS)
+        ]
+        import_register(community, ("\n".join(lines) + "\n").encode(), actor=None, source="bench")
+        pw = hash_password("bench-password")
+        owners = {o.ref: o for o in db.session.query(Owner).filter_by(community_id=community.id)}
+        users, privates = [], {}
+        for i in range(VOTERS):
+            u = User(username=f"bench{n}-{i:05d}", password_hash=pw)
+            db.session.add(u)
+            users.append(u)
+        db.session.flush()
+        for i, u in enumerate(users):
+            owners[f"O{i:05d}"].user_id = u.id
+            owners[f"O{i:05d}"].confirmed_at = clock.now()
+            db.session.add(RoleGrant(user_id=u.id, role=Role.OWNER, community_id=community.id))
+            private, public = generate_keypair()
+            db.session.add(OwnerKey(user_id=u.id, public_key=public, fingerprint="bench", is_demo=True))
+            privates[u.id] = (private, public)
+        db.session.flush()
+        tokens = {u.id: issue_token(u).token for u in users}
+        now = clock.now()
+        meeting = services.create_meeting(community, services.MeetingData(
+            title="bench", opens_at=now + timedelta(days=20), closes_at=now + timedelta(days=30),
+            motions=[services.MotionData(title="M1"), services.MotionData(title="M2")]), actor=None)
+        services.publish_meeting(meeting, actor=None)
+        meeting.opens_at = now - timedelta(hours=1)  # bench only: open it now
+        db.session.flush()
+        voter_of = {c.user_id: p.person for c, p in db.session.query(RollCaster, RollPerson).filter(
+            RollCaster.roll_person_id == RollPerson.id, RollCaster.meeting_id == meeting.id)}
+        motions = [str(m.id) for m in meeting.motions]
+        db.session.commit()
+        mid = meeting.id
+        product, bare = [], []
+        for u in users:
+            private, public = privates[u.id]
+            for target in (product, bare):
+                ballot = build_ballot(community=str(community.id), meeting=str(mid), roll_hash=meeting.roll_hash,
+                                      voter=voter_of[u.id], choices={m: "agree" for m in motions},
+                                      issued_at=clock.now(), nonce=new_nonce(os.urandom))
+                body = json.dumps({"ballot": ballot, "signature": sign(private, ballot), "key_id": public}).encode()
+                target.append((tokens[u.id], body))
+    with psycopg.connect(_pg_dsn()) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_bare (id bigserial PRIMARY KEY, nonce text, body text)")
+    return mid, product, bare, seed
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning", "--chdir", str(ROOT), app_spec],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/api/v1/server-key")
+            c.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def _load(port: int, path: str, requests: list[tuple[str, bytes]]) -> tuple[float, dict[int, int]]:
+    chunks = [requests[i::CLIENTS] for i in range(CLIENTS)]
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local: dict[int, int] = {}
+        for token, body in chunk:
+            conn.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}",
+                                                           "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            local[resp.status] = local.get(resp.status, 0) + 1
+        with lock:
+            for k, v in local.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, statuses
+
+
+def main() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
+        print("bench/cast.py: skipped — set DATABASE_URL to a scratch PostgreSQL database "
+              "(e.g. postgresql://postgres@127.0.0.1:5432/govern_bench).")
+        return
+    sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
+    mid, product, bare, seed = setup()
+    print(f"setup: {VOTERS} owners with keys and tokens, one open meeting, {len(product)} pre-signed ballots "
+          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client threads; gunicorn 2 sync workers")
+    env = {**os.environ, "GOVERN_SERVER_KEY": seed, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+    procs = [_serve("wsgi:app", PORT, env), _serve("bench.cast:bare_app", BARE_PORT, env)]
+    try:
+        warm = min(100, len(bare) // 10)
+        _load(BARE_PORT, "/", bare[:warm])
+        bare_s, bare_st = _load(BARE_PORT, "/", bare[warm:])
+        bare_rate = (len(bare) - warm) / bare_s
+        prod_s, prod_st = _load(PORT, f"/api/v1/meetings/{mid}/ballots", product)
+        rate = len(product) / prod_s
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=10)
+    print(f"bare verify+insert : {bare_rate:8.0f} req/s   statuses {bare_st}")
+    print(f"signed ballots     : {rate:8.0f} ballots/s statuses {prod_st}   (target >= 500)")
+    print(f"ratio              : {rate / bare_rate:8.2f}            (target >= 0.40)")
+    from govern import create_app
+    from govern.core.ledger import verify_chain
+    from govern.extensions import db
+    from govern.meetings import services
+    from govern.meetings.models import Meeting
+
+    app = create_app({"GOVERN_SERVER_KEY": seed})
+    with app.app_context():
+        m = db.session.get(Meeting, mid)
+        entries = services.ledger_entries(m)
+        print(f"ledger             : {len(entries)} entries, chain problems: {len(verify_chain(entries))}")
+
+
+if __name__ == "__main__":
+    main()
