@@ -77,7 +77,10 @@ class ReasonForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     action = RadioField(_l("Decision"), default="accept", choices=_choices([
-        ("accept", _l("Accept as a motion")), ("reject", _l("Reject")), ("merge", _l("Merge into another proposal"))]))
+        ("accept", _l("Accept as a motion")),
+        ("reject", _l("Reject with a public reason")),
+        ("merge", _l("Merge into another proposal")),
+    ]))
     motion_title = StringField(_l("Motion title"), validators=[Optional(), Length(max=200)])
     motion_text = TextAreaField(_l("Motion text (Markdown)"), validators=[Optional(), Length(max=20000)])
     motion_matter = SelectField(_l("Matter class"), choices=_choices(MATTER_CHOICES))

@@ -15,7 +15,7 @@ STATES = {
     "review": _l("In committee review"),
     "accepted": _l("Accepted as a motion"),
     "merged": _l("Merged"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Rejected by the committee"),
     "withdrawn": _l("Withdrawn"),
 }
 BADGES = {"committee": _l("Owners' committee"), "property": _l("Property company"), "street": _l("Street office")}
@@ -25,7 +25,7 @@ EVENTS = {
     "milestone": _l("Co-signing milestone reached"),
     "review": _l("Threshold reached: in committee review"),
     "accepted": _l("Accepted as a motion"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Rejected by the committee"),
     "merged": _l("Merged into another proposal"),
     "merged_in": _l("Another proposal was merged into this one"),
     "withdrawn": _l("Withdrawn by the author"),
