@@ -1,0 +1,56 @@
+"""Periodic work, one list: ``govern tick`` runs it from cron (no Redis needed); ``tick_job`` is the same for rq.
+
+Each task takes the moment and returns a count; every task is safe to run twice (reminders are unique per
+recipient, an escalation is recorded once per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import click
+from flask.cli import with_appcontext
+
+from govern import clock, jobs
+
+
+def _reminders(moment: datetime) -> int:
+    from govern.delivery.reminders import run_due_reminders
+
+    return run_due_reminders(moment)
+
+
+def _escalations(moment: datetime) -> int:
+    from govern.service.services import escalate_overdue
+
+    return escalate_overdue(moment)
+
+
+PERIODIC: list[tuple[str, Callable[[datetime], int]]] = [
+    ("reminders", _reminders),
+    ("service_escalations", _escalations),
+]
+
+
+def tick(moment: datetime | None = None) -> dict[str, int]:
+    """Run every periodic task once, commit after each, then dispatch the e-mail and SMS jobs they queued."""
+    moment = moment or clock.now()
+    done = {}
+    for name, task in PERIODIC:
+        done[name] = task(moment)
+        jobs.commit()
+    return done
+
+
+def tick_job() -> None:
+    """For rq (e.g. rq-scheduler or a cron that enqueues it every few minutes): ``govern.delivery.tick:tick_job``."""
+    tick()
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Run periodic work once: due reminders (outside quiet hours) and overdue service-request escalations."""
+    for name, count in tick().items():
+        click.echo(f"{name}: {count}")

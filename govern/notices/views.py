@@ -1,0 +1,137 @@
+"""Notice pages: list, publish, read (with the read receipt), acknowledge, receipts, remind, print."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from govern import jobs
+from govern.accounts.access import community_required
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.notices import panels, services  # noqa: F401 - panels registers the home "notices" panel
+from govern.notices.access import can_follow_up_notices, can_publish_notices, can_read_notices
+from govern.notices.forms import NoticeForm
+from govern.notices.models import Notice, NoticeAttachment, NoticeReceipt
+from govern.notices.uploads import upload_dir
+
+bp = Blueprint("notices", __name__, url_prefix="/c/<slug>/notices")
+
+
+def _notice(community, notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.community_id != community.id:
+        abort(404)
+    return notice
+
+
+@bp.get("/")
+@community_required(can_read_notices)
+def index(community):
+    notices = list(db.session.scalars(select(Notice).where(Notice.community_id == community.id)
+                                      .order_by(Notice.published_at.desc()).limit(100)))
+    mine = {r.notice_id: r for r in db.session.scalars(select(NoticeReceipt).where(
+        NoticeReceipt.user_id == current_user.id, NoticeReceipt.notice_id.in_([n.id for n in notices])))}
+    return render_template("notices/index.html", notices=notices, mine=mine,
+                           can_publish=can_publish_notices(current_user, community))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@community_required(can_publish_notices)
+def new(community):
+    form = NoticeForm()
+    status = 200
+    if form.validate_on_submit():
+        files = [(f.filename or "", f.read()) for f in form.attachments.data or [] if getattr(f, "filename", "")]
+        try:
+            notice = services.publish_notice(community, form.data, actor=current_user, files=files)
+        except DomainError as err:
+            db.session.rollback()
+            for name, msg in err.details.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, msg]
+            flash(err.message, "error")
+            status = err.status
+        else:
+            jobs.commit()
+            flash(_("The notice was published to %(n)d recipients.", n=notice.recipient_count), "success")
+            return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("notices/new.html", form=form, buildings=[b.code for b in community.buildings]), status
+
+
+@bp.get("/<int:notice_id>")
+@community_required(can_read_notices)
+def show(community, notice_id: int):
+    notice = _notice(community, notice_id)
+    receipt = services.record_view(notice, current_user)
+    jobs.commit()
+    from govern.agenda.markdown import render
+
+    follow = can_follow_up_notices(current_user, community)
+    return render_template("notices/show.html", notice=notice, receipt=receipt, body=render(notice.body),
+                           counts=services.receipt_counts(notice) if follow else None, can_follow=follow,
+                           can_remind=can_publish_notices(current_user, community))
+
+
+@bp.post("/<int:notice_id>/acknowledge")
+@community_required(can_read_notices)
+def acknowledge(community, notice_id: int):
+    notice = _notice(community, notice_id)
+    services.acknowledge_notice(notice, actor=current_user)
+    jobs.commit()
+    flash(_("Thank you: your acknowledgement is recorded."), "success")
+    return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
+
+
+@bp.get("/<int:notice_id>/receipts")
+@community_required(can_follow_up_notices)
+def receipts(community, notice_id: int):
+    notice = _notice(community, notice_id)
+    return render_template("notices/receipts.html", notice=notice, receipts=services.receipts(notice),
+                           counts=services.receipt_counts(notice),
+                           can_remind=can_publish_notices(current_user, community))
+
+
+@bp.post("/<int:notice_id>/remind")
+@community_required(can_publish_notices)
+def remind(community, notice_id: int):
+    notice = _notice(community, notice_id)
+    sent = services.remind_notice(community, notice, actor=current_user)
+    jobs.commit()
+    if sent:
+        flash(_("A reminder went to %(n)d recipients.", n=sent), "success")
+    else:
+        flash(_("Nobody needed a reminder now (or it waits for the end of quiet hours)."), "info")
+    return redirect(url_for("notices.receipts", slug=community.slug, notice_id=notice.id))
+
+
+@bp.get("/<int:notice_id>/print")
+@community_required(can_read_notices)
+def print_notice(community, notice_id: int):
+    """A printable page for the lobby board, with a QR code to the notice."""
+    import segno
+
+    from govern.agenda.markdown import render
+    from govern.delivery.services import absolute_url
+
+    notice = _notice(community, notice_id)
+    link = absolute_url(services.notice_path(community, notice))
+    qr = segno.make(link, error="m").svg_data_uri(scale=4, border=2)
+    return render_template("notices/print.html", notice=notice, body=render(notice.body), link=link, qr=qr)
+
+
+@bp.get("/<int:notice_id>/attachments/<int:attachment_id>")
+@community_required(can_read_notices)
+def attachment(community, notice_id: int, attachment_id: int):
+    notice = _notice(community, notice_id)
+    att = db.session.get(NoticeAttachment, attachment_id)
+    if att is None or att.notice_id != notice.id:
+        abort(404)
+    path = upload_dir("notices") / att.sha256
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=att.content_type, download_name=att.filename,
+                     as_attachment=att.content_type == "application/pdf")
