@@ -128,6 +128,12 @@ BLUEPRINTS = (
     "govern.meetings.api:bp",
     "govern.pdf.views:bp",
     "govern.minutes.views:bp",
+    "govern.notices.views:bp",
+    "govern.delivery.views:bp",
+    "govern.service.views:bp",
+    "govern.surveys.views:bp",
+    "govern.metrics.views:bp",
+    "govern.metrics.api:bp",
 )
 
 
