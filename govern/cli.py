@@ -23,6 +23,7 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     """Attach every command to the app's CLI group (the ``govern`` console script uses it)."""
     from govern.admin.cli import create_admin_command, create_community_command
+    from govern.delivery.tick import tick_command
     from govern.demo import demo_command
     from govern.register.cli import import_register_command
 
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_register_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(tick_command)
     for module, name in (("govern.rules_cli", "tally"), ("govern.verify_cli", "verify")):
         try:
             mod = __import__(module, fromlist=[name])
