@@ -53,7 +53,7 @@ from govern.core.ballot import (
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import public_key_b64, sign, verify, verify_bytes
 from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
-from govern.core.roll import Roll, roll_from_json, roll_hash, roll_problems, roll_to_json
+from govern.core.roll import ROLL_TYPE, Roll, RollPerson, roll_from_json, roll_hash, roll_problems, roll_to_json
 from govern.core.rules import DeemedConsent, DeemedVariant, InvalidPolicy, Matter, Vote, tally
 
 __all__ = [
@@ -209,15 +209,14 @@ def compute_results(
     clause = meeting.get("deemed_consent")
     deemed = None if clause is None else DeemedConsent(DeemedVariant(clause))
     invalid_policy = InvalidPolicy(meeting.get("invalid_policy", InvalidPolicy.AS_ABSTAIN.value))
+    voters = []
+    for voter in sorted(counted):
+        person = roll.person(voter)
+        if person is not None:
+            voters.append((voter, person.area, counted[voter].ballot.get("choices", {})))
     for motion in meeting["motions"]:
         mid = motion["id"]
-        votes = []
-        for voter, entry in sorted(counted.items()):
-            choice = entry.ballot.get("choices", {}).get(mid)
-            person = roll.person(voter)
-            if choice is None or person is None:
-                continue
-            votes.append(Vote(person_id=voter, area=person.area, choice=choice))
+        votes = [Vote(voter, area, choices[mid]) for voter, area, choices in voters if mid in choices]
         matter = Matter(motion["matter"])
         interested = motion.get("interested_persons") if matter is Matter.UNANIMOUS_INTERESTED else None
         result = tally(
@@ -327,12 +326,11 @@ def pseudonymise(
 # --------------------------------------------------------------------------- keys
 
 
-@dataclass(frozen=True)
 class _Enrolment:
-    account: str
-    key: str
-    enrolled_at: datetime
-    revoked_at: datetime | None
+    __slots__ = ("account", "key", "enrolled_at", "revoked_at")
+
+    def __init__(self, account: str, key: str, enrolled_at: datetime, revoked_at: datetime | None) -> None:
+        self.account, self.key, self.enrolled_at, self.revoked_at = account, key, enrolled_at, revoked_at
 
     def active(self, at: datetime) -> bool:
         return self.enrolled_at <= at and (self.revoked_at is None or at < self.revoked_at)
@@ -440,16 +438,25 @@ class Report:
 
 # --------------------------------------------------------------------------- crypto pass (parallel)
 
-#: JSON that may need rfc8785's slow path: non-BMP characters (raw, or escaped as surrogates),
-#: where code-point and UTF-16 key orders could differ.
-_NEEDS_SLOW_PATH = re.compile(rb"[\xf0-\xf4]|\\[uU][dD][89abAB]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
-#: JCS serialises integers exactly only within IEEE 754 doubles' safe range.
-_MAX_SAFE_DIGITS = 15
+#: JCS writes integers exactly only within the IEEE 754 safe range; rfc8785 refuses larger ones.
+_MAX_INT_DIGITS = 15
 
 
 class _NotCanonicalisable(ValueError):
     pass
+
+
+def _needs_slow_path(data: bytes) -> bool:
+    """True when JSON text may hold non-BMP characters (raw UTF-8, or escaped as surrogates).
+
+    For those, code-point key order (Python) and UTF-16 key order (RFC 8785) may differ, so
+    rfc8785 itself must canonicalise. Cheap for the usual ASCII text without escapes.
+    """
+    if not data.isascii() and max(data) >= 0xF0:
+        return True
+    return b"\\u" in data and _SURROGATE_ESCAPE.search(data) is not None
 
 
 def _no_float(text: str) -> Any:
@@ -457,18 +464,18 @@ def _no_float(text: str) -> Any:
 
 
 def _safe_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_SAFE_DIGITS:
+    if len(text) > _MAX_INT_DIGITS and len(text.lstrip("-")) > _MAX_INT_DIGITS:
         raise _NotCanonicalisable(f"integer {text} is out of the signed range")
     return int(text)
 
 
 def _strict_loads(line: bytes) -> Any:
-    """``json.loads`` that refuses floats, NaN/Infinity and integers beyond 15 digits."""
+    """``json.loads`` that refuses floats, NaN/Infinity and integers beyond 15 digits (never signed)."""
     return json.loads(line, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float)
 
 
 def _fast_canonical(obj: Any) -> bytes:
-    """RFC 8785 bytes of JSON parsed by :func:`_strict_loads` from a line without non-BMP text.
+    """RFC 8785 bytes of JSON parsed by :func:`_strict_loads` from text without non-BMP characters.
 
     For such values (str keys, strings without lone surrogates, integers below 2**53, no
     floats) JCS is exactly sorted-key compact JSON with only ``"``, ``\\`` and control
@@ -488,7 +495,7 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
     out: list[Any] = []
     for line in lines:
         try:
-            if _NEEDS_SLOW_PATH.search(line):
+            if _needs_slow_path(line):
                 obj = json.loads(line)
                 canon = canonical_bytes
             else:
@@ -518,7 +525,7 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
 def _fast_roll_hash(roll: Roll) -> str:
     """:func:`govern.core.roll.roll_hash` through :func:`_fast_canonical` (same bytes; about 8x faster).
 
-    Only for a roll read by :func:`_strict_loads` from text without non-BMP characters.
+    Only for a roll read by :func:`_strict_loads` from text for which :func:`_needs_slow_path` is false.
     """
     persons = []
     for p in roll.persons:
@@ -537,27 +544,95 @@ def _fast_roll_hash(roll: Roll) -> str:
     return sha256_hex(_fast_canonical(form))
 
 
-class _CryptoPass:
-    """Runs :func:`_crypto_batch` over the ledger, in worker processes for large ledgers.
+def _roll_digest(raw: bytes) -> tuple[str | None, list[tuple[str, str]], bool]:
+    """Read ``roll.json``'s bytes fully: ``(roll hash, consistency problems, is public edition)``.
 
-    Ed25519 verification does release the GIL, but the JSON work around it does not, and the
-    sequential checks run meanwhile in this process: separate processes keep both cores busy.
+    The hash is ``None`` when the roll cannot be read or canonicalised (the main pass names the
+    problem). Runs in a worker for large records: it is the roll's expensive part.
+    """
+    try:
+        if _needs_slow_path(raw):
+            roll = roll_from_json(json.loads(raw))
+            digest = roll_hash(roll)
+        else:
+            roll = roll_from_json(_strict_loads(raw))
+            digest = _fast_roll_hash(roll)
+    except Exception:  # malformed JSON, floats, out-of-range integers: the main pass names the problem
+        return None, [], False
+    return digest, roll_problems(roll), roll.is_public
+
+
+def _light_roll(obj: Any) -> Roll:
+    """What the sequential checks need of the roll (persons' ids, areas, casters, keys; totals), quickly.
+
+    Units and identities are left out: :func:`_roll_digest` reads them. ``ValueError`` on a
+    structural error in what is read here.
+    """
+    if not isinstance(obj, dict) or obj.get("type") != ROLL_TYPE or type(obj.get("persons")) is not list:
+        raise ValueError("not a govern.roll.v1 object")
+    persons = []
+    for p in obj["persons"]:
+        if not isinstance(p, dict) or type(p.get("person")) is not str or type(p.get("area")) is not int:
+            raise ValueError("each person needs a string id and an integer area")
+        casters, keys = p.get("casters"), p.get("keys")
+        if type(casters) is not list or type(keys) is not list:
+            raise ValueError("casters and keys must be lists")
+        persons.append(RollPerson(person=p["person"], area=p["area"], casters=tuple(casters), keys=tuple(keys),
+                                  buildings=(), weight=p.get("weight")))
+    for key in ("community", "meeting", "frozen_at"):
+        if type(obj.get(key)) is not str:
+            raise ValueError(f"{key} must be a string")
+    if type(obj.get("total_area")) is not int or type(obj.get("total_persons")) is not int:
+        raise ValueError("totals must be integers")
+    return Roll(obj["community"], obj["meeting"], obj["frozen_at"], tuple(persons), obj["total_area"],
+                obj["total_persons"])
+
+
+class _CryptoPass:
+    """Hashing and signature checks of the ledger (and the roll hash), in worker processes when large.
+
+    Ed25519 verification releases the GIL, but the JSON work around it does not, and the
+    sequential checks run meanwhile in this process: worker processes keep both cores busy.
+    When this process has finished its own checks it takes batches still waiting in the
+    queue (from the back) and does them itself, so no core idles at the end.
     """
 
-    def __init__(self, lines: list[bytes], workers: int) -> None:
+    def __init__(self, lines: list[bytes], roll_raw: bytes | None, workers: int) -> None:
         self.lines = lines
+        self.roll_raw = roll_raw
         self.pool: ProcessPoolExecutor | None = None
+        self.batches: list[list[bytes]] = []
         self.futures: list[Any] = []
+        self.roll_future: Any = None
         if workers > 1 and len(lines) >= PARALLEL_THRESHOLD:
-            size = max(512, len(lines) // (workers * 6))
+            size = max(256, len(lines) // (workers * 16))
+            self.batches = [lines[i : i + size] for i in range(0, len(lines), size)]
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-            self.futures = [self.pool.submit(_crypto_batch, lines[i : i + size]) for i in range(0, len(lines), size)]
+            if roll_raw is not None:
+                self.roll_future = self.pool.submit(_roll_digest, roll_raw)
+            self.futures = [self.pool.submit(_crypto_batch, batch) for batch in self.batches]
+
+    def roll_digest(self) -> tuple[str | None, list[tuple[str, str]], bool]:
+        """:func:`_roll_digest` of ``roll.json``."""
+        if self.roll_future is not None:
+            return self.roll_future.result()
+        return _roll_digest(self.roll_raw or b"")
 
     def results(self) -> list[tuple[bool, bool, bool, bool | None, bool | None]]:
+        """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation)`` ok flags."""
         if self.pool is None:
             return _crypto_batch(self.lines)
+        done: dict[int, list[Any]] = {}
+        stealing = True
+        while stealing:
+            stealing = False
+            for i in range(len(self.futures) - 1, -1, -1):
+                if i not in done and self.futures[i].cancel():
+                    done[i] = _crypto_batch(self.batches[i])
+                    stealing = True
+                    break
         try:
-            return [item for future in self.futures for item in future.result()]
+            return [item for i, f in enumerate(self.futures) for item in (done[i] if i in done else f.result())]
         finally:
             self.pool.shutdown()
 
@@ -622,11 +697,11 @@ class _Verifier:
         data = self.files.get("ledger.jsonl")
         lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
         # start the hashing and signature checks first: they run in workers while the rest is checked here
-        self.crypto = None if data is None else _CryptoPass(lines, self.workers)
+        self.crypto = _CryptoPass(lines, self.files.get("roll.json"), self.workers)
         try:
             return self._run()
         finally:
-            if self.crypto is not None and self.crypto.pool is not None:
+            if self.crypto.pool is not None:
                 self.crypto.pool.shutdown(cancel_futures=True)
 
     def _run(self) -> Report:
@@ -684,21 +759,22 @@ class _Verifier:
         raw = self.files.get(file)
         if raw is None:
             return None
-        fast = not _NEEDS_SLOW_PATH.search(raw)
         try:
-            obj = _strict_loads(raw) if fast else json.loads(raw)
-            roll = roll_from_json(obj)
-            computed = _fast_roll_hash(roll) if fast else roll_hash(roll)
-        except Exception as exc:  # malformed JSON, floats, out-of-range integers
+            roll = _light_roll(json.loads(raw))
+        except ValueError as exc:
             self.problem(file, None, "bad_file", f"roll.json is malformed: {exc}")
+            return None
+        computed, problems, is_public = self.crypto.roll_digest()
+        if computed is None:
+            self.problem(file, None, "bad_file", "roll.json is malformed or cannot be canonicalised")
             return None
         if computed != self.meeting["roll_hash"]:
             self.problem(file, None, "roll_hash_mismatch", "the roll's hash is not the meeting's published roll hash")
         if roll.meeting != self.meeting["meeting"] or roll.community != self.meeting["community"]:
             self.problem(file, None, "wrong_meeting", "the roll is for another meeting")
-        for code, message in roll_problems(roll):
+        for code, message in problems:
             self.problem(file, None, code, message)
-        if roll.is_public:
+        if is_public:
             self.report.unchecked.append(
                 "roll identities: the public edition shows each person's area and a salted digest of its owners "
                 "and units, so the composition of each area cannot be checked"
@@ -783,7 +859,7 @@ class _Verifier:
     # ---- ledger
     def check_ledger(self) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
         file = "ledger.jsonl"
-        if self.crypto is None:
+        if "ledger.jsonl" not in self.files:
             return [], []
         start = len(self.problems)
         entries: list[LedgerEntry] = []

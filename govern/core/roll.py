@@ -215,8 +215,11 @@ def roll_hash(roll: Roll | Mapping[str, Any]) -> str:
     return roll_hash(roll_from_json(roll))
 
 
+_ONLY_STR = frozenset({str})
+
+
 def _str_list(value: Any, name: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if type(value) is not list or not set(map(type, value)) <= _ONLY_STR:
         raise ValueError(f"{name} must be a list of strings")
     return tuple(value)
 
@@ -257,8 +260,11 @@ def roll_from_json(obj: Any) -> Roll:
                 raise ValueError("bad identity")
             units = []
             for u in ident["units"]:
-                if not isinstance(u, Mapping) or not all(
-                    isinstance(u.get(k), str) for k in ("unit", "building", "area_source")
+                if not (
+                    isinstance(u, Mapping)
+                    and type(u.get("unit")) is str
+                    and type(u.get("building")) is str
+                    and type(u.get("area_source")) is str
                 ):
                     raise ValueError("bad unit")
                 units.append(RollUnit(u["unit"], u["building"], _int(u.get("area"), "unit area"), u["area_source"]))

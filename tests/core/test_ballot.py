@@ -386,3 +386,20 @@ def test_ballot_format_doc_worked_example_recomputes():
     server = private_key_from_bytes(bytes.fromhex(server_seed))
     assert public_key_b64(server) == server_pub
     assert make_receipt(server, "345", 7, bhash, chain)["server_signature"] == server_sig
+
+
+def test_nonce_check_agrees_with_strict_decoder():
+    import os
+
+    from govern.core.ballot import _is_nonce
+    from govern.core.keys import b64url_decode
+
+    samples = [b64url_encode(os.urandom(16)) for _ in range(200)]
+    samples += [s[:-1] + c for s in samples[:20] for c in "ABQRgwx-_"] + ["", "A" * 21, "A" * 23, "A" * 21 + "="]
+    for text in samples:
+        try:
+            b64url_decode(text, length=16)
+            expected = True
+        except ValueError:
+            expected = False
+        assert _is_nonce(text) is expected, text

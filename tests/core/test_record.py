@@ -497,7 +497,7 @@ _json_values = st.recursive(
 @given(_json_values)
 def test_fast_canonical_equals_rfc8785_on_strict_json(value):
     line = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    if record_mod._NEEDS_SLOW_PATH.search(line):
+    if record_mod._needs_slow_path(line):
         return
     try:
         expected = canonical_bytes(value)
@@ -509,9 +509,20 @@ def test_fast_canonical_equals_rfc8785_on_strict_json(value):
 
 
 def test_strict_loads_float_and_huge_int_refused():
-    for line in (b'{"a":1.0}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":12345678901234567}'):
+    for line in (b'{"a":1.0}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":-Infinity}', b'{"a":1234567890123456}'):
         with pytest.raises(ValueError):
             record_mod._strict_loads(line)
+    assert record_mod._strict_loads(b'[-123456789012345]') == [-123456789012345]
+
+
+@pytest.mark.parametrize("line", ['{"\U0001F600":1}'.encode(), b'{"a":"\\ud83d\\ude00"}', b'"\\uDBFF"'])
+def test_needs_slow_path_non_bmp_matched(line):
+    assert record_mod._needs_slow_path(line)
+
+
+@pytest.mark.parametrize("line", [b'{"h":"1234567890123456789"}', '{"中文":"\\u00e9"}'.encode()])
+def test_needs_slow_path_bmp_text_not_matched(line):
+    assert not record_mod._needs_slow_path(line)
 
 
 def test_fast_roll_hash_equals_roll_hash_both_editions():
@@ -521,3 +532,19 @@ def test_fast_roll_hash_equals_roll_hash_both_editions():
     assert record_mod._fast_roll_hash(f.roll) == roll_hash(f.roll)
     public = roll_from_json(json.loads(canonical_bytes(roll_to_json(f.roll, public=True))))
     assert record_mod._fast_roll_hash(public) == roll_hash(f.roll)
+
+
+def test_verify_record_parallel_path_tampering_same_problems(record, monkeypatch):
+    def edit(roll):
+        roll["persons"][0]["area"] += 100
+        roll["total_area"] += 100
+
+    def edit_lines(lines):
+        lines[0]["ballot"]["choices"]["1"] = "oppose"
+
+    bad = edit_ledger(edit_json(record, "roll.json", edit), edit_lines)
+    serial = verify_record(bad, workers=1).to_json()
+    monkeypatch.setattr(record_mod, "PARALLEL_THRESHOLD", 0)
+    parallel = verify_record(bad, workers=2).to_json()
+    assert parallel == serial
+    assert {"roll_hash_mismatch", "bad_signature"} <= {p["code"] for p in parallel["problems"]}
