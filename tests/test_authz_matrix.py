@@ -148,6 +148,45 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("agenda_api.list_comments", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("agenda_api.post_comment", "POST"): (L, F, o, N, o, o, F, o, o, F),
     ("agenda_api.openapi", "GET"): PUBLIC,
+    # communication (the sample notice, request and open survey are garden's; the request is "owner"'s)
+    ("notices.index", "GET"): MEMBERS,
+    ("notices.new", "GET"): (L, F, F, F, o, F, F, o, o, o),
+    ("notices.new", "POST"): (L, F, F, F, o, F, F, o, o, o),
+    ("notices.show", "GET"): MEMBERS,
+    ("notices.acknowledge", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("notices.receipts", "GET"): (L, F, F, F, o, o, o, o, o, o),
+    ("notices.remind", "POST"): (L, F, F, F, o, F, F, o, o, o),
+    ("notices.print_notice", "GET"): MEMBERS,
+    ("notices.attachment", "GET"): MEMBERS,
+    ("delivery.preferences", "GET"): MEMBERS,
+    ("delivery.preferences", "POST"): MEMBERS,
+    ("delivery.inbox", "GET"): MEMBERS,
+    ("delivery.sms_outbox", "GET"): ADMIN,
+    ("delivery.meeting_reminders", "GET"): (L, F, F, F, F, F, F, o, o, o),
+    ("delivery.meeting_reminders", "POST"): (L, F, F, F, F, F, F, o, o, o),
+    ("service.index", "GET"): (L, F, o, F, o, o, o, o, o, o),
+    ("service.new", "GET"): (L, F, o, F, F, F, F, F, F, F),
+    ("service.new", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("service.show", "GET"): (L, F, o, F, o, o, o, o, o, o),
+    ("service.acknowledge", "POST"): (L, F, F, F, o, F, F, F, F, o),
+    ("service.assign", "POST"): (L, F, F, F, o, F, F, F, F, o),
+    ("service.resolve", "POST"): (L, F, F, F, o, F, F, F, F, o),
+    ("service.confirm", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("service.reopen", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("service.photo", "GET"): (L, F, o, F, o, o, o, o, o, o),
+    ("surveys.index", "GET"): MEMBERS,
+    ("surveys.create", "POST"): (L, F, F, F, F, F, F, o, o, o),
+    ("surveys.edit", "GET"): (L, F, F, F, F, F, F, o, o, o),
+    ("surveys.edit", "POST"): (L, F, F, F, F, F, F, o, o, o),
+    ("surveys.open_", "POST"): (L, F, F, F, F, F, F, o, o, o),
+    ("surveys.close", "POST"): (L, F, F, F, F, F, F, o, o, o),
+    ("surveys.show", "GET"): MEMBERS,
+    ("surveys.respond", "POST"): (L, F, o, F, F, F, F, F, F, F),
+    ("surveys.results", "GET"): MEMBERS,
+    ("metrics.dashboard", "GET"): (L, F, F, F, o, o, o, o, o, o),
+    ("metrics.export_csv", "GET"): (L, F, F, F, o, o, o, o, o, o),
+    ("metrics.district", "GET"): (L, F, F, F, F, o, o, F, F, o),
+    ("metrics_api.community_metrics", "GET"): (L, F, F, F, o, o, o, o, o, o),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -199,6 +238,7 @@ def build_world(app, factory) -> World:
             "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["owner"])),
             **_meeting_args(app, garden, users["owner"]),
             **_agenda_args(community, db.session.get(User, users["owner"])),
+            **_communication_args(community, users),
         }
     return World(users, tokens, args)
 
@@ -215,6 +255,12 @@ def _agenda_args(community, owner) -> dict:
     c = threads.post_comment(threads.thread_for(community, "proposal", p.id), {"body": "评论"}, actor=owner)
     jobs.commit()
     return {"pid": p.id, "aid": att.id, "cid": c.id}
+
+
+def _communication_args(community, users) -> dict:
+    from tests.communication.helpers import authz_sample
+
+    return authz_sample(community, users)
 
 
 def _meeting_args(app, garden, owner_id) -> dict:
