@@ -21,12 +21,14 @@ __all__ = ["verify"]
 @click.command("verify")
 @click.argument("record", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1), show_default=True,
-              help="Threads for the signature checks.")
-def verify(record: str, workers: int) -> None:
+              help="Worker processes for the hash and signature checks.")
+@click.option("--server-key", default=None, metavar="B64URL",
+              help="The server public key the community published; any other signer fails the check.")
+def verify(record: str, workers: int, server_key: str | None) -> None:
     """Check every hash, signature, key binding, eligibility, revision and proxy rule and recompute every
     result of the meeting record RECORD."""
     try:
-        report = verify_record(record, workers=workers)
+        report = verify_record(record, workers=workers, server_key=server_key)
     except NotARecord as exc:
         click.echo(f"{record}: not a govern record: {exc}", err=True)
         raise SystemExit(2) from None

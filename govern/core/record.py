@@ -641,8 +641,9 @@ class _CryptoPass:
 
 
 class _Verifier:
-    def __init__(self, files: dict[str, bytes], workers: int) -> None:
+    def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
+        self.server_key = server_key
         self.workers = workers
         self.report = Report()
         self.problems = self.report.problems
@@ -662,6 +663,9 @@ class _Verifier:
         if not isinstance(listed, dict):
             self.problem(MANIFEST, None, "bad_manifest", "files must map names to SHA-256")
             listed = {}
+        if self.server_key is not None and manifest.get("server_key") != self.server_key:
+            self.problem(MANIFEST, None, "server_key_mismatch",
+                         "the record is signed by another server key than the one expected")
         sig = self.files.get(MANIFEST_SIG, b"").decode("ascii", "replace").strip()
         if not verify(manifest.get("server_key"), manifest, sig):
             self.problem(MANIFEST_SIG, None, "manifest_signature_invalid",
@@ -992,9 +996,9 @@ class _Verifier:
         d = env["object"]
         h = object_hash(d)
         registered = self.delegations.get(h)
-        if registered is None:
+        if registered is None or registered["received_at"] > at:
             self.problem(file, pos, "delegation_unregistered",
-                         "the delegation is not a valid delegation in delegations.json")
+                         "the delegation is not a valid delegation in delegations.json registered before this ballot")
         elif registered["revoked_at"] is not None and registered["revoked_at"] <= at:
             self.problem(file, pos, "delegation_revoked", "the delegation was revoked before this ballot")
         if d["principal"] != entry.voter:
@@ -1128,13 +1132,17 @@ class _Verifier:
                 summary[key].append(account)
 
 
-def verify_record(source: bytes | str | os.PathLike[str], *, workers: int = 2) -> Report:
+def verify_record(
+    source: bytes | str | os.PathLike[str], *, workers: int = 2, server_key: str | None = None
+) -> Report:
     """Verify a record archive and report **every** problem (``Report.valid`` iff none).
 
     ``source``: the zip's bytes or a path. ``workers``: threads for the hashing and signature
-    pass (Ed25519 verification releases the GIL, so two threads use both cores). Raises
+    pass (worker processes; ``1`` keeps everything in this process). ``server_key``: the
+    server's public key as the community published it; when given, a record signed by any
+    other key fails with ``server_key_mismatch`` (otherwise the manifest's key is used). Raises
     :class:`NotARecord` when ``source`` is not a record at all; any other defect, however
     gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
     """
     files = read_record(source)
-    return _Verifier(files, workers).run()
+    return _Verifier(files, workers, server_key).run()

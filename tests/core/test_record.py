@@ -548,3 +548,11 @@ def test_verify_record_parallel_path_tampering_same_problems(record, monkeypatch
     parallel = verify_record(bad, workers=2).to_json()
     assert parallel == serial
     assert {"roll_hash_mismatch", "bad_signature"} <= {p["code"] for p in parallel["problems"]}
+
+
+def test_verify_record_delegation_registered_after_ballot_named():
+    f = RecordFactory()
+    env = f.delegate("p-c", "acc-c")
+    f.delegations[0]["received_at"] = "2025-03-26T00:00:00Z"
+    f.cast("p-c", {"1": "agree"}, "proxy", delegation=env)
+    assert entry_codes(verify_record(f.build(interim=True)), 1) == {"delegation_unregistered"}

@@ -65,3 +65,13 @@ def test_verify_cli_not_a_record_exit_2_one_line(tmp_path, content):
 def test_verify_cli_directory_exit_2(tmp_path):
     result = run(tmp_path)
     assert result.exit_code == 2
+
+
+def test_verify_cli_pinned_server_key_other_signer_exit_1(tmp_path, record):
+    from tests.core.recordfactory import SERVER_PUB, pub
+
+    path = tmp_path / "r.zip"
+    path.write_bytes(record)
+    assert CliRunner().invoke(verify, [str(path), "--server-key", SERVER_PUB]).exit_code == 0
+    result = CliRunner().invoke(verify, [str(path), "--server-key", pub("someone-else")])
+    assert result.exit_code == 1 and "server_key_mismatch" in result.stderr
