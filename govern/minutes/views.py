@@ -259,11 +259,11 @@ def committee_minutes_pdf(community, cm_id: int):
 # --------------------------------------------------------------------------- assembly minutes
 
 
-def _meeting(meeting_id: int):
+def _meeting(assembly_id: int):
     from govern.meetings.access import can_view_meeting
     from govern.meetings.models import Meeting
 
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, assembly_id)
     if meeting is None or not can_view_meeting(current_user, meeting):
         abort(404)
     g.community = meeting.community
@@ -286,11 +286,11 @@ def _revision(meeting, number: int) -> MinutesRevision:
     return revision
 
 
-@bp.get("/meetings/<int:meeting_id>/minutes")
-def assembly(meeting_id: int):
+@bp.get("/meetings/<int:assembly_id>/minutes")
+def assembly(assembly_id: int):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     community = meeting.community
     minutes = services.minutes_of(meeting)
     committee = can_manage_committee(current_user, community)
@@ -310,15 +310,15 @@ def assembly(meeting_id: int):
     )
 
 
-@bp.post("/meetings/<int:meeting_id>/minutes")
-def assembly_save(meeting_id: int):
+@bp.post("/meetings/<int:assembly_id>/minutes")
+def assembly_save(assembly_id: int):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     if not can_manage_committee(current_user, meeting.community):
         abort(403)
     form = MinutesTextForm()
-    target = url_for("minutes.assembly", meeting_id=meeting.id)
+    target = url_for("minutes.assembly", assembly_id=meeting.id)
     if not form.validate_on_submit():
         flash(_("The minutes could not be saved."), "error")
         return redirect(target)
@@ -332,14 +332,14 @@ def assembly_save(meeting_id: int):
     return redirect(target)
 
 
-def _assembly_action(meeting_id: int, number: int, action):
+def _assembly_action(assembly_id: int, version: int, action):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     if not can_manage_committee(current_user, meeting.community):
         abort(403)
-    revision = _revision(meeting, number)
-    target = url_for("minutes.assembly", meeting_id=meeting.id)
+    revision = _revision(meeting, version)
+    target = url_for("minutes.assembly", assembly_id=meeting.id)
     try:
         message = action(revision)
     except DomainError as err:
@@ -349,8 +349,8 @@ def _assembly_action(meeting_id: int, number: int, action):
     return redirect(target)
 
 
-@bp.post("/meetings/<int:meeting_id>/minutes/<int:number>/approve")
-def assembly_approve(meeting_id: int, number: int):
+@bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/approve")
+def assembly_approve(assembly_id: int, version: int):
     form = SignatureForm()
 
     def act(revision):
@@ -358,15 +358,15 @@ def assembly_approve(meeting_id: int, number: int):
                                   actor=current_user)
         return _("Your approval is recorded.") if revision.approved_at is None else \
             _("Your approval is recorded. The committee has approved this version.")
-    return _assembly_action(meeting_id, number, act)
+    return _assembly_action(assembly_id, version, act)
 
 
-@bp.post("/meetings/<int:meeting_id>/minutes/<int:number>/publish")
-def assembly_publish(meeting_id: int, number: int):
+@bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/publish")
+def assembly_publish(assembly_id: int, version: int):
     def act(revision):
         services.publish_revision(revision, actor=current_user)
         return _("The minutes are published to the owners.")
-    return _assembly_action(meeting_id, number, act)
+    return _assembly_action(assembly_id, version, act)
 
 
 def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
@@ -380,11 +380,11 @@ def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
     )
 
 
-@bp.get("/meetings/<int:meeting_id>/minutes.pdf")
-def assembly_pdf(meeting_id: int):
+@bp.get("/meetings/<int:assembly_id>/minutes.pdf")
+def assembly_pdf(assembly_id: int):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     minutes = services.minutes_of(meeting)
     draft = request.args.get("draft") == "1" and can_read_committee_drafts(current_user, meeting.community)
     revision = (minutes.current_revision if draft else minutes.published_revision) if minutes else None
@@ -398,11 +398,11 @@ def assembly_pdf(meeting_id: int):
     )
 
 
-@bp.get("/meetings/<int:meeting_id>/notice.pdf")
-def notice_pdf(meeting_id: int):
+@bp.get("/meetings/<int:assembly_id>/notice.pdf")
+def notice_pdf(assembly_id: int):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     if not meeting.is_published:
         abort(404)
     return serve_pdf(
@@ -425,11 +425,11 @@ def result_pdf_context(meeting) -> dict:
                 verify_url=public_url(f"/meetings/{meeting.id}/result"), **_helpers())
 
 
-@bp.get("/meetings/<int:meeting_id>/result.pdf")
-def result_pdf(meeting_id: int):
+@bp.get("/meetings/<int:assembly_id>/result.pdf")
+def result_pdf(assembly_id: int):
     if (resp := _login_first()) is not None:
         return resp
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(assembly_id)
     if meeting.status.value != "closed":
         abort(404)
     context = result_pdf_context(meeting)
@@ -449,9 +449,10 @@ def claim_sheet_pdf(community, sheet_id: int):
     sheet = db.session.get(ClaimSheet, sheet_id)
     if sheet is None or sheet.community_id != community.id or sheet.status != "done" or not sheet.html:
         abort(404)
+    html = sheet.html.replace("</head>", f"<style>{render_template('pdf/claim_sheet.css')}</style></head>", 1)
     return serve_pdf(
         kind="claim_sheet", subject_type="claim_sheet", subject_id=sheet.id, community=community,
-        html=sheet.html, filename=f"claim-codes-{sheet.id}.pdf", private=True,
+        html=html, filename=f"claim-codes-{sheet.id}.pdf", private=True,
         back_url=url_for("minutes.claim_sheet_pdf", slug=community.slug, sheet_id=sheet.id),
     )
 from govern.minutes import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)

@@ -1,0 +1,72 @@
+"""A closed owners' assembly with ballots, and committee meetings, for the minutes tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import timedelta
+
+from govern.core.keys import generate_keypair, sign
+from govern.extensions import db
+from tests.meetings.helpers import CLOSES, OPENS, START, World  # noqa: F401  (re-exported for the tests)
+
+
+def pdftotext(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdffonts(pdf: bytes, tmp_path) -> list[dict]:
+    """The fonts of a PDF as pdffonts lists them: name, type, emb (yes/no)."""
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    rows = []
+    for line in out:
+        parts = line.split()
+        # name type... encoding emb sub uni object-id gen: emb is the 5th field from the end
+        rows.append({"name": parts[0], "emb": parts[-5], "line": line})
+    return rows
+
+
+def has_poppler() -> bool:
+    return bool(shutil.which("pdftotext") and shutil.which("pdffonts"))
+
+
+def closed_assembly(app, client, world: World) -> int:
+    """A published assembly; A and C agree, B1 opposes; the clock is moved past the close."""
+    mid = world.make_meeting(motions=(("续聘物业服务企业", "ordinary"), ("筹集维修资金", "major")))
+    world.clock.set(OPENS + timedelta(hours=1))
+    for name, choice in (("A", "agree"), ("B1", "oppose"), ("C", "agree")):
+        resp = world.cast(client, mid, name, world.ballot(client, mid, name, choice))
+        assert resp.status_code in (200, 201), resp.get_json()
+    world.clock.set(CLOSES + timedelta(hours=1))
+    return mid
+
+
+def approve(app, world: World, revision_id: int, name: str):
+    """``name`` (chair or member) approves the revision with their enrolled key."""
+    from govern.minutes import services, signing
+    from govern.minutes.models import MinutesRevision
+
+    with app.test_request_context():
+        revision = db.session.get(MinutesRevision, revision_id)
+        doc = signing.approval_document(revision, revision.minutes.meeting_id)
+        services.approve_revision(revision, {"signature": sign(world.keys[name], doc)}, actor=world.user(name))
+        db.session.commit()
+        return revision.approved_at is not None
+
+
+def add_members(app, factory, world: World, names) -> None:
+    """More committee members (with keys), to make the committee an even or larger size."""
+    from govern.meetings import services
+
+    for name in names:
+        uid = factory.user(name, roles=("committee_member",), community=world.cid)
+        world.users[name] = uid
+        with app.test_request_context():
+            private, public = generate_keypair()
+            services.enroll_key(world.user(name), {"public_key": public}, actor=world.user(name), check_pw=False)
+            world.keys[name], world.key_ids[name] = private, public
+            db.session.commit()
