@@ -70,3 +70,54 @@ def add_members(app, factory, world: World, names) -> None:
             services.enroll_key(world.user(name), {"public_key": public}, actor=world.user(name), check_pw=False)
             world.keys[name], world.key_ids[name] = private, public
             db.session.commit()
+
+
+def authz_sample(app, community_id: int, users: dict[str, int]) -> dict:
+    """For tests/test_authz_matrix.py: a closed assembly with published minutes (approved by the two committee
+    users), a published committee meeting, and a failed PDF rendering. URL samples: ``assembly_id``,
+    ``version``, ``cm_id``, ``item_id``, ``doc_id``."""
+    from govern import clock
+    from govern.accounts.models import User
+    from govern.meetings import services as meetings
+    from govern.minutes import services, signing
+    from govern.pdf.models import PdfDocument
+    from govern.register.models import Community
+
+    moment = clock.now()
+    with app.test_request_context():
+        community = db.session.get(Community, community_id)
+        chair, member = (db.session.get(User, users[n]) for n in ("committee_chair", "committee_member"))
+        keys = {}
+        for user in (chair, member):
+            private, public = generate_keypair()
+            meetings.enroll_key(user, {"public_key": public}, actor=user, check_pw=False)
+            keys[user.id] = private
+        meeting = meetings.create_meeting(community, meetings.MeetingData(
+            title="已结束的业主大会", opens_at=moment + timedelta(days=20), closes_at=moment + timedelta(days=30),
+            motions=[meetings.MotionData(title="议题", text="全文")]), actor=chair)
+        meetings.publish_meeting(meeting, actor=chair)
+        meeting.opens_at, meeting.closes_at = moment - timedelta(hours=2), moment - timedelta(hours=1)
+        db.session.flush()
+        revision, _ = services.save_minutes(meeting, "会议纪要正文", actor=chair)
+        for user in (chair, member):
+            doc = signing.approval_document(revision, meeting.id)
+            services.approve_revision(revision, {"signature": sign(keys[user.id], doc)}, actor=user)
+        services.publish_revision(revision, actor=chair)
+        cm = services.create_committee_meeting(community, services.CommitteeMeetingData(
+            title="业委会会议", starts_at=moment + timedelta(days=8), items=[services.ItemData(title="议题")]),
+            actor=chair)
+        services.publish_agenda(cm, actor=chair)
+        cm.starts_at = moment - timedelta(hours=1)
+        services.record_attendance(cm, [chair.id, member.id], actor=chair)
+        services.decide_item(cm.items[0], {chair.id: "agree", member.id: "agree"}, actor=chair)
+        services.close_committee_minutes(cm, "纪要", actor=chair)
+        for user in (chair, member):
+            services.sign_committee_minutes(cm, {"signature": sign(keys[user.id], cm.minutes_document)}, actor=user)
+        services.publish_committee_minutes(cm, actor=chair)
+        failed = PdfDocument(community_id=community_id, kind="notice", subject_type="meeting", subject_id=meeting.id,
+                             template_version="t", content_hash="f" * 64, html="<p>重试</p>", status="failed",
+                             error="boom", attempts=1)
+        db.session.add(failed)
+        db.session.commit()
+        return {"assembly_id": meeting.id, "version": revision.number, "cm_id": cm.id, "item_id": cm.items[0].id,
+                "doc_id": failed.id}
