@@ -187,6 +187,30 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("metrics.export_csv", "GET"): (L, F, F, F, o, o, o, o, o, o),
     ("metrics.district", "GET"): (L, F, F, F, F, o, o, F, F, o),
     ("metrics_api.community_metrics", "GET"): (L, F, F, F, o, o, o, o, o, o),
+    # minutes and PDFs (samples from tests/minutes/helpers.py: a closed assembly with published minutes, a
+    # published committee meeting, a failed rendering)
+    ("pdf.retry", "POST"): (L, N, F, N, F, F, F, o, o, o),
+    ("minutes.committee_list", "GET"): MEMBERS,
+    ("minutes.committee_meeting", "GET"): MEMBERS,
+    ("minutes.committee_minutes_pdf", "GET"): MEMBERS,
+    ("minutes.committee_new", "GET"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_new", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_edit", "GET"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_edit", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_publish_agenda", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_attendance", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_decide", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_close", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_sign", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.committee_publish", "POST"): (L, F, F, F, F, F, F, o, o, F),
+    ("minutes.assembly", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes.assembly_save", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("minutes.assembly_approve", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("minutes.assembly_publish", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("minutes.assembly_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes.notice_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes.result_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -239,6 +263,7 @@ def build_world(app, factory) -> World:
             **_meeting_args(app, garden, users["owner"]),
             **_agenda_args(community, db.session.get(User, users["owner"])),
             **_communication_args(community, users),
+            **__import__("tests.minutes.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
     return World(users, tokens, args)
 
