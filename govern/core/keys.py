@@ -15,6 +15,7 @@ application's business (:func:`private_key_to_bytes`, :func:`private_key_from_by
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 from functools import lru_cache
@@ -48,6 +49,10 @@ PUBLIC_KEY_B64_LENGTH = 43
 SIGNATURE_B64_LENGTH = 86
 
 _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: Allowed last characters when 2 (len % 4 == 2) or 4 (len % 4 == 3) trailing bits are unused: they must be zero.
+_LAST_CHAR = {2: frozenset(_ALPHABET[::16]), 3: frozenset(_ALPHABET[::4])}
+_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -64,11 +69,12 @@ def b64url_decode(text: str, *, length: int | None = None) -> bytes:
     """
     if not isinstance(text, str):
         raise ValueError("base64url text must be a string")
-    if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
+    rest = len(text) % 4
+    if rest == 1 or not _B64URL_RE.fullmatch(text):
         raise ValueError("not unpadded base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url_encode(data) != text:
+    if rest and text[-1] not in _LAST_CHAR[rest]:
         raise ValueError("non-canonical base64url (unused bits set)")
+    data = binascii.a2b_base64(text.translate(_TO_STANDARD) + "=" * (-rest % 4))
     if length is not None and len(data) != length:
         raise ValueError(f"expected {length} bytes, got {len(data)}")
     return data

@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -588,29 +589,68 @@ def _light_roll(obj: Any) -> Roll:
                 obj["total_persons"])
 
 
+#: Data handed to forked workers by inheritance instead of pickling (see :class:`_CryptoPass`).
+_SHARED: dict[str, tuple[list[bytes], bytes | None]] = {}
+#: ``None``: fork when this process has a single thread (cheapest), else spawn. Tests force either.
+START_METHOD: str | None = None
+
+
+def _shared_batch(token: str, start: int, end: int) -> list[Any]:
+    return _crypto_batch(_SHARED[token][0][start:end])
+
+
+def _shared_roll(token: str) -> tuple[str | None, list[tuple[str, str]], bool]:
+    return _roll_digest(_SHARED[token][1] or b"")
+
+
+def _start_method() -> str:
+    if START_METHOD is not None:
+        return START_METHOD
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 class _CryptoPass:
-    """Hashing and signature checks of the ledger (and the roll hash), in worker processes when large.
+    """Hashing and signature checks of the ledger (and the roll's hash and consistency), in worker processes.
 
     Ed25519 verification releases the GIL, but the JSON work around it does not, and the
     sequential checks run meanwhile in this process: worker processes keep both cores busy.
-    When this process has finished its own checks it takes batches still waiting in the
-    queue (from the back) and does them itself, so no core idles at the end.
+    Forked workers inherit the ledger lines (nothing is pickled); spawned ones, used when this
+    process runs other threads, receive their batches. When this process has finished its own
+    checks it takes batches still waiting in the queue (from the back) and does them itself,
+    so no core idles at the end.
     """
 
     def __init__(self, lines: list[bytes], roll_raw: bytes | None, workers: int) -> None:
         self.lines = lines
         self.roll_raw = roll_raw
         self.pool: ProcessPoolExecutor | None = None
-        self.batches: list[list[bytes]] = []
+        self.ranges: list[tuple[int, int]] = []
         self.futures: list[Any] = []
         self.roll_future: Any = None
+        self.token = ""
         if workers > 1 and len(lines) >= PARALLEL_THRESHOLD:
             size = max(256, len(lines) // (workers * 16))
-            self.batches = [lines[i : i + size] for i in range(0, len(lines), size)]
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-            if roll_raw is not None:
-                self.roll_future = self.pool.submit(_roll_digest, roll_raw)
-            self.futures = [self.pool.submit(_crypto_batch, batch) for batch in self.batches]
+            self.ranges = [(i, min(i + size, len(lines))) for i in range(0, len(lines), size)]
+            method = _start_method()
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+            if method == "fork":
+                self.token = f"{os.getpid()}-{id(self)}"
+                _SHARED[self.token] = (lines, roll_raw)
+                if roll_raw is not None:
+                    self.roll_future = self.pool.submit(_shared_roll, self.token)
+                self.futures = [self.pool.submit(_shared_batch, self.token, a, b) for a, b in self.ranges]
+            else:
+                if roll_raw is not None:
+                    self.roll_future = self.pool.submit(_roll_digest, roll_raw)
+                self.futures = [self.pool.submit(_crypto_batch, lines[a:b]) for a, b in self.ranges]
+
+    def close(self) -> None:
+        """Stop the workers and drop the shared data."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        _SHARED.pop(self.token, None)
 
     def roll_digest(self) -> tuple[str | None, list[tuple[str, str]], bool]:
         """:func:`_roll_digest` of ``roll.json``."""
@@ -628,13 +668,14 @@ class _CryptoPass:
             stealing = False
             for i in range(len(self.futures) - 1, -1, -1):
                 if i not in done and self.futures[i].cancel():
-                    done[i] = _crypto_batch(self.batches[i])
+                    a, b = self.ranges[i]
+                    done[i] = _crypto_batch(self.lines[a:b])
                     stealing = True
                     break
         try:
             return [item for i, f in enumerate(self.futures) for item in (done[i] if i in done else f.result())]
         finally:
-            self.pool.shutdown()
+            self.close()
 
 
 # --------------------------------------------------------------------------- verification
@@ -705,8 +746,7 @@ class _Verifier:
         try:
             return self._run()
         finally:
-            if self.crypto.pool is not None:
-                self.crypto.pool.shutdown(cancel_futures=True)
+            self.crypto.close()
 
     def _run(self) -> Report:
         manifest = self.check_manifest()

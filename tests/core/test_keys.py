@@ -113,3 +113,23 @@ def test_is_public_key_various_inputs_classified():
     assert is_public_key(PUB)
     assert not is_public_key(PUB + "A")
     assert not is_public_key(None)
+
+
+@given(st.binary(max_size=40), st.integers(0, 63))
+def test_b64url_decode_canonical_iff_reencodes(data, index):
+    """The strict decoder accepts exactly the spellings that re-encode to themselves."""
+    import base64
+
+    text = b64url_encode(data)
+    if not text:
+        return
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    variant = text[:-1] + alphabet[index]
+    decoded = base64.urlsafe_b64decode(variant + "=" * (-len(variant) % 4))
+    canonical = b64url_encode(decoded) == variant
+    try:
+        assert b64url_decode(variant) == decoded
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted is canonical

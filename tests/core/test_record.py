@@ -66,9 +66,12 @@ def test_build_record_members_sorted_with_fixed_times(record):
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_verify_record_parallel_path_same_result(record, monkeypatch):
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_verify_record_parallel_path_same_result(record, monkeypatch, method):
     monkeypatch.setattr(record_mod, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(record_mod, "START_METHOD", method)
     assert verify_record(record, workers=2).to_json() == verify_record(record, workers=1).to_json()
+    assert record_mod._SHARED == {}
 
 
 def test_verify_record_interim_valid_without_result():
