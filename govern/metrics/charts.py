@@ -17,7 +17,7 @@ def _num(v: Fraction | None) -> float:
 def bar_chart(data: list[tuple[str, Fraction | None]], *, title: str, signed: bool = False,
               target: Fraction | None = None, suffix: str = "", places: int = 2) -> Markup:
     """Horizontal bars, one per label; ``signed`` draws negative values leftwards from a centre axis."""
-    width, label_w, row_h, pad = 560, 150, 26, 8
+    width, label_w, row_h, pad = 560, 170, 30, 8
     height = pad * 2 + row_h * max(len(data), 1) + 16
     values = [abs(_num(v)) for _l, v in data] + ([_num(target)] if target is not None else [])
     top = max(values + [1e-9])
@@ -30,14 +30,14 @@ def bar_chart(data: list[tuple[str, Fraction | None]], *, title: str, signed: bo
         y = pad + i * row_h
         shown = decimal_string(v, places)
         text = "—" if shown is None else f"{shown}{suffix}"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end">{escape(label)}</text>')
         if v is not None:
             w = abs(_num(v)) * scale
             x = zero_x - w if signed and v < 0 else zero_x
             cls = "bar-neg" if signed and v < 0 else "bar"
             parts.append(f'<rect class="{cls}" x="{x:.1f}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row_h - 10}"/>')
         tx = zero_x + (abs(_num(v)) * scale if v is not None and not (signed and v < 0) else 0) + 4
-        parts.append(f'<text x="{tx:.1f}" y="{y + 16}">{escape(text)}</text>')
+        parts.append(f'<text x="{tx:.1f}" y="{y + 19}">{escape(text)}</text>')
     axis_bottom = pad + row_h * max(len(data), 1)
     parts.append(f'<line class="axis" x1="{zero_x:.1f}" y1="{pad}" x2="{zero_x:.1f}" y2="{axis_bottom}"/>')
     if target is not None:

@@ -22,6 +22,8 @@ from govern.surveys.labels import DIMENSION_LABELS
 
 bp = Blueprint("metrics", __name__, url_prefix="/c/<slug>/metrics")
 
+from govern.metrics import demo as _demo  # noqa: E402,F401  (registers the communication demo step, after meetings)
+
 
 @bp.context_processor
 def _helpers():
