@@ -75,4 +75,14 @@ def load_config(instance_path: Path) -> dict:
         #: Set GOVERN_PROXY_FIX=1 when gunicorn sits behind a reverse proxy (nginx) that sets X-Forwarded-*.
         "PROXY_FIX": os.environ.get("GOVERN_PROXY_FIX", "") in ("1", "true", "yes"),
         "PUBLIC_BASE_URL": os.environ.get("GOVERN_BASE_URL", "http://127.0.0.1:5000"),
+        #: E-mail (govern.delivery): without GOVERN_SMTP_HOST, e-mails are recorded as "not configured".
+        "GOVERN_SMTP_HOST": os.environ.get("GOVERN_SMTP_HOST", ""),
+        "GOVERN_SMTP_PORT": int(os.environ.get("GOVERN_SMTP_PORT") or 587),
+        "GOVERN_SMTP_USER": os.environ.get("GOVERN_SMTP_USER", ""),
+        "GOVERN_SMTP_PASSWORD": os.environ.get("GOVERN_SMTP_PASSWORD", ""),
+        #: starttls (default), ssl, or none.
+        "GOVERN_SMTP_TLS": os.environ.get("GOVERN_SMTP_TLS", "starttls"),
+        "GOVERN_SMTP_SENDER": os.environ.get("GOVERN_SMTP_SENDER", "govern@localhost"),
+        #: "outbox" (messages written to the sms_outbox table) or "package.module:Class" for a gateway.
+        "GOVERN_SMS_PROVIDER": os.environ.get("GOVERN_SMS_PROVIDER", "outbox"),
     }
