@@ -7,7 +7,6 @@ hours). ``run_reminder`` sends it once: every recipient gets a ``ReminderRecipie
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -21,36 +20,13 @@ from govern.delivery.quiet import community_window, in_quiet_hours, postpone
 from govern.delivery.services import send_message
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings.nonvoters import non_voting_accounts
 from govern.register.models import Community
 
 KINDS = ("notice_ack", "meeting_vote")
 #: At most this many reminders per meeting schedule, and at most 60 days before close.
 MAX_OFFSETS = 5
 MAX_OFFSET_MINUTES = 60 * 24 * 60
-
-
-class NonVoterSourceMissing(Exception):
-    """The meetings feature does not (yet) expose ``non_voting_accounts``."""
-
-
-def non_voting_accounts(meeting) -> list:
-    """The accounts that may still vote in ``meeting`` and have not voted yet.
-
-    Interface this module needs from the meetings feature (``govern.meetings.services.non_voting_accounts``):
-    given a published ``Meeting`` whose voting window is open, return the ``User`` rows of every account that
-    may cast for a person on the frozen roll (the person's confirmed owner accounts) whose person has no
-    ballot on the meeting's ledger yet. Co-owners of one home are all returned until one of them votes.
-    The order does not matter; an account appears once. Raises ``NonVoterSourceMissing`` when the meetings
-    feature does not provide it; tests replace this function with a double.
-    """
-    try:
-        module = importlib.import_module("govern.meetings.services")
-    except ModuleNotFoundError as exc:
-        raise NonVoterSourceMissing("govern.meetings is not installed") from exc
-    provider = getattr(module, "non_voting_accounts", None)
-    if provider is None:
-        raise NonVoterSourceMissing("govern.meetings.services.non_voting_accounts is not defined")
-    return list(provider(meeting))
 
 
 def schedule_reminder(community, kind: str, target_id: int, due_at: datetime, *, actor=None,
@@ -139,10 +115,7 @@ def _targets(reminder: Reminder, moment: datetime):
         return "meeting not published"
     if moment >= meeting.closes_at:
         return "voting closed"
-    try:
-        users = [u for u in non_voting_accounts(meeting) if u.is_active_account]
-    except NonVoterSourceMissing as exc:
-        return str(exc)
+    users = non_voting_accounts(meeting)
     community = db.session.get(Community, meeting.community_id)
     return users, dict(
         kind="meeting_reminder", template="meeting_reminder", context={"meeting": meeting},

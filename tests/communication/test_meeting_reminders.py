@@ -1,6 +1,7 @@
 """Reminders to non-voters while an assembly is open: schedule, channels, never twice, quiet hours.
 
-``non_voting_accounts`` is the interface the meetings feature should expose; here a test double stands in.
+Here a test double stands in for ``govern.meetings.nonvoters.non_voting_accounts``; the real one is exercised
+end to end in ``tests/meetings/test_nonvoters.py``.
 """
 
 from __future__ import annotations
@@ -87,21 +88,6 @@ def test_meeting_reminder_after_close_is_skipped(app, world, clock, meeting, non
         clock.advance(timedelta(days=8))
         assert tick()["reminders"] == 0
         assert db.session.scalar(select(Reminder.status)) == "skipped"
-
-
-def test_without_meetings_interface_reminder_is_skipped_with_reason(app, world, clock, meeting):
-    import govern.meetings.services as ms
-    from govern.delivery.models import Reminder
-    from govern.delivery.tick import tick
-
-    if hasattr(ms, "non_voting_accounts"):
-        pytest.skip("the meetings feature provides non_voting_accounts")
-    login(app, "chair").post(f"/c/garden/meetings/{meeting}/reminders", data={"offsets": "1d"})
-    with app.app_context():
-        clock.advance(timedelta(days=6, hours=1))
-        tick()
-        row = db.session.scalar(select(Reminder))
-        assert row.status == "skipped" and "non_voting_accounts" in row.note
 
 
 def test_meeting_reminder_due_in_quiet_hours_goes_at_8(app, world, clock, non_voters):
