@@ -65,9 +65,15 @@ def compile_all() -> None:
 
 
 def check() -> int:
+    """Every entry translated, and no msgid translated two ways in two catalogs.
+
+    Flask-Babel merges the feature catalogs into one, so when two catalogs translate the same
+    English string differently, one of them silently wins on every page.
+    """
     from babel.messages.pofile import read_po
 
     bad = 0
+    seen: dict[object, tuple[object, Path]] = {}
     for po in catalogs():
         with po.open("rb") as fh:
             cat = read_po(fh)
@@ -78,6 +84,14 @@ def check() -> int:
             if not all(strings) or msg.fuzzy:
                 print(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {msg.id!r}")
                 bad += 1
+                continue
+            key = (msg.id, msg.context)
+            if key in seen and seen[key][0] != msg.string:
+                other_string, other_po = seen[key]
+                print(f"{po.relative_to(ROOT)}: {msg.id!r} is {msg.string!r} here but {other_string!r} in "
+                      f"{other_po.relative_to(ROOT)}")
+                bad += 1
+            seen.setdefault(key, (msg.string, po))
     return 1 if bad else 0
 
 

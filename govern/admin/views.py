@@ -24,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class CommunityForm(FlaskForm):
     slug = StringField(_l("Short name (in the address)"), validators=[DataRequired(), Length(max=63)],
                        render_kw={"autocapitalize": "none", "placeholder": "heping-garden"})
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Community name"), validators=[DataRequired(), Length(max=200)])
     district = StringField(_l("Street office / district"), validators=[Length(max=200)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
 

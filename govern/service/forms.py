@@ -37,7 +37,7 @@ class ResolveForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     rating = RadioField(_l("Your rating"), choices=[SelectChoice(str(i), str(i)) for i in range(5, 0, -1)],
                         validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    comment = TextAreaField(_l("Rating comment"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class ReopenForm(FlaskForm):

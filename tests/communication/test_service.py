@@ -112,4 +112,4 @@ def test_overdue_escalates_to_committee_once(app, world, clock):
         rows = list(db.session.scalars(select(Delivery).where(Delivery.kind == "service_escalation")))
         assert [r.user_id for r in rows] == [world.users["chair"]]
     page = login(app, "chair").get("/c/garden/service/").get_data(as_text=True)
-    assert "已超时" in page
+    assert "已逾期" in page
