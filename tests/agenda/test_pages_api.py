@@ -120,13 +120,14 @@ def test_reply_and_mention_notify_and_show_unread_count(app, world, client, auth
     auth.login("a")
     html = _page(client, "/notifications")
     assert "回复了您的评论" in html or "replied to your comment" in html
-    assert re.search(r'<span class="badge">\d+</span>', _page(client, "/c/garden/proposals/"))
+    header = _page(client, "/c/garden/proposals/").split("</header>")[0]
+    assert re.search(r"<span class=\"badge\" aria-label=\"\d+ 条未读\">\d+</span>", header)
     auth.logout()
     auth.login("b1")
     # b1 was @mentioned in c's reply: the notification names who mentioned them.
     assert "提到了您" in _page(client, "/notifications")
     client.post("/notifications/read")
-    assert "<span class=\"badge\">" not in _page(client, "/c/garden/proposals/").split("</header>")[0]
+    assert "条未读" not in _page(client, "/c/garden/proposals/").split("</header>")[0]
 
 
 def test_official_badge_from_roles(app, world, client, auth):
