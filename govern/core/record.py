@@ -21,6 +21,8 @@ problem it finds.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import multiprocessing
@@ -523,70 +525,168 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
     return out
 
 
-def _fast_roll_hash(roll: Roll) -> str:
-    """:func:`govern.core.roll.roll_hash` through :func:`_fast_canonical` (same bytes; about 8x faster).
+#: A roll's persons as the sequential pass needs them: (person, area, casters, keys).
+_LightPerson = tuple[str, int, tuple[str, ...], tuple[str, ...]]
+_RollDigest = tuple[str | None, list[tuple[str, str]], bool, tuple[str, str, str, int, int, list[_LightPerson]] | None]
 
-    Only for a roll read by :func:`_strict_loads` from text for which :func:`_needs_slow_path` is false.
+_ROLL_KEYS = frozenset({"type", "community", "meeting", "scope", "frozen_at", "total_area", "total_persons", "persons"})
+_PERSON_KEYS = frozenset({"person", "area", "weight", "buildings", "casters", "keys", "identity"})
+_PUBLIC_PERSON_KEYS = frozenset(_PERSON_KEYS - {"identity"} | {"identity_digest"})
+_IDENTITY_KEYS = frozenset({"salt", "owners", "units"})
+_UNIT_KEYS = frozenset({"unit", "building", "area", "area_source"})
+_STR_ONLY = frozenset({str})
+
+
+class _NotExact(Exception):
+    """The roll is not in its exact documented shape: use the general (slower) path."""
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if type(value) is not list or not set(map(type, value)) <= _STR_ONLY:
+        raise _NotExact
+    return tuple(value)
+
+
+def _roll_fast(obj: Any) -> _RollDigest:
+    """:func:`_roll_digest` for a roll in exactly its documented shape, straight from the parsed JSON.
+
+    Gives the same hash and problems as ``roll_hash(roll_from_json(obj))`` and
+    ``roll_problems(...)`` (tests compare them) without building the roll's objects; raises
+    :class:`_NotExact` on any deviation so that the general path decides.
     """
-    persons = []
-    for p in roll.persons:
-        j = {
-            "person": p.person,
-            "area": p.area,
-            "weight": p.weight,
-            "buildings": list(p.buildings),
-            "casters": list(p.casters),
-            "keys": list(p.keys),
-            "identity_digest": p.redacted_digest or sha256_hex(_fast_canonical(p.identity())),
-        }
-        persons.append(j)
-    form = {**roll_to_json(Roll(roll.community, roll.meeting, roll.frozen_at, (), roll.total_area,
-                                roll.total_persons, roll.buildings)), "persons": persons}
-    return sha256_hex(_fast_canonical(form))
+    if type(obj) is not dict or obj.keys() != _ROLL_KEYS or obj["type"] != ROLL_TYPE:
+        raise _NotExact
+    scope = obj["scope"]
+    if type(scope) is not dict:
+        raise _NotExact
+    if scope == {"kind": "community"}:
+        scope_buildings = None
+    elif scope.keys() == {"kind", "buildings"} and scope["kind"] == "buildings":
+        scope_buildings = set(_str_tuple(scope["buildings"]))
+    else:
+        raise _NotExact
+    for key in ("community", "meeting", "frozen_at"):
+        if type(obj[key]) is not str:
+            raise _NotExact
+    if type(obj["total_area"]) is not int or type(obj["total_persons"]) is not int or type(obj["persons"]) is not list:
+        raise _NotExact
+    form_persons = []
+    light: list[_LightPerson] = []
+    problems: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
+    seen_units: dict[str, str] = {}
+    public = False
+    total = 0
+    for p in obj["persons"]:
+        if type(p) is not dict:
+            raise _NotExact
+        keys = p.keys()
+        pid, area, weight = p.get("person"), p.get("area"), p.get("weight")
+        if type(pid) is not str or type(area) is not int or type(weight) is not int:
+            raise _NotExact
+        buildings = _str_tuple(p.get("buildings"))
+        casters, pkeys = _str_tuple(p.get("casters")), _str_tuple(p.get("keys"))
+        if keys == _PERSON_KEYS:
+            ident = p["identity"]
+            if type(ident) is not dict or ident.keys() != _IDENTITY_KEYS or type(ident["salt"]) is not str:
+                raise _NotExact
+            _str_tuple(ident["owners"])
+            units = ident["units"]
+            if type(units) is not list:
+                raise _NotExact
+            unit_area = 0
+            unit_buildings = set()
+            for u in units:
+                if type(u) is not dict or u.keys() != _UNIT_KEYS or type(u["area"]) is not int:
+                    raise _NotExact
+                if type(u["unit"]) is not str or type(u["building"]) is not str or type(u["area_source"]) is not str:
+                    raise _NotExact
+                unit_area += u["area"]
+                unit_buildings.add(u["building"])
+            digest = sha256_hex(_fast_canonical(ident))
+            if unit_area != area or sorted(unit_buildings) != list(buildings):
+                later.append(("roll_area_mismatch", f"person {pid}: area or buildings differ from the units"))
+            for u in units:
+                if u["unit"] in seen_units:
+                    later.append(("roll_unit_twice", f"unit {u['unit']} belongs to {seen_units[u['unit']]} and {pid}"))
+                seen_units[u["unit"]] = pid
+            form = dict(p)
+            del form["identity"]
+            form["identity_digest"] = digest
+        elif keys == _PUBLIC_PERSON_KEYS and type(p["identity_digest"]) is str:
+            public = True
+            form = p
+        else:
+            raise _NotExact
+        form_persons.append(form)
+        light.append((pid, area, casters, pkeys))
+        total += area
+        if weight != 1:
+            problems.append(("roll_weight", f"person {pid} has headcount weight {weight}, not 1"))
+        if area <= 0:
+            problems.append(("roll_area_mismatch", f"person {pid} has a non-positive area"))
+        if scope_buildings is not None and not set(buildings) <= scope_buildings:
+            problems.append(("roll_scope", f"person {pid} has a building outside the scope"))
+    ids = [p[0] for p in light]
+    if ids != sorted(ids) or len(set(ids)) != len(ids):
+        problems.insert(0, ("roll_order", "persons must be sorted by id and unique"))
+    if total != obj["total_area"] or len(light) != obj["total_persons"]:
+        problems.append(("roll_totals_mismatch", "total_area/total_persons are not the sums over the persons"))
+    digest_form = {**obj, "persons": form_persons}
+    head = (obj["community"], obj["meeting"], obj["frozen_at"], obj["total_area"], obj["total_persons"], light)
+    return sha256_hex(_fast_canonical(digest_form)), problems + later, public, head
 
 
-def _roll_digest(raw: bytes) -> tuple[str | None, list[tuple[str, str]], bool]:
-    """Read ``roll.json``'s bytes fully: ``(roll hash, consistency problems, is public edition)``.
+@contextlib.contextmanager
+def _gc_paused() -> Any:
+    """Pause the cyclic garbage collector while hundreds of thousands of acyclic objects are made.
+
+    Its repeated scans of the growing heap cost about a quarter of a large verification;
+    reference counting still frees everything, and the collector is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _roll_digest(raw: bytes) -> _RollDigest:
+    """Read ``roll.json``'s bytes fully: ``(roll hash, consistency problems, is public edition, light roll)``.
 
     The hash is ``None`` when the roll cannot be read or canonicalised (the main pass names the
-    problem). Runs in a worker for large records: it is the roll's expensive part.
+    problem). Runs in a worker for large records: the roll is the second most expensive file.
     """
+    with _gc_paused():
+        return _roll_digest_inner(raw)
+
+
+def _roll_digest_inner(raw: bytes) -> _RollDigest:
     try:
-        if _needs_slow_path(raw):
-            roll = roll_from_json(json.loads(raw))
-            digest = roll_hash(roll)
-        else:
-            roll = roll_from_json(_strict_loads(raw))
-            digest = _fast_roll_hash(roll)
+        if not _needs_slow_path(raw):
+            try:
+                return _roll_fast(_strict_loads(raw))
+            except _NotExact:
+                pass
+        roll = roll_from_json(json.loads(raw))
+        digest = roll_hash(roll)
     except Exception:  # malformed JSON, floats, out-of-range integers: the main pass names the problem
-        return None, [], False
-    return digest, roll_problems(roll), roll.is_public
+        return None, [], False, None
+    light = [(p.person, p.area, p.casters, p.keys) for p in roll.persons]
+    head = (roll.community, roll.meeting, roll.frozen_at, roll.total_area, roll.total_persons, light)
+    return digest, roll_problems(roll), roll.is_public, head
 
 
-def _light_roll(obj: Any) -> Roll:
-    """What the sequential checks need of the roll (persons' ids, areas, casters, keys; totals), quickly.
-
-    Units and identities are left out: :func:`_roll_digest` reads them. ``ValueError`` on a
-    structural error in what is read here.
-    """
-    if not isinstance(obj, dict) or obj.get("type") != ROLL_TYPE or type(obj.get("persons")) is not list:
-        raise ValueError("not a govern.roll.v1 object")
-    persons = []
-    for p in obj["persons"]:
-        if not isinstance(p, dict) or type(p.get("person")) is not str or type(p.get("area")) is not int:
-            raise ValueError("each person needs a string id and an integer area")
-        casters, keys = p.get("casters"), p.get("keys")
-        if type(casters) is not list or type(keys) is not list:
-            raise ValueError("casters and keys must be lists")
-        persons.append(RollPerson(person=p["person"], area=p["area"], casters=tuple(casters), keys=tuple(keys),
-                                  buildings=(), weight=p.get("weight")))
-    for key in ("community", "meeting", "frozen_at"):
-        if type(obj.get(key)) is not str:
-            raise ValueError(f"{key} must be a string")
-    if type(obj.get("total_area")) is not int or type(obj.get("total_persons")) is not int:
-        raise ValueError("totals must be integers")
-    return Roll(obj["community"], obj["meeting"], obj["frozen_at"], tuple(persons), obj["total_area"],
-                obj["total_persons"])
+def _light_roll(head: tuple[str, str, str, int, int, list[_LightPerson]]) -> Roll:
+    """The roll as the sequential checks need it (ids, areas, casters, keys; totals), from :func:`_roll_digest`."""
+    community, meeting, frozen_at, total_area, total_persons, light = head
+    persons = tuple(
+        RollPerson(person=pid, area=area, casters=casters, keys=keys, buildings=())
+        for pid, area, casters, keys in light
+    )
+    return Roll(community, meeting, frozen_at, persons, total_area, total_persons)
 
 
 #: Data handed to forked workers by inheritance instead of pickling (see :class:`_CryptoPass`).
@@ -599,7 +699,7 @@ def _shared_batch(token: str, start: int, end: int) -> list[Any]:
     return _crypto_batch(_SHARED[token][0][start:end])
 
 
-def _shared_roll(token: str) -> tuple[str | None, list[tuple[str, str]], bool]:
+def _shared_roll(token: str) -> _RollDigest:
     return _roll_digest(_SHARED[token][1] or b"")
 
 
@@ -652,7 +752,7 @@ class _CryptoPass:
             self.pool.shutdown(cancel_futures=True)
         _SHARED.pop(self.token, None)
 
-    def roll_digest(self) -> tuple[str | None, list[tuple[str, str]], bool]:
+    def roll_digest(self) -> _RollDigest:
         """:func:`_roll_digest` of ``roll.json``."""
         if self.roll_future is not None:
             return self.roll_future.result()
@@ -800,18 +900,13 @@ class _Verifier:
 
     def check_roll(self) -> Roll | None:
         file = "roll.json"
-        raw = self.files.get(file)
-        if raw is None:
+        if file not in self.files:
             return None
-        try:
-            roll = _light_roll(json.loads(raw))
-        except ValueError as exc:
-            self.problem(file, None, "bad_file", f"roll.json is malformed: {exc}")
-            return None
-        computed, problems, is_public = self.crypto.roll_digest()
-        if computed is None:
+        computed, problems, is_public, head = self.crypto.roll_digest()
+        if computed is None or head is None:
             self.problem(file, None, "bad_file", "roll.json is malformed or cannot be canonicalised")
             return None
+        roll = _light_roll(head)
         if computed != self.meeting["roll_hash"]:
             self.problem(file, None, "roll_hash_mismatch", "the roll's hash is not the meeting's published roll hash")
         if roll.meeting != self.meeting["meeting"] or roll.community != self.meeting["community"]:
@@ -1185,4 +1280,5 @@ def verify_record(
     gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
     """
     files = read_record(source)
-    return _Verifier(files, workers, server_key).run()
+    with _gc_paused():
+        return _Verifier(files, workers, server_key).run()

@@ -528,13 +528,44 @@ def test_needs_slow_path_bmp_text_not_matched(line):
     assert not record_mod._needs_slow_path(line)
 
 
-def test_fast_roll_hash_equals_roll_hash_both_editions():
-    from govern.core.roll import roll_hash, roll_to_json
+def _roll_variants():
+    from govern.core.roll import roll_to_json
 
-    f = RecordFactory()
-    assert record_mod._fast_roll_hash(f.roll) == roll_hash(f.roll)
-    public = roll_from_json(json.loads(canonical_bytes(roll_to_json(f.roll, public=True))))
-    assert record_mod._fast_roll_hash(public) == roll_hash(f.roll)
+    roll = RecordFactory().roll
+    yield roll_to_json(roll)
+    yield roll_to_json(roll, public=True)
+    edits = [
+        lambda j: j["persons"][0].update(area=1),
+        lambda j: j["persons"][0].update(weight=2),
+        lambda j: j.update(total_persons=9),
+        lambda j: j["persons"].reverse(),
+        lambda j: j["persons"][1]["identity"]["units"][0].update(unit="101"),
+        lambda j: j["persons"][1]["identity"]["units"][0].update(building="9"),
+        lambda j: j.update(scope={"kind": "buildings", "buildings": ["1"]}),
+        lambda j: j["persons"][0].update(extra=1),          # not exact: general path
+        lambda j: j["persons"][0].update(area="1"),         # malformed
+    ]
+    for edit in edits:
+        j = roll_to_json(roll)
+        edit(j)
+        yield j
+
+
+@pytest.mark.parametrize("obj", list(_roll_variants()))
+def test_roll_digest_fast_path_equals_general_path(obj):
+    from govern.core.roll import roll_hash, roll_problems
+
+    raw = canonical_bytes(obj)
+    digest, problems, public, head = record_mod._roll_digest(raw)
+    try:
+        roll = roll_from_json(obj)
+    except ValueError:
+        assert digest is None
+        return
+    assert digest == roll_hash(roll)
+    assert problems == roll_problems(roll)
+    assert public == roll.is_public
+    assert [p[0] for p in head[5]] == [p.person for p in roll.persons]
 
 
 def test_verify_record_parallel_path_tampering_same_problems(record, monkeypatch):
