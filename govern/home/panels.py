@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 SLOTS: tuple[tuple[str, object, object], ...] = (
-    ("meetings", _l("Upcoming meetings"), _l("No owners' assembly has been announced.")),
+    ("meetings", _l("Owners' assemblies"), _l("No owners' assembly has been announced.")),
     ("proposals", _l("Open proposals"), _l("No proposal is open for co-signing or review.")),
     ("notices", _l("Latest notices"), _l("No notice has been published.")),
 )

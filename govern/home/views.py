@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from govern.accounts.access import (
@@ -19,6 +20,33 @@ from govern.accounts.access import (
 from govern.home import panels
 
 bp = Blueprint("home", __name__)
+
+#: The community's features, in the order owners look for them: (endpoint, label, "module:predicate").
+#: A link shows only when the user may open it, by the same predicate the feature's view checks.
+FEATURE_LINKS = (
+    ("agenda.index", _l("Proposals"), "govern.accounts.access:can_view_community"),
+    ("meetings.index", _l("Owners' assemblies"), "govern.accounts.access:can_view_community"),
+    ("notices.index", _l("Notices"), "govern.notices.access:can_read_notices"),
+    ("service.index", _l("Repairs, complaints and suggestions"), "govern.service.access:can_use_service"),
+    ("surveys.index", _l("Satisfaction surveys"), "govern.surveys.access:can_view_surveys"),
+    ("minutes.committee_list", _l("Committee meetings"), "govern.accounts.access:can_view_community"),
+    ("metrics.dashboard", _l("Dashboard"), "govern.metrics.access:can_view_metrics"),
+    ("delivery.inbox", _l("My messages"), "govern.delivery.access:can_set_preferences"),
+    ("delivery.preferences", _l("How to reach me"), "govern.delivery.access:can_set_preferences"),
+    ("register.index", _l("Unit register"), "govern.register.views:can_view_register"),
+)
+
+
+def feature_links(community, user) -> list[tuple[str, str]]:
+    """``(url, label)`` of each feature the user may open in ``community``."""
+    import importlib
+
+    links = []
+    for endpoint, label, predicate in FEATURE_LINKS:
+        module, _, name = predicate.partition(":")
+        if getattr(importlib.import_module(module), name)(user, community):
+            links.append((url_for(endpoint, slug=community.slug), str(label)))
+    return links
 
 
 @bp.get("/")
@@ -41,6 +69,7 @@ def community(community):
         roles=roles,
         is_owner=is_confirmed_owner(current_user, community),
         panels=panels.collect(community, current_user),
+        links=feature_links(community, current_user),
         can={
             "register": can_manage_register(current_user, community),
             "roles": can_grant_roles(current_user, community),

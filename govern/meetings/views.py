@@ -280,7 +280,7 @@ def home_panel(community, user) -> list[dict]:
         items.append({
             "title": m.title,
             "url": url_for("meetings.show", meeting_id=m.id),
-            "meta": f"{labels[m.status.value]} · {_('Voting')} {_fmt(m.opens_at)} – {_fmt(m.closes_at)}",
+            "meta": f"{labels[m.status.value]} · {_('Voting window')} {_fmt(m.opens_at)} – {_fmt(m.closes_at)}",
         })
     return items
 

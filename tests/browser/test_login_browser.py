@@ -22,12 +22,12 @@ def test_login_chinese_then_english(page, live_server, factory, tmp_path):
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/c/garden/")
     assert page.get_by_role("heading", name="测试花园").is_visible()
-    assert page.get_by_text("即将召开的会议").is_visible()
+    assert page.get_by_role("heading", name="业主大会会议").is_visible()
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "home-zh.png"), full_page=True)
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Upcoming meetings").is_visible()
+    assert page.get_by_role("heading", name="Owners' assemblies").is_visible()
     assert page.get_by_role("button", name="Log out").is_visible()
     assert page.locator("html").get_attribute("lang") == "en"
     # The choice sticks for the next page.
