@@ -14,6 +14,21 @@ def _num(v: Fraction | None) -> float:
     return float(v) if v is not None else 0.0
 
 
+def _fit(label: str, units: int = 22) -> str:
+    """Shorten a label to about ``units`` half-width characters (a CJK character counts two), with an ellipsis.
+
+    The label column is 170 px wide; the full label is in the table beside each chart.
+    """
+    used, out = 0, []
+    for ch in label:
+        w = 2 if ord(ch) > 0x2E7F else 1
+        if used + w > units:
+            return "".join(out).rstrip() + "…"
+        out.append(ch)
+        used += w
+    return label
+
+
 def bar_chart(data: list[tuple[str, Fraction | None]], *, title: str, signed: bool = False,
               target: Fraction | None = None, suffix: str = "", places: int = 2) -> Markup:
     """Horizontal bars, one per label; ``signed`` draws negative values leftwards from a centre axis."""
@@ -30,7 +45,8 @@ def bar_chart(data: list[tuple[str, Fraction | None]], *, title: str, signed: bo
         y = pad + i * row_h
         shown = decimal_string(v, places)
         text = "—" if shown is None else f"{shown}{suffix}"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end"><title>{escape(label)}</title>'
+                     f'{escape(_fit(label))}</text>')
         if v is not None:
             w = abs(_num(v)) * scale
             x = zero_x - w if signed and v < 0 else zero_x

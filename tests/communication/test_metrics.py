@@ -167,3 +167,13 @@ def test_dashboard_csv_and_district(app, world, factory):
     assert chair.get("/c/garden/metrics/district").status_code == 403
     district = login(app, "auditor").get("/c/garden/metrics/district").get_data(as_text=True)
     assert "测试花园" in district and "公园小区" in district
+
+
+def test_bar_chart_long_label_shortened_with_full_title():
+    from fractions import Fraction
+
+    from govern.metrics.charts import bar_chart
+
+    svg = str(bar_chart([("2025年第一次业主大会会议（临时会议）", Fraction(1, 8))], title="参与率"))
+    assert "<title>2025年第一次业主大会会议（临时会议）</title>" in svg
+    assert "2025年第一次业主大会会…</text>" in svg
