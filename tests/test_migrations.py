@@ -35,18 +35,21 @@ def test_upgrade_empty_database_matches_models(make_app, tmp_path):
     else:
         app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        tables = set(inspect(db.engine).get_table_names())
-        assert set(db.metadata.tables) <= tables
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
-        assert diff == [], f"models and migrations differ: {diff}"
-        if ON_POSTGRES:
-            # Leave the schema as the other tests expect it.
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-            db.create_all()
+        try:
+            upgrade(directory=str(ROOT / "migrations"))
+            tables = set(inspect(db.engine).get_table_names())
+            assert set(db.metadata.tables) <= tables
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
+            assert diff == [], f"models and migrations differ: {diff}"
+        finally:
+            if ON_POSTGRES:
+                # Leave the schema as the other tests expect it, whatever happened above.
+                db.session.remove()
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                    conn.exec_driver_sql("CREATE SCHEMA public")
+                db.create_all()
 
 
 def test_upgrade_is_idempotent_on_sqlite(tmp_path, make_app):
