@@ -6,7 +6,11 @@ Both servers are gunicorn with two sync workers on the same machine and database
 serves ``POST /api/v1/meetings/{id}/ballots`` (bearer token, key lookup, roll check, row lock on the
 meeting, replay checks, chain append, commit, signed receipt). The baseline is ``bare_app`` below:
 a tiny WSGI app that verifies one Ed25519 signature and inserts one row per request. Clients are
-threads with keep-alive connections posting pre-signed ballots from pre-enrolled keys.
+BENCH_CLIENTS separate processes (not threads: a GIL-bound client competes with the server for a
+core and caps the rate), each with one keep-alive connection posting pre-signed ballots from
+pre-enrolled keys. Bare and product runs alternate over BENCH_ROUNDS rounds, so a neighbour's load
+on a shared machine hits both alike; each round prints both rates, their ratio and the gunicorn
+workers' CPU per request (read from /proc; PostgreSQL's and the clients' CPU are not included).
 
 Prints figures; asserts nothing. The target is ≥ 500 ballots/s and ≥ 0.4 of the bare rate.
 The database in DATABASE_URL gets the schema (create_all) and a community "bench-<n>"; use a
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -28,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VOTERS = int(os.environ.get("BENCH_VOTERS", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PORT = int(os.environ.get("BENCH_PORT", "18431"))
 BARE_PORT = PORT + 1
 
@@ -149,6 +155,11 @@ def setup() -> tuple[int, list[tuple[str, bytes]], list[tuple[str, bytes]], str]
 # --------------------------------------------------------------------------- load
 
 
+def _split(items: list, n: int) -> list[list]:
+    size = -(-len(items) // n)
+    return [items[i * size:(i + 1) * size] for i in range(n)]
+
+
 def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level",
@@ -167,31 +178,63 @@ def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"server on port {port} did not start")
 
 
+def _client(port: int, path: str, chunk: list[tuple[str, bytes]], ready, start, out) -> None:
+    """One client process: one keep-alive connection, its requests in order, then its status counts."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    local: dict[int, int] = {}
+    ready.release()
+    start.wait()
+    for token, body in chunk:
+        conn.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}",
+                                                       "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.read()
+        local[resp.status] = local.get(resp.status, 0) + 1
+    out.put(local)
+
+
 def _load(port: int, path: str, requests: list[tuple[str, bytes]]) -> tuple[float, dict[int, int]]:
-    chunks = [requests[i::CLIENTS] for i in range(CLIENTS)]
+    """Post ``requests`` from CLIENTS client processes (not threads: a GIL-bound client would be the bottleneck
+    and would compete with the server for one core); the clock runs from the common start to the last answer."""
+    ctx = multiprocessing.get_context("fork")
+    ready, start, out = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(port, path, requests[i::CLIENTS], ready, start, out))
+             for i in range(CLIENTS)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.acquire()
+    began = time.perf_counter()
+    start.set()
     statuses: dict[int, int] = {}
-    lock = threading.Lock()
+    for _ in procs:
+        for k, v in out.get().items():
+            statuses[k] = statuses.get(k, 0) + v
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    return elapsed, statuses
 
-    def client(chunk):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local: dict[int, int] = {}
-        for token, body in chunk:
-            conn.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}",
-                                                           "Content-Type": "application/json"})
-            resp = conn.getresponse()
-            resp.read()
-            local[resp.status] = local.get(resp.status, 0) + 1
-        with lock:
-            for k, v in local.items():
-                statuses[k] = statuses.get(k, 0) + v
 
-    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start, statuses
+def _cpu_of(pids: list[int]) -> float:
+    """User+system CPU seconds so far of the processes ``pids`` and their children (gunicorn workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        for p in [pid, *_children(pid)]:
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def main() -> None:
@@ -203,24 +246,37 @@ def main() -> None:
     t0 = time.perf_counter()
     mid, product, bare, seed = setup()
     print(f"setup: {VOTERS} owners with keys and tokens, one open meeting, {len(product)} pre-signed ballots "
-          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client threads; gunicorn 2 sync workers")
+          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client processes, {ROUNDS} rounds; gunicorn 2 sync workers")
     env = {**os.environ, "GOVERN_SERVER_KEY": seed, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
     procs = [_serve("wsgi:app", PORT, env), _serve("bench.cast:bare_app", BARE_PORT, env)]
+    warm = min(100, len(product) // 10)
+    bare_rounds, prod_rounds = _split(bare[warm:], ROUNDS), _split(product[warm:], ROUNDS)
+    rows = []
     try:
-        warm = min(100, len(bare) // 10)
         _load(BARE_PORT, "/", bare[:warm])
-        bare_s, bare_st = _load(BARE_PORT, "/", bare[warm:])
-        bare_rate = (len(bare) - warm) / bare_s
-        prod_s, prod_st = _load(PORT, f"/api/v1/meetings/{mid}/ballots", product)
-        rate = len(product) / prod_s
+        _load(PORT, f"/api/v1/meetings/{mid}/ballots", product[:warm])
+        for r in range(ROUNDS):  # alternate, so a neighbour's load on the shared machine hits both alike
+            figures = []
+            for port, path, batch in ((BARE_PORT, "/", bare_rounds[r]),
+                                      (PORT, f"/api/v1/meetings/{mid}/ballots", prod_rounds[r])):
+                cpu0 = _cpu_of([procs[0 if port == PORT else 1].pid])
+                seconds, statuses = _load(port, path, batch)
+                cpu = _cpu_of([procs[0 if port == PORT else 1].pid]) - cpu0
+                figures.append((len(batch) / seconds, 1000 * cpu / len(batch), statuses))
+            rows.append(figures)
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=10)
-    print(f"bare verify+insert : {bare_rate:8.0f} req/s   statuses {bare_st}")
-    print(f"signed ballots     : {rate:8.0f} ballots/s statuses {prod_st}   (target >= 500)")
-    print(f"ratio              : {rate / bare_rate:8.2f}            (target >= 0.40)")
+    print(f"{'round':>5} {'bare req/s':>10} {'ms cpu':>7} {'ballots/s':>10} {'ms cpu':>7} {'ratio':>6}   statuses")
+    for r, ((b_rate, b_cpu, b_st), (p_rate, p_cpu, p_st)) in enumerate(rows, start=1):
+        print(f"{r:>5} {b_rate:>10.0f} {b_cpu:>7.2f} {p_rate:>10.0f} {p_cpu:>7.2f} {p_rate / b_rate:>6.2f}   "
+              f"bare {b_st} product {p_st}")
+    ratios = sorted(p[0] / b[0] for b, p in rows)
+    rates = sorted(p[0] for _b, p in rows)
+    print(f"median: {rates[len(rates) // 2]:.0f} ballots/s (target >= 500), ratio {ratios[len(ratios) // 2]:.2f} "
+          f"(target >= 0.40); 'ms cpu' = gunicorn workers' CPU per request (PostgreSQL and clients not included)")
     from govern import create_app
     from govern.core.ledger import verify_chain
     from govern.extensions import db
