@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from govern import jobs
 from govern.accounts.access import is_committee, user_communities
@@ -23,8 +24,8 @@ from govern.meetings.serverkey import server_private_key, server_public_key
 bp = make_blueprint("meetings_api", __name__)
 
 
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+def _meeting(meeting_id: int, *options) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id, options=options)
     if meeting is None or not can_view_meeting(current_user, meeting):
         raise DomainError("not_found", _("There is no such meeting."), status=404)
     return meeting
@@ -98,7 +99,7 @@ def me(meeting_id: int):
 @api_login_required
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
-    meeting = _meeting(meeting_id)
+    meeting = _meeting(meeting_id, joinedload(Meeting.community))  # the access check reads the community
     data = request.get_json(silent=True)
     entry = services.cast_ballot(meeting, data, actor=current_user)
     position, ballot_hash, chain_hash = entry.position, entry.ballot_hash, entry.chain_hash

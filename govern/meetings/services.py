@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
 
 from govern import clock
 from govern.accounts.auth import check_password
@@ -443,20 +446,64 @@ def lock_meeting(meeting_id: int) -> Meeting | None:
     return meeting
 
 
-def _context(meeting: Meeting) -> MeetingContext:
+# The casting path runs plain Core statements on the tables (no ORM compilation or identity-map work per cast).
+_meetings, _entries = Meeting.__table__, BallotEntry.__table__
+_keys, _casters, _persons = OwnerKey.__table__, RollCaster.__table__, RollPerson.__table__
+#: The meeting columns a cast reads under the row lock: what the ballot is checked against, and the ledger head.
+_HEAD_COLUMNS = tuple(_meetings.c[name] for name in (
+    "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy", "ledger_length",
+    "ledger_head"))
+
+
+def _lock_head(meeting_id: int):
+    """Lock the meeting row (as :func:`lock_meeting`) and return its :data:`_HEAD_COLUMNS`, in one statement.
+
+    On PostgreSQL a ``SELECT … FOR UPDATE`` that waited for another caster returns the row as that
+    caster committed it, so the head read here is the current one and appends never fork.
+    """
+    stmt = select(*_HEAD_COLUMNS).where(_meetings.c.id == meeting_id)
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(_meetings).where(_meetings.c.id == meeting_id)
+                           .values(ledger_length=_meetings.c.ledger_length))
+    else:
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt).one_or_none()
+
+
+def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
+    """The meeting's motion ids, cached per process by ``(meeting, roll hash)``.
+
+    Motions are locked from publication; an edit voids the notice, which discards the roll and a
+    new publication freezes a roll with a new hash, so a stale entry is never looked up again.
+    Drafts (no roll hash) are not cached.
+    """
+    cache = current_app.extensions.setdefault("govern_cast_motions", {})
+    key = (meeting_id, roll_hash)
+    ids = cache.get(key)
+    if ids is None:
+        ids = frozenset(str(i) for i in db.session.scalars(select(Motion.id).where(Motion.meeting_id == meeting_id)))
+        if roll_hash:
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[key] = ids
+    return ids
+
+
+def _context(meeting_id: int, row) -> MeetingContext:
+    """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_HEAD_COLUMNS` (or the row itself)."""
     return MeetingContext(
-        community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash or "",
-        motion_ids=frozenset(str(m.id) for m in meeting.motions), opens_at=meeting.opens_at,
-        closes_at=meeting.closes_at, policy=RevisionPolicy(meeting.revision_policy),
+        community=str(row.community_id), meeting=str(meeting_id), roll_hash=row.roll_hash or "",
+        motion_ids=_motion_ids(meeting_id, row.roll_hash), opens_at=row.opens_at, closes_at=row.closes_at,
+        policy=RevisionPolicy(row.revision_policy),
     )
 
 
 def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str) -> tuple[set, set, bool]:
     """In one indexed query: is the nonce or the hash already in the ledger, and has the voter cast?"""
     rows = db.session.execute(
-        select(BallotEntry.nonce, BallotEntry.ballot_hash, BallotEntry.voter).where(
-            BallotEntry.meeting_id == meeting_id,
-            (BallotEntry.nonce == nonce) | (BallotEntry.ballot_hash == ballot_hash) | (BallotEntry.voter == voter),
+        select(_entries.c.nonce, _entries.c.ballot_hash, _entries.c.voter).where(
+            _entries.c.meeting_id == meeting_id,
+            (_entries.c.nonce == nonce) | (_entries.c.ballot_hash == ballot_hash) | (_entries.c.voter == voter),
         )
     ).all()
     return {r[0] for r in rows}, {r[1] for r in rows}, any(r[2] == voter for r in rows)
@@ -466,13 +513,52 @@ def _reject(code: str, message: str) -> DomainError:
     return DomainError(code, message, status=REJECTION_STATUS.get(code, 400))
 
 
+@dataclass(frozen=True)
+class Caster:
+    """Who signs a cast and whether they may cast for the ballot's voter: what ``check_ballot`` needs from the DB."""
+
+    #: The key that must have signed the ballot (the caller's active key).
+    public_key: str
+    #: The caller is a caster of ``ballot.voter`` on the meeting's frozen roll.
+    is_eligible: bool
+
+
+def caster_for(meeting_id: int, actor, key_id: str, voter: Any) -> Caster:
+    """Decide the signing key and the voter's eligibility for a cast, in one query.
+
+    The key must be enrolled to ``actor`` (``unknown_key``) and not revoked (``revoked_key``);
+    ``actor`` must be a caster of ``voter`` on the frozen roll. This is the one place where who
+    may cast for whom is decided (a proxy's delegation belongs here).
+    """
+    on_roll = (
+        select(_casters.c.id).join(_persons, _casters.c.roll_person_id == _persons.c.id).where(
+            _casters.c.meeting_id == meeting_id, _casters.c.user_id == actor.id,
+            _persons.c.meeting_id == meeting_id, _persons.c.person == (voter if isinstance(voter, str) else ""),
+        ).exists()
+    )
+    row = db.session.execute(
+        select(_keys.c.user_id, _keys.c.revoked_at, on_roll).where(_keys.c.public_key == key_id)
+    ).first()
+    if row is None or row[0] != actor.id:
+        raise _reject("unknown_key", _("This key is not enrolled to your account."))
+    if row[1] is not None:
+        raise _reject("revoked_key", _("This key was revoked. Use your current key."))
+    return Caster(public_key=key_id, is_eligible=bool(row[2]))
+
+
 def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
     """Check a signed ballot with ``core.ballot.check_ballot`` and append it to the meeting's ledger.
 
     ``data``: ``{"ballot": {...}, "signature": "<b64url>", "key_id": "<b64url public key>"}``. The key
     must be the caller's active key (``unknown_key``, ``revoked_key``); the caller must be a caster of
-    ``ballot.voter`` on the frozen roll (``not_eligible``). Appends to one meeting are serialised by
-    :func:`lock_meeting`. Nothing is stored on rejection. The caller commits, then builds the receipt.
+    ``ballot.voter`` on the frozen roll (``not_eligible``); both are decided by :func:`caster_for`.
+    The ballot is checked twice: first without the lock (shape, roll, eligibility, signature, window:
+    bad requests never queue), then under the meeting's row lock (:func:`_lock_head`) against the
+    ledger as committed (replay, single-cast) and the meeting as it is then. Nothing is stored on
+    rejection. The caller commits, then builds the receipt.
+
+    Statements: the caster (1), the motion ids (first cast of a roll per process only), the lock and
+    head (1), the conflicts (1), the entry INSERT and the head UPDATE (2).
     """
     if not isinstance(data, dict) or set(data) != {"ballot", "signature", "key_id"}:
         raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
@@ -481,51 +567,45 @@ def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
         raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
     if not meeting.is_published:
         raise _reject("window_not_open", _("Voting has not opened yet."))
-    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id))
-    if key is None or key.user_id != actor.id:
-        raise _reject("unknown_key", _("This key is not enrolled to your account."))
-    if key.revoked_at is not None:
-        raise _reject("revoked_key", _("This key was revoked. Use your current key."))
     voter = ballot.get("voter")
-    person = None
-    if isinstance(voter, str):
-        person = db.session.scalar(
-            select(RollPerson).join(RollCaster, RollCaster.roll_person_id == RollPerson.id).where(
-                RollPerson.meeting_id == meeting.id, RollPerson.person == voter, RollCaster.user_id == actor.id
-            )
-        )
-    moment = clock.now()
+    caster = caster_for(meeting.id, actor, key_id, voter)
     # First pass outside the lock (shape, roll, eligibility, signature, window): bad requests never queue.
     result = check_ballot(
-        ballot, signature, context=_context(meeting), public_key=key.public_key, is_eligible=person is not None,
-        seen_nonces=(), seen_hashes=(), has_voted=False, now=moment,
+        ballot, signature, context=_context(meeting.id, meeting), public_key=caster.public_key,
+        is_eligible=caster.is_eligible, seen_nonces=(), seen_hashes=(), has_voted=False, now=clock.now(),
     )
     if not result.ok:
         raise _reject(str(result.code), result.message)
-    locked = lock_meeting(meeting.id)
-    assert locked is not None
-    meeting = locked
+    head = _lock_head(meeting.id)
+    if head is None or head.published_at is None:
+        raise _reject("window_not_open", _("Voting has not opened yet."))
     moment = clock.now()
     # Second pass under the lock, against the ledger as committed: replay and single-cast.
     nonces, hashes, voted = _conflicts(meeting.id, ballot["nonce"], result.object_hash or "", voter)
     result = check_ballot(
-        ballot, signature, context=_context(meeting), public_key=key.public_key, is_eligible=person is not None,
-        seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
+        ballot, signature, context=_context(meeting.id, head), public_key=caster.public_key,
+        is_eligible=caster.is_eligible, seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
     )
     if not result.ok:
         raise _reject(str(result.code), result.message)
-    entry = append_entry(meeting.ledger_head, meeting.ledger_length + 1, ballot=ballot, signature=signature,
-                         key_id=key.public_key, received_at=moment)
-    row = BallotEntry(
-        community_id=meeting.community_id, meeting_id=meeting.id, position=entry.position, kind=entry.kind,
+    entry = append_entry(head.ledger_head, head.ledger_length + 1, ballot=ballot, signature=signature,
+                         key_id=caster.public_key, received_at=moment)
+    # Two plain statements, not a unit-of-work flush: the entry and the new head.
+    values = dict(
+        community_id=head.community_id, meeting_id=meeting.id, position=entry.position, kind=entry.kind,
         voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash, nonce=ballot["nonce"],
         signature=entry.signature, key_id=entry.key_id, user_id=actor.id, received_at=entry.received_at,
-        prev_hash=entry.prev_hash, chain_hash=entry.chain_hash,
+        prev_hash=entry.prev_hash, chain_hash=entry.chain_hash, delegation=None, attestation=None,
     )
+    entry_id = db.session.execute(insert(_entries).values(**values).returning(_entries.c.id)).scalar_one()
+    db.session.execute(update(_meetings).where(_meetings.c.id == meeting.id)
+                       .values(ledger_length=entry.position, ledger_head=entry.chain_hash))
+    # The session's objects say what the database now holds, without another statement.
+    row = BallotEntry(id=entry_id, **values)
+    make_transient_to_detached(row)
     db.session.add(row)
-    meeting.ledger_length = entry.position
-    meeting.ledger_head = entry.chain_hash
-    db.session.flush()
+    set_committed_value(meeting, "ledger_length", entry.position)
+    set_committed_value(meeting, "ledger_head", entry.chain_hash)
     return row
 
 
