@@ -8,6 +8,7 @@ from functools import cache
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from govern.clock import now
@@ -65,7 +66,10 @@ def init_login(login_manager) -> None:
         if scheme.lower() != "bearer" or not value.strip():
             return None
         digest = token_digest(value.strip())
-        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        # One query for the token and its user: this runs on every API call (ballots included).
+        token = db.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == digest).options(joinedload(ApiToken.user))
+        )
         if token is None or token.revoked_at is not None or token.expires_at <= now():
             return None
         if not token.user.is_active:
