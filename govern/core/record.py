@@ -62,6 +62,7 @@ from govern.core.rules import DeemedConsent, DeemedVariant, InvalidPolicy, Matte
 __all__ = [
     "AUDITOR",
     "CERTIFICATION_TYPE",
+    "CERTIFICATION_VERDICTS",
     "COUNTERSIGNATURE_TYPE",
     "FORMAT",
     "PUBLIC",
@@ -89,6 +90,13 @@ RESULTS_TYPE = "govern.results.v1"
 RESULT_TYPE = "govern.result.v1"
 COUNTERSIGNATURE_TYPE = "govern.countersignature.v1"
 CERTIFICATION_TYPE = "govern.certification.v1"
+#: A certification's ``verdict`` (R28) and the key of the verify report listing its signers.
+CERTIFICATION_VERDICTS = {
+    "certify": "certified_by",
+    "object": "objected_by",
+    "order_correction": "correction_ordered_by",
+    "revoke": "revoked_by",
+}
 
 MANIFEST = "manifest.json"
 MANIFEST_SIG = "manifest.sig"
@@ -411,6 +419,8 @@ class Report:
     interim: bool = False
     ballots: int = 0
     counted: int = 0
+    #: Counted ballots by kind: ``{"electronic": n, "paper": n}`` (proxy ballots are electronic).
+    counted_by_kind: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     motions: list[dict[str, Any]] = field(default_factory=list)
     #: Checks that this edition cannot make (the public edition cannot see roll identities).
@@ -431,6 +441,7 @@ class Report:
             "interim": self.interim,
             "ballots": self.ballots,
             "counted": self.counted,
+            "counted_by_kind": self.counted_by_kind,
             "motions": self.motions,
             "unchecked": self.unchecked,
         }
@@ -781,6 +792,20 @@ class _CryptoPass:
 # --------------------------------------------------------------------------- verification
 
 
+def _result_fields(res: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """``(ledger length, ledger head, tally)`` of a result object in either shape.
+
+    The core's shape (:func:`result_object`) has ``ledger_length``, ``ledger_head`` and ``tally``;
+    the app's result document (``docs/meetings.md``) has ``ledger: {"length", "head"}`` and ``result``.
+    """
+    if "ledger" in res:
+        ledger = res["ledger"]
+        if not isinstance(ledger, dict):
+            raise ValueError("ledger must be an object")
+        return ledger.get("length"), ledger.get("head"), res.get("result")
+    return res.get("ledger_length"), res.get("ledger_head"), res.get("tally")
+
+
 class _Verifier:
     def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
@@ -867,6 +892,9 @@ class _Verifier:
         counted = counting_ballots(valid, self.policy)
         self.report.ballots = len(entries)
         self.report.counted = len(counted)
+        kinds = [e.kind for e in counted.values()]
+        self.ballot_kinds = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
+        self.report.counted_by_kind = dict(self.ballot_kinds)
         if self.roll is not None:
             self.check_results(entries, counted)
         return self.report
@@ -1206,32 +1234,59 @@ class _Verifier:
             return out
         server_key = json.loads(self.files[MANIFEST]).get("server_key")
         head = entries[-1].chain_hash if entries else "0" * 64
+        motions = {m["id"]: m for m in self.meeting["motions"]}
         for item in obj["motions"]:
             try:
                 res = item["result"]
                 mid = res["motion"]
                 if res.get("type") != RESULT_TYPE or not isinstance(mid, str):
                     raise ValueError
-            except (KeyError, TypeError, ValueError):
+                length, ledger_head, tally_json = _result_fields(res)
+            except (KeyError, TypeError, ValueError, AttributeError):
                 self.problem(file, None, "bad_file", "a result item is malformed")
                 continue
             if not verify(server_key, res, item.get("server_signature")):
                 self.problem(file, None, "result_signature_invalid", f"motion {mid}: the server's signature fails")
             if res.get("meeting") != self.meeting["meeting"] or res.get("roll_hash") != self.meeting["roll_hash"]:
                 self.problem(file, None, "wrong_meeting", f"motion {mid}: the result is for another meeting or roll")
-            if res.get("ledger_length") != len(entries) or res.get("ledger_head") != head:
+            elif "ledger" in res and not self.app_result_matches(res, motions.get(mid)):
+                self.problem(file, None, "wrong_meeting",
+                             f"motion {mid}: the result names another community, motion, window or policy")
+            if length != len(entries) or ledger_head != head:
                 self.problem(file, None, "result_ledger_mismatch",
                              f"motion {mid}: the result was signed over a different ledger")
+            if "ballots" in item and item["ballots"] != self.ballot_kinds:
+                self.problem(file, None, "result_counts_mismatch",
+                             f"motion {mid}: the paper/electronic counts differ from the counted ballots")
             rh = object_hash(res)
-            summary = {"countersigned_by": [], "certified_by": [], "objected_by": []}
-            self.check_endorsements(mid, rh, item.get("countersignatures"), summary, counter=True)
+            summary: dict[str, list[str]] = {"countersigned_by": [], "certified_by": [], "objected_by": [],
+                                             "correction_ordered_by": [], "revoked_by": []}
+            self.check_endorsements(mid, rh, item.get("countersignatures"), summary, counter=True, result=res)
             self.check_endorsements(mid, rh, item.get("certifications"), summary, counter=False)
-            out[mid] = {"tally": res.get("tally"), **summary}
+            out[mid] = {"tally": tally_json, **summary}
         return out
 
+    def app_result_matches(self, res: Mapping[str, Any], motion: Mapping[str, Any] | None) -> bool:
+        """The app's result document (docs/meetings.md) also names the community, matter, close and policy."""
+        return (
+            motion is not None
+            and res.get("community") == self.meeting["community"]
+            and res.get("matter") == motion.get("matter")
+            and res.get("closes_at") == self.meeting["closes_at"]
+            and res.get("revision_policy") == self.meeting["revision_policy"]
+        )
+
     def check_endorsements(
-        self, mid: str, result_hash: str, envelopes: Any, summary: dict[str, list[str]], *, counter: bool
+        self, mid: str, result_hash: str, envelopes: Any, summary: dict[str, list[str]], *, counter: bool,
+        result: Mapping[str, Any] | None = None,
     ) -> None:
+        """Countersignatures (committee) or certifications (auditors) of one motion's result.
+
+        A countersignature is an envelope of a ``govern.countersignature.v1`` object, or a *direct*
+        countersignature ``{"key_id", "signature", "signed_at"}``: a signature over the result
+        object itself (what the app's committee members sign), ``signed_at`` being the server's
+        time of receipt. A certification is an envelope of a ``govern.certification.v1`` object.
+        """
         file = RESULT_FILE
         code = "countersignature_invalid" if counter else "certification_invalid"
         tag = COUNTERSIGNATURE_TYPE if counter else CERTIFICATION_TYPE
@@ -1239,19 +1294,27 @@ class _Verifier:
         signers: set[str] = set()
         for env in envelopes or []:
             try:
-                if validate_envelope_shape(env):
-                    raise ValueError
-                o = env["object"]
-                at = parse_time(o["signed_at"])
-                if o.get("type") != tag or o.get("motion") != mid or o.get("meeting") != self.meeting["meeting"]:
-                    raise ValueError
-                if not counter and o.get("verdict") not in ("certify", "object"):
+                if counter and isinstance(env, dict) and set(env) == {"key_id", "signature", "signed_at"}:
+                    o, at = result, parse_time(env["signed_at"])
+                    if o is None or not isinstance(env["key_id"], str) or not isinstance(env["signature"], str):
+                        raise ValueError
+                    o = {**o, "result_hash": result_hash}  # signed over the result itself
+                    signed = result
+                else:
+                    if validate_envelope_shape(env):
+                        raise ValueError
+                    o = signed = env["object"]
+                    at = parse_time(o["signed_at"])
+                    if o.get("type") != tag or o.get("motion") != mid or o.get("meeting") != self.meeting["meeting"]:
+                        raise ValueError
+                if not counter and (o.get("verdict") not in CERTIFICATION_VERDICTS
+                                    or not isinstance(o.get("reason"), str)):
                     raise ValueError
             except (KeyError, TypeError, ValueError):
                 self.problem(file, None, code, f"motion {mid}: a malformed {tag}")
                 continue
             account, _ = self.keys.holder(env["key_id"], at)
-            if not verify(env["key_id"], o, env["signature"]):
+            if not verify(env["key_id"], signed, env["signature"]):
                 self.problem(file, None, code, f"motion {mid}: a {tag} signature does not verify")
             elif o.get("result_hash") != result_hash:
                 self.problem(file, None, code, f"motion {mid}: a {tag} names another result")
@@ -1262,8 +1325,7 @@ class _Verifier:
                 self.problem(file, None, code, f"motion {mid}: account {account} signed twice")
             else:
                 signers.add(account)
-                key = "countersigned_by" if counter else (
-                    "certified_by" if o["verdict"] == "certify" else "objected_by")
+                key = "countersigned_by" if counter else CERTIFICATION_VERDICTS[o["verdict"]]
                 summary[key].append(account)
 
 
