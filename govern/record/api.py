@@ -1,0 +1,128 @@
+"""JSON API: the meeting's record (auditor or public edition), delegations, certifications, verification."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from govern import jobs
+from govern.api import api_login_required, make_blueprint
+from govern.core.ballot import format_time
+from govern.core.record import AUDITOR, PUBLIC
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.meetings.access import can_view_meeting
+from govern.meetings.models import Meeting, MeetingStatus, MotionResult
+from govern.record import audit, proxies
+from govern.record.access import can_audit, can_read_public_record
+from govern.record.export import export_record, record_filename
+from govern.record.models import Delegation
+
+bp = make_blueprint("record_api", __name__)
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meeting(current_user, meeting):
+        raise DomainError("not_found", _("There is no such meeting."), status=404)
+    return meeting
+
+
+def _delegation(delegation_id: int) -> Delegation:
+    d = db.session.get(Delegation, delegation_id)
+    if d is None or not can_view_meeting(current_user, db.session.get(Meeting, d.meeting_id)):
+        raise DomainError("not_found", _("There is no such delegation."), status=404)
+    return d
+
+
+def delegation_json(d: Delegation) -> dict:
+    return {"id": d.id, "meeting": str(d.meeting_id), "principal": d.principal, "proxy": str(d.proxy_user_id),
+            "status": d.status, "delegation_hash": d.delegation_hash, "delegation": d.envelope,
+            "received_at": format_time(d.received_at),
+            "accepted_at": None if d.accepted_at is None else format_time(d.accepted_at),
+            "revoked_at": None if d.revoked_at is None else format_time(d.revoked_at)}
+
+
+@bp.get("/meetings/<int:meeting_id>/record")
+@api_login_required
+def record(meeting_id: int):
+    """The record archive (zip): ``?edition=auditor`` (street office, admins) or ``public`` (owners)."""
+    meeting = _meeting(meeting_id)
+    auditor = can_audit(current_user, meeting.community)
+    edition = request.args.get("edition") or (AUDITOR if auditor else PUBLIC)
+    if edition not in (AUDITOR, PUBLIC):
+        raise DomainError("bad_request", _("edition must be auditor or public."), status=400)
+    if not (auditor if edition == AUDITOR else can_read_public_record(current_user, meeting.community)):
+        raise DomainError("forbidden", _("You may not read this edition of the record."), status=403)
+    if not meeting.is_published:
+        raise DomainError("not_published", _("The notice is not published: there is no record yet."), status=409)
+    data = export_record(meeting, edition=edition)
+    jobs.commit()
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{record_filename(meeting, edition)}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.post("/meetings/<int:meeting_id>/delegations")
+@api_login_required
+def create_delegation(meeting_id: int):
+    """Register the caller's signed delegation naming a proxy: 201."""
+    meeting = _meeting(meeting_id)
+    row = proxies.create_delegation(meeting, request.get_json(silent=True), actor=current_user)
+    jobs.commit()
+    return jsonify(delegation_json(row)), 201
+
+
+@bp.post("/delegations/<int:delegation_id>/accept")
+@api_login_required
+def accept_delegation(delegation_id: int):
+    """The named proxy accepts: 200."""
+    row = proxies.accept_delegation(_delegation(delegation_id), actor=current_user)
+    jobs.commit()
+    return jsonify(delegation_json(row))
+
+
+@bp.post("/delegations/<int:delegation_id>/revoke")
+@api_login_required
+def revoke_delegation(delegation_id: int):
+    """The principal's signed revocation, before the proxy has voted: 200."""
+    row = proxies.revoke_delegation(_delegation(delegation_id), request.get_json(silent=True), actor=current_user)
+    jobs.commit()
+    return jsonify(delegation_json(row))
+
+
+@bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/certifications")
+@api_login_required
+def certify(meeting_id: int, motion_id: int):
+    """An auditor's signed govern.certification.v1 over the motion's result: 201."""
+    meeting = _meeting(meeting_id)
+    if not can_audit(current_user, meeting.community):
+        raise DomainError("forbidden", _("Only the street office's auditors certify results."), status=403)
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
+    from govern.meetings import results as results_mod
+
+    results_mod.ensure_results(meeting)
+    result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
+                                                          MotionResult.motion_id == motion_id))
+    if result is None:
+        raise DomainError("not_found", _("There is no such motion."), status=404)
+    row = audit.certify_result(result, request.get_json(silent=True), actor=current_user)
+    jobs.commit()
+    return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201
+
+
+@bp.post("/meetings/<int:meeting_id>/verifications")
+@api_login_required
+def verify(meeting_id: int):
+    """Queue a verification of the meeting's record on the server: 202 with the run (its report when done)."""
+    meeting = _meeting(meeting_id)
+    if not can_audit(current_user, meeting.community):
+        raise DomainError("forbidden", _("Only the street office verifies records on the server."), status=403)
+    run = audit.request_verification(meeting, actor=current_user)
+    run_id = run.id
+    jobs.commit()
+    run = db.session.get(audit.VerificationRun, run_id)
+    return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202

@@ -1,0 +1,178 @@
+"""Build a meeting's record archive (docs/record-format.md) from the database with ``core.record.build_record``.
+
+Interim while voting is open or before every motion has a signed result (no ``result.json``);
+final afterwards. The auditor edition names each roll person's owners and units; the public
+edition keeps only their salted digests (``build_record(public=True)``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from govern import clock
+from govern.accounts.access import COMMITTEE
+from govern.accounts.models import Role, RoleGrant
+from govern.core.ballot import format_time
+from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
+from govern.core.record import AUDITOR, PUBLIC, build_record
+from govern.core.rules import Matter
+from govern.extensions import db
+from govern.meetings import services as meeting_services
+from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
+from govern.meetings.serverkey import server_private_key
+from govern.record.models import Certification, Delegation, PaperBallot
+
+EDITIONS = (AUDITOR, PUBLIC)
+#: ``check_ballot``'s default tolerance between a ballot's ``issued_at`` and its arrival.
+CLOCK_TOLERANCE_SECONDS = 600
+
+
+def proxy_cap(community) -> int | None:
+    """Principals per proxy (R15): the community setting ``proxy_cap`` (default 3); 0 or less means no cap."""
+    value = community.setting("proxy_cap")
+    if value is None:
+        return 3
+    value = int(value)
+    return value if value > 0 else None
+
+
+def meeting_json(meeting: Meeting) -> dict:
+    persons = None
+    motions = []
+    for m in meeting.motions:
+        item = {"id": str(m.id), "title": m.title, "matter": m.matter}
+        if m.matter == Matter.UNANIMOUS_INTERESTED.value:
+            # the app tallies art. 279 motions over every person on the roll (govern.meetings.results)
+            if persons is None:
+                persons = sorted(db.session.scalars(select(RollPerson.person)
+                                                    .where(RollPerson.meeting_id == meeting.id)))
+            item["interested_persons"] = persons
+        motions.append(item)
+    return {
+        "type": "govern.meeting.v1",
+        "community": str(meeting.community_id),
+        "meeting": str(meeting.id),
+        "title": meeting.title,
+        "roll_hash": meeting.roll_hash or "",
+        "opens_at": format_time(meeting.opens_at),
+        "closes_at": format_time(meeting.closes_at),
+        "revision_policy": meeting.revision_policy,
+        "invalid_policy": meeting.invalid_policy,
+        "clock_tolerance_seconds": CLOCK_TOLERANCE_SECONDS,
+        "proxy_cap": proxy_cap(meeting.community),
+        "deemed_consent": None,
+        "motions": motions,
+    }
+
+
+def _role_holders(meeting: Meeting, roles) -> list[str]:
+    """Accounts holding one of ``roles`` in the community at any time since the notice was published."""
+    since = meeting.published_at or meeting.created_at
+    rows = db.session.scalars(
+        select(RoleGrant.user_id).where(
+            RoleGrant.community_id == meeting.community_id, RoleGrant.role.in_(list(roles)),
+            (RoleGrant.revoked_at.is_(None)) | (RoleGrant.revoked_at >= since),
+        )
+    )
+    return sorted({str(u) for u in rows}, key=int)
+
+
+def keys_json(meeting: Meeting, roll, delegations: list[Delegation], results: list[MotionResult]) -> dict:
+    committee = _role_holders(meeting, COMMITTEE)
+    auditors = _role_holders(meeting, (Role.AUDITOR,))
+    accounts = {int(a) for p in roll.persons for a in p.casters}
+    accounts |= {int(a) for a in committee + auditors}
+    accounts |= {d.proxy_user_id for d in delegations} | {d.principal_user_id for d in delegations}
+    accounts |= set(db.session.scalars(select(BallotEntry.user_id).where(BallotEntry.meeting_id == meeting.id,
+                                                                          BallotEntry.user_id.is_not(None))))
+    for r in results:
+        accounts |= {c.user_id for c in r.countersignatures}
+    accounts |= set(db.session.scalars(select(Certification.user_id).where(Certification.meeting_id == meeting.id)))
+    accounts |= set(db.session.scalars(select(PaperBallot.attested_by_id).where(
+        PaperBallot.meeting_id == meeting.id, PaperBallot.attested_by_id.is_not(None))))
+    keys = db.session.scalars(select(OwnerKey).where(OwnerKey.user_id.in_(sorted(accounts))).order_by(OwnerKey.id)) \
+        if accounts else []
+    enrolments = [
+        {"account": str(k.user_id), "public_key": k.public_key, "enrolled_at": format_time(k.created_at),
+         "revoked_at": None if k.revoked_at is None else format_time(k.revoked_at)}
+        for k in keys
+    ]
+    return {"type": "govern.keys.v1", "enrolments": enrolments, "committee": committee, "auditors": auditors}
+
+
+def delegations_json(delegations: list[Delegation]) -> list[dict]:
+    return [
+        {"delegation": d.envelope, "received_at": format_time(d.received_at), "revocation": d.revocation,
+         "revoked_at": None if d.revoked_at is None else format_time(d.revoked_at)}
+        for d in delegations
+    ]
+
+
+def ballot_kinds(entries, policy: str) -> dict[str, int]:
+    """Counted ballots by kind, as ``verify_record`` reports them: ``{"electronic": n, "paper": n}``."""
+    kinds = [e.kind for e in counting_ballots(entries, policy).values()]
+    return {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
+
+
+def results_json(meeting: Meeting, results: list[MotionResult], kinds: dict[str, int]) -> list[dict]:
+    certs: dict[int, list[Certification]] = {}
+    for c in db.session.scalars(select(Certification).where(Certification.meeting_id == meeting.id)
+                                .order_by(Certification.id)):
+        certs.setdefault(c.result_id, []).append(c)
+    out = []
+    for r in sorted(results, key=lambda r: next(i for i, m in enumerate(meeting.motions) if m.id == r.motion_id)):
+        out.append({
+            "result": r.document,
+            "server_signature": r.server_signature,
+            "countersignatures": [{"key_id": c.key_id, "signature": c.signature,
+                                   "signed_at": format_time(c.created_at)} for c in r.countersignatures],
+            "certifications": [c.envelope for c in certs.get(r.id, [])],
+            "ballots": dict(kinds),
+        })
+    return out
+
+
+def is_final(meeting: Meeting) -> bool:
+    """The record can be final: voting closed and every motion has its signed result."""
+    if meeting.status is not MeetingStatus.CLOSED:
+        return False
+    done = db.session.scalar(select(db.func.count(MotionResult.id)).where(MotionResult.meeting_id == meeting.id))
+    return done == len(meeting.motions)
+
+
+def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datetime | None = None) -> bytes:
+    """The record archive of a published meeting as zip bytes. Closed meetings get their results computed
+    first (``meetings.results.ensure_results``, idempotent); the caller commits."""
+    from govern.meetings import results as results_mod
+
+    if edition not in EDITIONS:
+        raise ValueError("edition must be 'auditor' or 'public'")
+    if not meeting.is_published:
+        raise ValueError("a draft meeting has no record")
+    if meeting.status is MeetingStatus.CLOSED:
+        results_mod.ensure_results(meeting)
+    final = is_final(meeting)
+    roll = meeting_services.load_roll(meeting)
+    entries = meeting_services.ledger_entries(meeting)
+    delegations = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
+                                          .order_by(Delegation.id)))
+    results = results_mod.results_of(meeting) if final else []
+    kinds = ballot_kinds(entries, meeting.revision_policy)
+    return build_record(
+        meeting=meeting_json(meeting),
+        roll=roll,
+        keys=keys_json(meeting, roll, delegations, results),
+        delegations=delegations_json(delegations),
+        ledger=entries,
+        results=results_json(meeting, results, kinds) if final else None,
+        server_private=server_private_key(),
+        created_at=created_at or clock.now(),
+        interim=not final,
+        public=edition == PUBLIC,
+    )
+
+
+def record_filename(meeting: Meeting, edition: str) -> str:
+    return f"meeting-{meeting.id}-record-{edition}.zip"

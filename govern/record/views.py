@@ -1,0 +1,287 @@
+"""Pages: the street office's audit (meetings, roll, ledger, paper ballots, proxies, verification,
+certifications), proxies (name a proxy, accept) and paper ballots (enter, attest, scan)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from govern import clock, jobs
+from govern.accounts.access import can_read_audit, community_required, is_committee
+from govern.accounts.models import User
+from govern.core.ballot import format_time
+from govern.core.canonical import canonical_bytes
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.meetings import services as meeting_services
+from govern.meetings.access import can_view_meeting
+from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, RollPerson, RollUnit
+from govern.record import audit, paper, proxies
+from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
+from govern.record.export import proxy_cap
+from govern.record.models import Delegation, PaperBallot
+
+bp = Blueprint("record", __name__)
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meeting(current_user, meeting):
+        abort(404)
+    g.community = meeting.community
+    return meeting
+
+
+def _body(field: str = "body"):
+    try:
+        return json.loads(request.form.get(field) or "null")
+    except ValueError:
+        return None
+
+
+def _fail(err: DomainError, target: str):
+    db.session.rollback()
+    flash(err.message, "error")
+    return redirect(target), 303
+
+
+# --------------------------------------------------------------------------- the street office
+
+
+@bp.get("/c/<slug>/audit/meetings")
+@community_required(can_audit)
+def audit_index(community):
+    meetings = list(db.session.scalars(select(Meeting).where(Meeting.community_id == community.id)
+                                       .order_by(Meeting.opens_at.desc())))
+    return render_template("record/audit_index.html", meetings=meetings,
+                           audit_log=can_read_audit(current_user, community))
+
+
+@bp.get("/audit/meetings/<int:meeting_id>")
+@login_required
+def audit_meeting(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not can_audit(current_user, meeting.community):
+        abort(403)
+    proxies.sync_lapses(meeting)
+    jobs.commit()
+    persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
+                                      .order_by(RollPerson.person)))
+    units: dict[int, list[RollUnit]] = {}
+    for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.unit)):
+        units.setdefault(u.roll_person_id, []).append(u)
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    entries = list(db.session.scalars(select(BallotEntry).where(BallotEntry.meeting_id == meeting.id)
+                                      .order_by(BallotEntry.position).offset((page - 1) * 200).limit(200)))
+    results = list(db.session.scalars(select(MotionResult).where(MotionResult.meeting_id == meeting.id)
+                                      .order_by(MotionResult.motion_id)))
+    return render_template(
+        "record/audit_meeting.html", meeting=meeting, persons=persons, units=units, entries=entries, page=page,
+        papers=paper.pending_for(meeting),
+        delegations=list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
+                                            .order_by(Delegation.id))),
+        run=audit.latest_run(meeting), results=results, certifications=audit.certifications_of(meeting),
+        can_certify=can_certify(current_user, meeting.community), closed=meeting.status is MeetingStatus.CLOSED,
+        verdicts=audit.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
+    )
+
+
+@bp.post("/audit/meetings/<int:meeting_id>/verify")
+@login_required
+def audit_verify(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not can_audit(current_user, meeting.community):
+        abort(403)
+    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+    try:
+        audit.request_verification(meeting, actor=current_user)
+    except DomainError as err:
+        return _fail(err, target)
+    jobs.commit()
+    flash(_("The verification of the record was started; its report appears below."), "success")
+    return redirect(target), 303
+
+
+@bp.route("/audit/meetings/<int:meeting_id>/results/<int:motion_id>/certify", methods=["GET", "POST"])
+@login_required
+def certify(meeting_id: int, motion_id: int):
+    """Step 1 (GET ?verdict=&reason=): the certification object to sign; step 2 (POST): its signature."""
+    meeting = _meeting(meeting_id)
+    if not can_certify(current_user, meeting.community):
+        abort(403)
+    result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
+                                                          MotionResult.motion_id == motion_id))
+    if result is None:
+        abort(404)
+    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+    if request.method == "POST":
+        try:
+            obj = json.loads(request.form.get("document") or "null")
+        except ValueError:
+            obj = None
+        data = {"certification": obj, "signature": request.form.get("signature", "").strip(),
+                "key_id": request.form.get("key_id", "").strip()}
+        try:
+            audit.certify_result(result, data, actor=current_user)
+        except DomainError as err:
+            return _fail(err, target)
+        jobs.commit()
+        flash(_("Your signed verdict was recorded and announced to the owners."), "success")
+        return redirect(target), 303
+    verdict = request.args.get("verdict", "certify")
+    if verdict not in audit.VERDICTS:
+        abort(400)
+    reason = (request.args.get("reason") or "").strip()[: audit.MAX_REASON]
+    obj = audit.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
+    return render_template("record/certify.html", meeting=meeting, result=result, verdict=verdict,
+                           document_text=canonical_bytes(obj).decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- proxies
+
+
+@bp.get("/meetings/<int:meeting_id>/proxies")
+@login_required
+def proxies_page(meeting_id: int):
+    """The owner names a proxy (signed on the device, delegation.js); the proxy accepts."""
+    meeting = _meeting(meeting_id)
+    if not meeting.is_published:
+        abort(404)
+    proxies.sync_lapses(meeting)
+    jobs.commit()
+    mine = meeting_services.persons_for(meeting, current_user)
+    person = mine[0].person if mine else None
+    given = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
+                                                             Delegation.principal == person)
+                                    .order_by(Delegation.id))) if person else []
+    held = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
+                                                            Delegation.proxy_user_id == current_user.id)
+                                   .order_by(Delegation.id)))
+    wanted = (request.args.get("proxy") or "").strip()
+    proxy_user = None
+    if wanted and person:
+        proxy_user = db.session.scalar(select(User).where(User.username == wanted))
+        if proxy_user is None:
+            flash(_("No account with this user name."), "error")
+    context = None
+    if person and proxy_user is not None:
+        context = {"community": str(meeting.community_id), "meeting": str(meeting.id), "principal": person,
+                   "proxy": str(proxy_user.id), "motions": [str(m.id) for m in meeting.motions],
+                   "url": url_for("record_api.create_delegation", meeting_id=meeting.id), "user": current_user.id}
+    return render_template("record/proxies.html", meeting=meeting, person=person, given=given, held=held,
+                           proxy_user=proxy_user, context=context, cap=proxy_cap(meeting.community),
+                           is_open=meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.OPEN))
+
+
+@bp.post("/delegations/<int:delegation_id>/accept")
+@login_required
+def accept(delegation_id: int):
+    d = db.session.get(Delegation, delegation_id)
+    if d is None:
+        abort(404)
+    meeting = _meeting(d.meeting_id)
+    target = url_for("record.proxies_page", meeting_id=meeting.id)
+    if d.proxy_user_id != current_user.id:
+        abort(403)
+    try:
+        proxies.accept_delegation(d, actor=current_user)
+    except DomainError as err:
+        return _fail(err, target)
+    jobs.commit()
+    flash(_("You accepted to vote as proxy. Vote on the ballot page for the owner, following their instructions."),
+          "success")
+    return redirect(target), 303
+
+
+# --------------------------------------------------------------------------- paper ballots
+
+
+@bp.route("/meetings/<int:meeting_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper_index(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    if not can_see_paper(current_user, meeting.community):
+        abort(403)
+    target = url_for("record.paper_index", meeting_id=meeting_id)
+    if request.method == "POST":
+        if not can_enter_paper(current_user, meeting.community):
+            abort(403)
+        upload = request.files.get("scan")
+        scan = upload.read(paper.DEFAULT_MAX_SCAN * 4 + 1) if upload else b""
+        try:
+            row = paper.enter_paper_ballot(meeting, _body(), scan, actor=current_user)
+        except DomainError as err:
+            return _fail(err, target)
+        jobs.commit()
+        flash(_("The paper ballot was entered. A second committee member must now attest it."), "success")
+        return redirect(url_for("record.paper_show", paper_id=row.id)), 303
+    persons = []
+    if meeting.is_published:
+        units: dict[int, list[str]] = {}
+        for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id)
+                                    .order_by(RollUnit.unit)):
+            units.setdefault(u.roll_person_id, []).append(u.unit)
+        persons = [(p.person, ", ".join(units.get(p.id, [])))
+                   for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id))]
+        persons.sort(key=lambda p: p[1])
+    context = {"community": str(meeting.community_id), "meeting": str(meeting.id),
+               "roll_hash": meeting.roll_hash or "", "motions": [str(m.id) for m in meeting.motions],
+               "user": current_user.id}
+    return render_template("record/paper_index.html", meeting=meeting, papers=paper.pending_for(meeting),
+                           persons=persons, context=context,
+                           can_enter=can_enter_paper(current_user, meeting.community) and meeting.is_published)
+
+
+def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:
+    row = db.session.get(PaperBallot, paper_id)
+    if row is None:
+        abort(404)
+    meeting = _meeting(row.meeting_id)
+    if not can_see_paper(current_user, meeting.community):
+        abort(403)
+    return row, meeting
+
+
+@bp.get("/paper-ballots/<int:paper_id>")
+@login_required
+def paper_show(paper_id: int):
+    row, meeting = _paper(paper_id)
+    units = list(db.session.scalars(select(RollUnit.unit).join(RollPerson, RollUnit.roll_person_id == RollPerson.id)
+                                    .where(RollPerson.meeting_id == meeting.id, RollPerson.person == row.voter)))
+    return render_template("record/paper_show.html", meeting=meeting, paper=row, units=units,
+                           ballot_text=canonical_bytes(row.ballot).decode("utf-8"),
+                           can_attest=is_committee(current_user, meeting.community)
+                           and current_user.id != row.entered_by_id and row.entry_id is None,
+                           context={"user": current_user.id})
+
+
+@bp.post("/paper-ballots/<int:paper_id>/attest")
+@login_required
+def paper_attest(paper_id: int):
+    row, meeting = _paper(paper_id)
+    target = url_for("record.paper_show", paper_id=paper_id)
+    if not is_committee(current_user, meeting.community):
+        abort(403)
+    try:
+        entry = paper.attest_paper_ballot(row, _body(), actor=current_user)
+    except DomainError as err:
+        if err.status == 403:
+            db.session.rollback()
+            abort(403)
+        return _fail(err, target)
+    position = entry.position
+    jobs.commit()
+    flash(_("Attested: the paper ballot is in the ledger at position %(n)d.", n=position), "success")
+    return redirect(target), 303
+
+
+@bp.get("/paper-ballots/<int:paper_id>/scan")
+@login_required
+def paper_scan(paper_id: int):
+    row, _meeting_row = _paper(paper_id)
+    return Response(row.scan, mimetype=row.scan_type, headers={
+        "Content-Disposition": f'inline; filename="paper-ballot-{row.id}"', "Cache-Control": "private, no-store"})

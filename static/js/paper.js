@@ -1,0 +1,63 @@
+// govern — paper ballots: the entering member's device hashes the scan (SHA-256), builds and signs the
+// govern.paper_ballot.v1; a second member's device signs the govern.paper_attestation.v1. Both go to the
+// server in the form's "body" field; the private keys never leave the devices.
+import { canonicalBytes, loadKey, newNonce, rfc3339, sha256Hex, signBytes, storeKeyName } from './govern-sign.js';
+
+const ctx = JSON.parse(document.getElementById('paper-context').textContent);
+
+async function signed(form, name, obj) {
+  const record = await loadKey(storeKeyName(ctx.user));
+  if (!record || !record.key_id) throw new Error(form.dataset.msgNoKey);
+  const signature = await signBytes(record, canonicalBytes(obj));
+  form.querySelector('[name=body]').value = JSON.stringify({ [name]: obj, signature, key_id: record.key_id });
+}
+
+function guard(form, build) {
+  const status = form.querySelector('[data-paper-status]');
+  form.addEventListener('submit', async (event) => {
+    if (form.dataset.signed) return; // second pass: the body is filled, let the browser post it
+    event.preventDefault();
+    try {
+      await build(form);
+      form.dataset.signed = '1';
+      form.submit();
+    } catch (err) {
+      status.textContent = `${form.dataset.msgFailed}: ${err.message || err}`;
+    }
+  });
+}
+
+const entry = document.getElementById('paper-form');
+if (entry) {
+  guard(entry, async (form) => {
+    const file = form.querySelector('[name=scan]').files[0];
+    if (!file) throw new Error('scan');
+    const choices = {};
+    const reasons = {};
+    for (const select of form.querySelectorAll('select[data-motion]')) {
+      const motion = select.dataset.motion;
+      if (!select.value) continue;
+      choices[motion] = select.value;
+      if (select.value === 'invalid') reasons[motion] = form.querySelector(`[name="reason-${motion}"]`).value.trim() || '-';
+    }
+    const obj = {
+      type: 'govern.paper_ballot.v1', community: ctx.community, meeting: ctx.meeting, roll_hash: ctx.roll_hash,
+      voter: form.querySelector('[name=voter]').value, choices, invalid_reasons: reasons,
+      scan_sha256: await sha256Hex(await file.arrayBuffer()), entered_at: rfc3339(), nonce: newNonce(),
+    };
+    await signed(form, 'ballot', obj);
+  });
+}
+
+const attest = document.getElementById('attest-form');
+if (attest) {
+  guard(attest, async (form) => {
+    const ballot = JSON.parse(document.getElementById('paper-ballot').textContent);
+    const obj = {
+      type: 'govern.paper_attestation.v1', community: ballot.community, meeting: ballot.meeting,
+      paper_ballot_hash: await sha256Hex(canonicalBytes(ballot)), scan_sha256: ballot.scan_sha256,
+      attested_at: rfc3339(), nonce: newNonce(),
+    };
+    await signed(form, 'attestation', obj);
+  });
+}
