@@ -134,6 +134,8 @@ BLUEPRINTS = (
     "govern.surveys.views:bp",
     "govern.metrics.views:bp",
     "govern.metrics.api:bp",
+    "govern.record.views:bp",
+    "govern.record.api:bp",
 )
 
 

@@ -34,7 +34,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(tick_command)
-    for module, name in (("govern.rules_cli", "tally"), ("govern.verify_cli", "verify")):
+    for module, name in (("govern.rules_cli", "tally"), ("govern.verify_cli", "verify"),
+                         ("govern.record.cli", "export_record_command")):
         try:
             mod = __import__(module, fromlist=[name])
         except ModuleNotFoundError:
