@@ -253,6 +253,9 @@ class BallotEntry(db.Model):
     #: Delegation / attestation envelopes (proxy and paper ballots), when they apply.
     delegation: Mapped[dict | None] = mapped_column(JSON)
     attestation: Mapped[dict | None] = mapped_column(JSON)
+    #: A proxy's ballot: ``object_hash`` of the delegation it was cast under; NULL for an owner's own ballot
+    #: (queryable, unlike a JSON null).
+    delegation_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class MotionResult(db.Model):
