@@ -498,15 +498,21 @@ def _context(meeting_id: int, row) -> MeetingContext:
     )
 
 
-def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str) -> tuple[set, set, bool]:
-    """In one indexed query: is the nonce or the hash already in the ledger, and has the voter cast?"""
+def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str, *, proxy: bool = False
+               ) -> tuple[set, set, bool]:
+    """In one indexed query: is the nonce or the hash already in the ledger, and has the voter cast?
+
+    Own ballots and proxy ballots are counted apart (R15: the owner's own ballot, before or after,
+    supersedes the proxy's), so ``proxy`` says which kind of earlier ballot makes this one a second cast.
+    """
     rows = db.session.execute(
-        select(_entries.c.nonce, _entries.c.ballot_hash, _entries.c.voter).where(
+        select(_entries.c.nonce, _entries.c.ballot_hash, _entries.c.voter,
+               _entries.c.delegation_hash.is_(None)).where(
             _entries.c.meeting_id == meeting_id,
             (_entries.c.nonce == nonce) | (_entries.c.ballot_hash == ballot_hash) | (_entries.c.voter == voter),
         )
     ).all()
-    return {r[0] for r in rows}, {r[1] for r in rows}, any(r[2] == voter for r in rows)
+    return {r[0] for r in rows}, {r[1] for r in rows}, any(r[2] == voter and bool(r[3]) != proxy for r in rows)
 
 
 def _reject(code: str, message: str) -> DomainError:
@@ -519,8 +525,10 @@ class Caster:
 
     #: The key that must have signed the ballot (the caller's active key).
     public_key: str
-    #: The caller is a caster of ``ballot.voter`` on the meeting's frozen roll.
+    #: The caller is a caster of ``ballot.voter`` on the meeting's frozen roll (or their accepted proxy).
     is_eligible: bool
+    #: For a proxy's cast: the accepted delegation (``govern.record.models.Delegation``) it is cast under.
+    delegation: Any = None
 
 
 def caster_for(meeting_id: int, actor, key_id: str, voter: Any) -> Caster:
@@ -543,6 +551,12 @@ def caster_for(meeting_id: int, actor, key_id: str, voter: Any) -> Caster:
         raise _reject("unknown_key", _("This key is not enrolled to your account."))
     if row[1] is not None:
         raise _reject("revoked_key", _("This key was revoked. Use your current key."))
+    if not row[2]:  # not on the roll for this voter: the caller may be the voter's accepted proxy (R15)
+        from govern.record.proxies import delegation_for_cast
+
+        delegation = delegation_for_cast(meeting_id, actor.id, voter)
+        if delegation is not None:
+            return Caster(public_key=key_id, is_eligible=True, delegation=delegation)
     return Caster(public_key=key_id, is_eligible=bool(row[2]))
 
 
@@ -580,8 +594,14 @@ def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
     if head is None or head.published_at is None:
         raise _reject("window_not_open", _("Voting has not opened yet."))
     moment = clock.now()
+    delegation = caster.delegation
+    if delegation is not None:  # a proxy's ballot: revoked, lapsed, cap and instructions, under the lock
+        from govern.record.proxies import check_proxy_ballot
+
+        check_proxy_ballot(meeting, delegation, ballot, actor=actor, now=moment)
     # Second pass under the lock, against the ledger as committed: replay and single-cast.
-    nonces, hashes, voted = _conflicts(meeting.id, ballot["nonce"], result.object_hash or "", voter)
+    nonces, hashes, voted = _conflicts(meeting.id, ballot["nonce"], result.object_hash or "", voter,
+                                       proxy=delegation is not None)
     result = check_ballot(
         ballot, signature, context=_context(meeting.id, head), public_key=caster.public_key,
         is_eligible=caster.is_eligible, seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
@@ -589,13 +609,16 @@ def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
     if not result.ok:
         raise _reject(str(result.code), result.message)
     entry = append_entry(head.ledger_head, head.ledger_length + 1, ballot=ballot, signature=signature,
-                         key_id=caster.public_key, received_at=moment)
+                         key_id=caster.public_key, received_at=moment,
+                         delegation=None if delegation is None else delegation.envelope)
     # Two plain statements, not a unit-of-work flush: the entry and the new head.
     values = dict(
         community_id=head.community_id, meeting_id=meeting.id, position=entry.position, kind=entry.kind,
         voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash, nonce=ballot["nonce"],
         signature=entry.signature, key_id=entry.key_id, user_id=actor.id, received_at=entry.received_at,
-        prev_hash=entry.prev_hash, chain_hash=entry.chain_hash, delegation=None, attestation=None,
+        prev_hash=entry.prev_hash, chain_hash=entry.chain_hash,
+        delegation=None if entry.delegation is None else dict(entry.delegation), attestation=None,
+        delegation_hash=None if delegation is None else delegation.delegation_hash,
     )
     entry_id = db.session.execute(insert(_entries).values(**values).returning(_entries.c.id)).scalar_one()
     db.session.execute(update(_meetings).where(_meetings.c.id == meeting.id)
