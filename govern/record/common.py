@@ -70,7 +70,7 @@ def has_own_ballot(meeting_id: int, person: str) -> bool:
     """The person voted themselves (electronically or on paper), not through a proxy."""
     return db.session.scalar(
         select(BallotEntry.id).where(BallotEntry.meeting_id == meeting_id, BallotEntry.voter == person,
-                                     BallotEntry.delegation.is_(None)).limit(1)
+                                     BallotEntry.delegation_hash.is_(None)).limit(1)
     ) is not None
 
 

@@ -121,7 +121,7 @@ def _voted(meeting: Meeting, voter: str) -> bool:
         return False
     return db.session.scalar(select(BallotEntry.id).where(BallotEntry.meeting_id == meeting.id,
                                                           BallotEntry.voter == voter,
-                                                          BallotEntry.delegation.is_(None)).limit(1)) is not None
+                                                          BallotEntry.delegation_hash.is_(None)).limit(1)) is not None
 
 
 def attest_paper_ballot(paper: PaperBallot, data: Any, *, actor) -> BallotEntry:

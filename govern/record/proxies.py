@@ -17,7 +17,7 @@ from govern import clock
 from govern.accounts.access import can_view_community
 from govern.accounts.models import User
 from govern.audit.services import record
-from govern.core.ballot import check_delegation, check_revocation, object_hash
+from govern.core.ballot import check_delegation, check_revocation
 from govern.extensions import db
 from govern.meetings.models import BallotEntry, Meeting
 from govern.record.common import context, envelope_parts, has_own_ballot, is_caster, own_active_key, refuse
@@ -36,7 +36,7 @@ def live_delegations(meeting_id: int, **where) -> list[Delegation]:
 def sync_lapses(meeting: Meeting) -> int:
     """Mark live delegations whose principal has voted in person as lapsed (R15). Returns how many."""
     own = set(db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == meeting.id,
-                                                                 BallotEntry.delegation.is_(None))))
+                                                                 BallotEntry.delegation_hash.is_(None))))
     moment = clock.now()
     n = 0
     for d in live_delegations(meeting.id):
@@ -51,12 +51,8 @@ def sync_lapses(meeting: Meeting) -> int:
 
 
 def _proxy_voted(d: Delegation) -> bool:
-    for env in db.session.scalars(select(BallotEntry.delegation).where(
-            BallotEntry.meeting_id == d.meeting_id, BallotEntry.voter == d.principal,
-            BallotEntry.delegation.is_not(None))):
-        if isinstance(env, dict) and object_hash(env.get("object")) == d.delegation_hash:
-            return True
-    return False
+    return db.session.scalar(select(BallotEntry.id).where(
+        BallotEntry.meeting_id == d.meeting_id, BallotEntry.delegation_hash == d.delegation_hash).limit(1)) is not None
 
 
 def create_delegation(meeting: Meeting, data: Any, *, actor) -> Delegation:
@@ -168,7 +164,7 @@ def check_proxy_ballot(meeting: Meeting, delegation: Delegation, ballot: Any, *,
     cap, instructions. Raises the core's rejection code."""
     voted_for = set()
     for env in db.session.scalars(select(BallotEntry.delegation).where(
-            BallotEntry.meeting_id == meeting.id, BallotEntry.delegation.is_not(None))):
+            BallotEntry.meeting_id == meeting.id, BallotEntry.delegation_hash.is_not(None))):
         o = env.get("object") if isinstance(env, dict) else None
         if isinstance(o, dict) and o.get("proxy") == str(actor.id):
             voted_for.add(o.get("principal"))
