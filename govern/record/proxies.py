@@ -125,9 +125,9 @@ def accept_delegation(delegation: Delegation, *, actor) -> Delegation:
 
 def revoke_delegation(delegation: Delegation, data: Any, *, actor) -> Delegation:
     """The principal revokes with a signed ``govern.delegation_revocation.v1``, before the proxy has voted."""
-    obj, signature, key_id = envelope_parts(data, "revocation")
     if not is_caster(delegation.meeting_id, actor.id, delegation.principal):
         raise refuse("forbidden", _("Only the owner who may vote for this home may revoke its delegation."))
+    obj, signature, key_id = envelope_parts(data, "revocation")
     key = own_active_key(actor, key_id)
     meeting = db.session.get(Meeting, delegation.meeting_id)
     if delegation.revoked_at is not None:

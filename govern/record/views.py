@@ -28,6 +28,23 @@ from govern.record.models import Delegation, PaperBallot
 bp = Blueprint("record", __name__)
 
 
+@bp.app_context_processor
+def _record_globals():
+    return {"record_summary": record_summary}
+
+
+def record_summary(meeting: Meeting) -> dict:
+    """For the meeting's result page: counted ballots by kind, proxy ballots, the street office's verdicts."""
+    from govern.record.export import ballot_kinds
+
+    entries = meeting_services.ledger_entries(meeting)
+    counted = meeting_services.counting_ballots(entries, meeting.revision_policy)
+    return {"kinds": ballot_kinds(entries, meeting.revision_policy),
+            "proxy": sum(1 for e in counted.values() if e.delegation is not None),
+            "certifications": audit.certifications_of(meeting),
+            "can_audit": can_audit(current_user, meeting.community)}
+
+
 def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not can_view_meeting(current_user, meeting):

@@ -155,3 +155,36 @@ def delegation_hash(body: dict) -> str:
 
 
 __all__ = ["OPENS", "CLOSES", "PDF", "PNG", "RecordWorld", "codes", "delegation_hash"]
+
+
+def authz_sample(app, community_id: int, users: dict) -> dict:
+    """For tests/test_authz_matrix.py: in the sample (open) meeting, a delegation by "owner" naming "observer"
+    as proxy, and a paper ballot entered by "committee_member" awaiting attestation. Returns
+    ``delegation_id`` and ``paper_id``."""
+    from sqlalchemy import select
+
+    from govern.meetings.models import Meeting, RollCaster, RollPerson
+    from govern.record.models import Delegation, PaperBallot
+
+    with app.test_request_context():
+        meeting = db.session.scalar(select(Meeting).where(Meeting.community_id == community_id,
+                                                          Meeting.title == "Matrix assembly"))
+        person = db.session.scalar(
+            select(RollPerson.person).join(RollCaster, RollCaster.roll_person_id == RollPerson.id)
+            .where(RollPerson.meeting_id == meeting.id, RollCaster.user_id == users["owner"]))
+        d = build_delegation(community=str(community_id), meeting=str(meeting.id), principal=person,
+                             proxy=str(users["observer"]), issued_at=meeting.opens_at, nonce=new_nonce(os.urandom))
+        delegation = Delegation(community_id=community_id, meeting_id=meeting.id, principal=person,
+                                principal_user_id=users["owner"], proxy_user_id=users["observer"],
+                                envelope={"object": d, "signature": "x", "key_id": "x"},
+                                delegation_hash=object_hash(d), nonce=d["nonce"])
+        p = build_paper_ballot(community=str(community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
+                               voter=person, choices={}, scan_sha256=hashlib.sha256(PDF).hexdigest(),
+                               entered_at=meeting.opens_at, nonce=new_nonce(os.urandom))
+        paper = PaperBallot(community_id=community_id, meeting_id=meeting.id, voter=person, ballot=p,
+                            ballot_hash=object_hash(p), nonce=p["nonce"], signature="x", key_id="x",
+                            entered_by_id=users["committee_member"], scan=PDF, scan_type="application/pdf",
+                            scan_size=len(PDF), scan_sha256=p["scan_sha256"])
+        db.session.add_all([delegation, paper])
+        db.session.commit()
+        return {"delegation_id": delegation.id, "paper_id": paper.id}
