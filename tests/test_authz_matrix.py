@@ -211,6 +211,27 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("minutes.notice_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.result_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
+    # record, proxies, paper ballots, street office (samples from tests/audit_record/helpers.py: in the open
+    # sample meeting, a delegation by "owner" naming "observer", a paper ballot entered by "committee_member";
+    # the meeting has no result yet, so the certification page answers 404 even to the auditor)
+    ("record.audit_index", "GET"): (L, F, F, F, F, o, F, F, F, o),
+    ("record.audit_meeting", "GET"): (L, F, F, N, F, o, F, F, F, o),
+    ("record.audit_verify", "POST"): (L, F, F, N, F, o, F, F, F, o),
+    ("record.certify", "GET"): (L, F, F, N, F, N, F, F, F, F),
+    ("record.certify", "POST"): (L, F, F, N, F, N, F, F, F, F),
+    ("record.proxies_page", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record.accept", "POST"): (L, F, F, N, F, F, o, F, F, F),
+    ("record.paper_index", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record.paper_index", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record.paper_show", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record.paper_attest", "POST"): (L, F, F, N, F, F, F, F, o, F),
+    ("record.paper_scan", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record_api.record", "GET"): (L, F, o, N, F, o, F, o, o, o),
+    ("record_api.create_delegation", "POST"): (L, o, o, N, o, o, o, o, o, o),
+    ("record_api.accept_delegation", "POST"): (L, F, F, N, F, F, o, F, F, F),
+    ("record_api.revoke_delegation", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("record_api.certify", "POST"): (L, F, F, N, F, o, F, F, F, o),
+    ("record_api.verify", "POST"): (L, F, F, N, F, o, F, F, F, o),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -264,6 +285,7 @@ def build_world(app, factory) -> World:
             **_agenda_args(community, db.session.get(User, users["owner"])),
             **_communication_args(community, users),
             **__import__("tests.minutes.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
+            **__import__("tests.audit_record.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
     return World(users, tokens, args)
 
