@@ -60,3 +60,15 @@ def test_upgrade_is_idempotent_on_sqlite(tmp_path, make_app):
         engine = create_engine(f"sqlite:///{tmp_path / 'twice.sqlite3'}")
         assert "alembic_version" in inspect(engine).get_table_names()
         engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again(make_app, tmp_path):
+    from flask_migrate import downgrade
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        downgrade(directory=str(ROOT / "migrations"), revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade(directory=str(ROOT / "migrations"))
+        assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
