@@ -61,10 +61,8 @@ def translation_directories() -> list[str]:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
     from flask_login import current_user
-
-    from flask import has_request_context
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs

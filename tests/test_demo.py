@@ -34,7 +34,9 @@ def test_demo_loads_community_with_register_and_accounts(app, runner):
             assert db.session.scalar(select(User).where(User.username == name)) is not None, name
         owner001 = db.session.scalar(select(User).where(User.username == "owner001"))
         assert db.session.scalar(select(Owner).where(Owner.user_id == owner001.id)) is not None
-        chair_roles = set(db.session.scalars(select(RoleGrant.role).join(User, RoleGrant.user_id == User.id).where(User.username == "chair")))
+        chair_roles = set(db.session.scalars(
+            select(RoleGrant.role).join(User, RoleGrant.user_id == User.id).where(User.username == "chair")
+        ))
         assert {Role.COMMITTEE_CHAIR, Role.OWNER} <= chair_roles
         assert verify_chain().ok
 

@@ -67,4 +67,12 @@ def message(n: Notification) -> str:
         return _("%(who)s replied to your comment on “%(title)s”.", who=d.get("who", ""), title=title)
     if n.kind == "mention":
         return _("%(who)s mentioned you on “%(title)s”.", who=d.get("who", ""), title=title)
+    if n.kind.startswith("result_"):
+        # The street office's verdict on a result (R28), announced to every owner in scope.
+        verdicts = {"certify": _("certified the result"), "object": _("objected to the result"),
+                    "order_correction": _("ordered a correction of the result"),
+                    "revoke": _("revoked the decision")}
+        verdict = verdicts.get(n.kind[len("result_"):], n.kind)
+        return _("The street office %(verdict)s of “%(title)s” (%(meeting)s).", verdict=verdict, title=title,
+                 meeting=d.get("meeting", ""))
     return n.kind

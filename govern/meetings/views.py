@@ -189,7 +189,40 @@ def show(meeting_id: int):
         can_manage=can_manage_meetings(current_user, meeting.community),
         door_to_door=can_see_door_to_door(current_user, meeting),
         server_key=server_public_key(),
+        related=_related_links(meeting),
     )
+
+
+def _related_links(meeting) -> list[tuple[str, str]]:
+    """``(url, label)`` of the documents and services of a meeting that the caller may open.
+
+    Each link is shown by the same predicate the target view checks (the features live in other packages).
+    """
+    from govern.minutes.services import minutes_of
+    from govern.record.access import can_audit, can_read_public_record, can_see_paper
+
+    community = meeting.community
+    links: list[tuple[str, str]] = []
+    if not meeting.is_published:
+        return links
+    links.append((url_for("minutes.notice_pdf", assembly_id=meeting.id), _("Printable notice for the lobby (PDF)")))
+    if meeting.status == MeetingStatus.CLOSED:
+        links.append((url_for("minutes.result_pdf", assembly_id=meeting.id), _("Result notice (PDF)")))
+        minutes = minutes_of(meeting)
+        if minutes is not None and minutes.published_revision is not None:
+            links.append((url_for("minutes.assembly_pdf", assembly_id=meeting.id), _("Minutes (PDF)")))
+        if minutes is not None or can_manage_meetings(current_user, community):
+            links.append((url_for("minutes.assembly", assembly_id=meeting.id), _("Minutes")))
+    if meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.OPEN):
+        links.append((url_for("record.proxies_page", meeting_id=meeting.id), _("Vote by proxy")))
+    if can_see_paper(current_user, community):
+        links.append((url_for("record.paper_index", meeting_id=meeting.id), _("Paper ballots")))
+    if can_read_public_record(current_user, community):
+        links.append((url_for("record_api.record", meeting_id=meeting.id, edition="public"),
+                      _("Download the verifiable record (public edition)")))
+    if can_audit(current_user, community):
+        links.append((url_for("record.audit_meeting", meeting_id=meeting.id), _("Street office's audit")))
+    return links
 
 
 @bp.get("/meetings/<int:meeting_id>/ballot")

@@ -72,3 +72,12 @@ def test_paper_pages(world, client, mid):
     world.login(client, "A")
     assert client.get(f"/meetings/{mid}/proxies").status_code == 200
     assert client.get(f"/meetings/{mid}/proxies?proxy=member").status_code == 200
+
+
+def test_verdict_notification_reads_as_a_sentence(app):
+    from govern.agenda.models import Notification
+    from govern.agenda.notifications import message
+
+    with app.test_request_context():
+        n = Notification(kind="result_object", data={"title": "续聘物业", "meeting": "2025年第一次业主大会会议"})
+        assert message(n) == "街道办对“续聘物业”（2025年第一次业主大会会议）提出了异议。"
