@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
+
 from govern.extensions import db
 
 log = logging.getLogger(__name__)
