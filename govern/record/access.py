@@ -17,8 +17,16 @@ def can_certify(user, community) -> bool:
 
 
 def can_read_public_record(user, community) -> bool:
-    """The public edition: every confirmed owner of the community, the committee and the street office."""
-    return has_role(user, community, Role.OWNER, *COMMITTEE, Role.AUDITOR, Role.ADMIN)
+    """The public edition: the committee (scrutineers) and the street office; owners only by the community's choice.
+
+    The public edition hides who owns which home, but it still shows every pseudonymous person's area and
+    choices, and a person's summed area can be unique enough to name a home. R27 keeps individual choices
+    from the public by default, so owners read it only when the community's setting
+    ``public_record_for_owners`` is true (decided by the owners, e.g. in the rules of procedure).
+    """
+    if has_role(user, community, *COMMITTEE, Role.AUDITOR, Role.ADMIN):
+        return True
+    return bool(community.setting("public_record_for_owners")) and has_role(user, community, Role.OWNER)
 
 
 def can_enter_paper(user, community) -> bool:

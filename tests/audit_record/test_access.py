@@ -31,7 +31,10 @@ def test_predicates(app, world):
         who = {name: world.user(name) for name in ("A", "chair", "member", "auditor")}
         assert [access.can_audit(who[n], c) for n in who] == [False, False, False, True]
         assert [access.can_certify(who[n], c) for n in who] == [False, False, False, True]
-        assert [access.can_read_public_record(who[n], c) for n in who] == [True, True, True, True]
+        # R27: owners read the public edition only when the community has chosen to publish it to them.
+        assert [access.can_read_public_record(who[n], c) for n in who] == [False, True, True, True]
+        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": True}
+        assert access.can_read_public_record(who["A"], c) is True
         assert [access.can_enter_paper(who[n], c) for n in who] == [False, True, True, False]
         assert [access.can_see_paper(who[n], c) for n in who] == [False, True, True, True]
 
@@ -39,6 +42,15 @@ def test_predicates(app, world):
 def test_record_editions(world, client, mid, factory):
     url = f"/api/v1/meetings/{mid}/record"
     assert client.get(url + "?edition=auditor", headers=world.headers("A")).status_code == 403
+    # By default (R27) an owner may not download the public edition either; the committee may.
+    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 403
+    assert client.get(url + "?edition=public", headers=world.headers("chair")).status_code == 200
+    from govern.register.models import Community
+
+    with world.app.app_context():
+        c = db.session.get(Community, world.cid)
+        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": True}
+        db.session.commit()
     assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
     assert client.get(url, headers=world.headers("A")).status_code == 200  # defaults to public for owners
     assert client.get(url + "?edition=auditor", headers=world.headers("auditor")).status_code == 200
