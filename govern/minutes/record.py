@@ -113,16 +113,25 @@ def _participation(meeting) -> dict[str, Any]:
 
 
 def _certifications(meeting) -> dict[str, Any]:
-    """The street office's certification or objection, if the meetings feature records one yet."""
-    from govern.meetings import models
+    """The street office's signed verdicts on the meeting's results (R28): certify, object, order a correction, revoke.
 
-    model = getattr(models, "Certification", None) or getattr(models, "ResultCertification", None)
-    if model is None or not hasattr(model, "meeting_id"):
-        return {"status": "none", "items": []}
-    rows = db.session.scalars(select(model).where(model.meeting_id == meeting.id).order_by(model.id)).all()
-    items = [{"verdict": str(getattr(r, "verdict", getattr(r, "kind", "certified"))),
-              "reason": str(getattr(r, "reason", "") or ""),
-              "at": _t(getattr(r, "created_at", None))} for r in rows]
-    status = "none" if not items else ("objected" if any(i["verdict"] in ("objection", "objected", "object")
-                                                          for i in items) else "certified")
+    The overall status is the gravest verdict recorded: a revocation, then an order of correction, then an
+    objection; "certified" only when every verdict certifies.
+    """
+    from govern.record.models import Certification
+
+    rows = db.session.scalars(
+        select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id)
+    ).all()
+    items = [{"verdict": r.verdict, "reason": r.reason or "", "at": _t(r.signed_at),
+              "motion": r.result.motion.title if r.result is not None and r.result.motion is not None else "",
+              "key_id": r.key_id}
+             for r in rows]
+    verdicts = {i["verdict"] for i in items}
+    status = "none"
+    for verdict, label in (("revoke", "revoked"), ("order_correction", "correction"), ("object", "objected"),
+                           ("certify", "certified")):
+        if verdict in verdicts:
+            status = label
+            break
     return {"status": status, "items": items}

@@ -181,3 +181,25 @@ def test_missing_font_answers_503_naming_the_package(app, client, auth, world, m
     auth.login("c")
     resp = client.get(f"/meetings/{mid}/notice.pdf")
     assert resp.status_code == 503 and b"fonts-wqy-microhei" in resp.data
+
+
+def test_minutes_audit_section_shows_street_office_verdicts(app, world, mid):
+    """The street office's objection (recorded by the record feature) appears in the minutes' audit section."""
+    from govern.meetings.results import ensure_results
+    from govern.record.models import Certification
+
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, mid)
+        result = ensure_results(meeting)[0]
+        db.session.add(Certification(community_id=meeting.community_id, meeting_id=mid, result_id=result.id,
+                                     user_id=world.users["auditor"], verdict="object", reason="计票有误",
+                                     envelope={}, key_id=world.key_ids["auditor"], signed_at=world.clock.moment))
+        db.session.commit()
+    rid, _number, _created = _save(app, world, mid)
+    with app.app_context():
+        from govern.minutes.models import MinutesRevision
+
+        audit = db.session.get(MinutesRevision, rid).sections["audit"]
+    assert audit["status"] == "objected"
+    assert audit["items"][0]["verdict"] == "object" and audit["items"][0]["reason"] == "计票有误"
+    assert audit["items"][0]["motion"] == "续聘物业服务企业"
