@@ -17,16 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
+from tests.meetings.helpers import World
 
 pytestmark = pytest.mark.browser
 
 SHOTS = os.environ.get("GOVERN_SCREENSHOTS")
-
-try:  # the server side of issue 5 (govern/meetings and its test helpers)
-    from tests.meetings.helpers import World
-except ImportError as exc:  # pragma: no cover - only before the meetings feature lands
-    World = None
-    _MISSING = f"tests.meetings.helpers.World is missing ({exc}); the meetings feature has not landed"
 
 # Makes WebCrypto refuse Ed25519, as browsers without it do, so keys.js falls back to @noble/ed25519.
 NO_WEBCRYPTO_ED25519 = """
@@ -65,8 +60,6 @@ READ_DEVICE_KEY = """async (name) => {
 
 @pytest.fixture
 def world(app, factory, monkeypatch):
-    if World is None:
-        pytest.skip(_MISSING)
     return World(app, factory, monkeypatch, owners=("A", "C"))
 
 
