@@ -77,3 +77,20 @@ def test_demo_owner_logs_in_and_gets_api_token(app, runner, client):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.get_json()["communities"][0]["roles"] == ["owner"]
+
+
+def test_demo_records_verify(app, runner, tmp_path):
+    """An auditor who exports the demo's assemblies gets records that `govern verify` accepts."""
+    from govern.core.record import verify_record
+    from govern.meetings.models import Meeting
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        ids = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).all()
+    assert len(ids) == 2
+    for mid in ids:
+        out = tmp_path / f"record-{mid}.zip"
+        result = runner.invoke(args=["export-record", str(mid), str(out)])
+        assert result.exit_code == 0, result.output
+        report = verify_record(out.read_bytes(), workers=1)
+        assert report.valid, [p for p in report.problems][:5]

@@ -50,10 +50,13 @@ def demo_meetings(community, accounts) -> None:
     chair = accounts["chair"]
     owners = [accounts[k] for k in sorted(accounts) if k.startswith("owner")]
     keys = {}
-    for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
-        private, public = generate_keypair()
-        services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
-        keys[user.id] = (private, public)
+    # The demo backdates its meetings, so the keys are enrolled (in the demo's past) before the first roll
+    # is frozen: a record exported from the demo then verifies like a real one.
+    with _at(real_now - timedelta(days=60)):
+        for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
+            private, public = generate_keypair()
+            services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
+            keys[user.id] = (private, public)
 
     # Closed: convened 45 days ago, voting from day 20 to day 30.
     start = real_now - timedelta(days=45)
