@@ -61,6 +61,7 @@ from govern.core.rules import DeemedConsent, DeemedVariant, InvalidPolicy, Matte
 
 __all__ = [
     "AUDITOR",
+    "BALLOT_KINDS",
     "CERTIFICATION_TYPE",
     "CERTIFICATION_VERDICTS",
     "COUNTERSIGNATURE_TYPE",
@@ -70,8 +71,10 @@ __all__ = [
     "KeyBook",
     "NotARecord",
     "Report",
+    "ballot_kind",
     "build_record",
     "compute_results",
+    "motion_ballots",
     "pseudonymise",
     "read_record",
     "result_object",
@@ -104,6 +107,11 @@ REQUIRED_FILES = ("meeting.json", "roll.json", "keys.json", "delegations.json", 
 RESULT_FILE = "result.json"
 #: Zip entries carry this fixed timestamp so that the same content gives the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: A proxy ballot: an electronic ballot cast by the principal's proxy under a delegation (R15).
+PROXY = "proxy"
+#: The counts by kind in a signed result (``"ballots"``). Disjoint: every counted ballot is exactly one of
+#: them, so on each motion they add up to the ballots that carry a mark on it.
+BALLOT_KINDS = (ELECTRONIC, PAPER, PROXY)
 #: Below this many ledger entries verification stays in one process (starting workers costs more).
 PARALLEL_THRESHOLD = 2000
 
@@ -186,14 +194,42 @@ def read_record(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
 # --------------------------------------------------------------------------- results
 
 
+def ballot_kind(entry: LedgerEntry) -> str:
+    """How a counted ballot reached the ledger: ``"paper"`` (entered and attested by two committee
+    members), ``"proxy"`` (signed by the principal's proxy; the entry carries the delegation) or
+    ``"electronic"`` (signed by a caster of the voter on their own device)."""
+    if entry.kind == PAPER:
+        return PAPER
+    return PROXY if entry.delegation is not None else ELECTRONIC
+
+
+def motion_ballots(counted: Mapping[str, LedgerEntry], motion_id: str, voters: Any = None) -> dict[str, int]:
+    """The signed result's ``"ballots"`` for one motion: ``{"electronic": n, "paper": n, "proxy": n}``.
+
+    Counts the counting ballots (``voter -> entry``, :func:`govern.core.ledger.counting_ballots`) that
+    carry a mark on ``motion_id`` (agree, oppose, abstain, or an invalid paper mark), by
+    :func:`ballot_kind`; a ballot that leaves the motion out is not counted on it. ``voters``: when
+    given, only voters in it count (the roll's persons, as in the tally). The three numbers add up to
+    ``agree + oppose + abstain + invalid`` persons of the motion's tally.
+    """
+    out = dict.fromkeys(BALLOT_KINDS, 0)
+    for voter, entry in counted.items():
+        if voters is not None and voter not in voters:
+            continue
+        if motion_id in entry.ballot.get("choices", {}):
+            out[ballot_kind(entry)] += 1
+    return out
+
+
 def result_object(
     *, meeting: Mapping[str, Any], motion: Mapping[str, Any], roll_hash_hex: str, entries: Sequence[LedgerEntry],
-    tally_json: Mapping[str, Any],
+    tally_json: Mapping[str, Any], ballots: Mapping[str, int],
 ) -> dict[str, Any]:
     """The ``govern.result.v1`` object the server signs for one motion after close.
 
     It pins the ledger (``ledger_length`` and ``ledger_head``, the last entry's chain hash), so
-    dropping or adding entries after the result was signed is detected.
+    dropping or adding entries after the result was signed is detected, and carries the counted
+    ballots on the motion by kind (``ballots``, :func:`motion_ballots`), so every signature covers them.
     """
     return {
         "type": RESULT_TYPE,
@@ -204,6 +240,7 @@ def result_object(
         "roll_hash": roll_hash_hex,
         "ledger_length": len(entries),
         "ledger_head": entries[-1].chain_hash if entries else "0" * 64,
+        "ballots": dict(ballots),
         "tally": dict(tally_json),
     }
 
@@ -257,11 +294,13 @@ def sign_results(
     naming :func:`govern.core.ballot.object_hash` of the result object).
     """
     policy = RevisionPolicy(meeting["revision_policy"])
-    tallies = compute_results(meeting, roll, counting_ballots(entries, policy))
+    counted = counting_ballots(entries, policy)
+    tallies = compute_results(meeting, roll, counted)
+    persons = {p.person for p in roll.persons}
     out = []
     for motion in meeting["motions"]:
         obj = result_object(meeting=meeting, motion=motion, roll_hash_hex=roll_hash(roll), entries=entries,
-                            tally_json=tallies[motion["id"]])
+                            tally_json=tallies[motion["id"]], ballots=motion_ballots(counted, motion["id"], persons))
         out.append({"result": obj, "server_signature": sign(server_private, obj), "countersignatures": [],
                     "certifications": []})
     return out
@@ -806,6 +845,22 @@ def _result_fields(res: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     return res.get("ledger_length"), res.get("ledger_head"), res.get("tally")
 
 
+def _same_counts(signed: Any, expected: Mapping[str, int]) -> bool:
+    """``signed`` is exactly the counts ``expected``: the same kinds, each an integer (not a boolean) equal to it."""
+    return (
+        isinstance(signed, dict)
+        and set(signed) == set(expected)
+        and all(type(signed[k]) is int and signed[k] == v for k, v in expected.items())
+    )
+
+
+def _counts_text(counts: Any) -> str:
+    """``electronic 2, paper 1, proxy 0`` (or the JSON of whatever malformed value was signed)."""
+    if isinstance(counts, dict) and set(counts) == set(BALLOT_KINDS):
+        return ", ".join(f"{k} {counts[k]}" for k in BALLOT_KINDS)
+    return json.dumps(counts, ensure_ascii=False, sort_keys=True)
+
+
 class _Verifier:
     def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
@@ -893,8 +948,7 @@ class _Verifier:
         self.report.ballots = len(entries)
         self.report.counted = len(counted)
         kinds = [e.kind for e in counted.values()]
-        self.ballot_kinds = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
-        self.report.counted_by_kind = dict(self.ballot_kinds)
+        self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
         if self.roll is not None:
             self.check_results(entries, counted)
         return self.report
@@ -1207,11 +1261,13 @@ class _Verifier:
             self.problem("ledger.jsonl", None, "tally_impossible", f"the counted ballots cannot be tallied: {exc}")
             return
         titles = {m["id"]: m.get("title", "") for m in self.meeting["motions"]}
+        persons = {voter for voter in counted if self.roll.person(voter) is not None}
+        kinds = {mid: motion_ballots(counted, mid, persons) for mid in recomputed}
         signed: dict[str, Mapping[str, Any]] = {}
         if not self.report.interim:
-            signed = self.check_result_file(entries)
+            signed = self.check_result_file(entries, kinds)
         for mid, tally_json in recomputed.items():
-            item = {"id": mid, "title": titles[mid], **tally_json}
+            item = {"id": mid, "title": titles[mid], **tally_json, "ballots": kinds[mid]}
             if mid in signed:
                 item.update({k: v for k, v in signed[mid].items() if k != "tally"})
             self.report.motions.append(item)
@@ -1223,7 +1279,11 @@ class _Verifier:
                     self.problem(RESULT_FILE, None, "result_mismatch",
                                  f"motion {mid}: the signed result differs from the recomputed tally")
 
-    def check_result_file(self, entries: list[LedgerEntry]) -> dict[str, dict[str, Any]]:
+    def check_result_file(
+        self, entries: list[LedgerEntry], kinds: Mapping[str, Mapping[str, int]]
+    ) -> dict[str, dict[str, Any]]:
+        """Signatures, ledger pin and counts by kind of every signed result; ``kinds``: the recomputed
+        ``ballots`` per motion (:func:`motion_ballots`)."""
         file = RESULT_FILE
         obj = self.load_json(file)
         out: dict[str, dict[str, Any]] = {}
@@ -1255,9 +1315,14 @@ class _Verifier:
             if length != len(entries) or ledger_head != head:
                 self.problem(file, None, "result_ledger_mismatch",
                              f"motion {mid}: the result was signed over a different ledger")
-            if "ballots" in item and item["ballots"] != self.ballot_kinds:
-                self.problem(file, None, "result_counts_mismatch",
-                             f"motion {mid}: the paper/electronic counts differ from the counted ballots")
+            expected = kinds.get(mid)
+            if expected is not None and not _same_counts(res.get("ballots"), expected):
+                if "ballots" not in res:
+                    detail = "the signed result carries no counts by kind"
+                else:
+                    detail = (f"the signed counts by kind {_counts_text(res['ballots'])} differ from the counted "
+                              f"ballots {_counts_text(expected)}")
+                self.problem(file, None, "result_counts_mismatch", f"motion {mid}: {detail}")
             rh = object_hash(res)
             summary: dict[str, list[str]] = {"countersigned_by": [], "certified_by": [], "objected_by": [],
                                              "correction_ordered_by": [], "revoked_by": []}

@@ -6,7 +6,14 @@ The result document (``govern.result.v1``) is what every signature covers (RFC 8
      "motion_title": "...", "matter": "ordinary", "roll_hash": "<64 hex>",
      "ledger": {"length": 42, "head": "<chain_hash of the last entry>"},
      "closes_at": "2025-04-01T00:00:00Z", "revision_policy": "single-cast",
+     "ballots": {"electronic": 30, "paper": 8, "proxy": 3},
      "result": TallyResult.to_json()}
+
+``ballots`` counts the counting ballots that carry a mark on this motion, by how they reached the
+ledger (``govern.core.record.motion_ballots``): ``electronic`` (signed by the owner on their device),
+``proxy`` (signed by a proxy under a delegation), ``paper`` (entered and attested by two committee
+members). The kinds are disjoint and add up to the motion's agree + oppose + abstain + invalid persons;
+a ballot that leaves the motion out is not counted on it. ``govern verify`` recomputes them.
 
 The server signs it at computation; each committee member countersigns the same bytes with
 their enrolled key (``POST /api/v1/meetings/{id}/results/{motion_id}/countersign``).
@@ -23,6 +30,7 @@ from govern.audit.services import record
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
+from govern.core.record import motion_ballots
 from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
@@ -79,6 +87,7 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
             "ledger": {"length": locked.ledger_length, "head": locked.ledger_head},
             "closes_at": format_time(locked.closes_at),
             "revision_policy": locked.revision_policy,
+            "ballots": motion_ballots(counting, mid, areas),
             "result": outcome.to_json(),
         }
         row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,

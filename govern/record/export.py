@@ -111,12 +111,16 @@ def delegations_json(delegations: list[Delegation]) -> list[dict]:
 
 
 def ballot_kinds(entries, policy: str) -> dict[str, int]:
-    """Counted ballots by kind, as ``verify_record`` reports them: ``{"electronic": n, "paper": n}``."""
+    """Counted ballots of the whole meeting by kind, as ``verify_record`` reports them (``counted_by_kind``):
+    ``{"electronic": n, "paper": n}``, proxy ballots being electronic. Per motion, the signed result
+    document carries its own counts (``"ballots"``, ``govern.meetings.results``)."""
     kinds = [e.kind for e in counting_ballots(entries, policy).values()]
     return {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
 
 
-def results_json(meeting: Meeting, results: list[MotionResult], kinds: dict[str, int]) -> list[dict]:
+def results_json(meeting: Meeting, results: list[MotionResult]) -> list[dict]:
+    """The items of ``result.json``: each motion's signed result document (with its counts by kind),
+    the server's signature, the committee's countersignatures and the street office's certifications."""
     certs: dict[int, list[Certification]] = {}
     for c in db.session.scalars(select(Certification).where(Certification.meeting_id == meeting.id)
                                 .order_by(Certification.id)):
@@ -129,7 +133,6 @@ def results_json(meeting: Meeting, results: list[MotionResult], kinds: dict[str,
             "countersignatures": [{"key_id": c.key_id, "signature": c.signature,
                                    "signed_at": format_time(c.created_at)} for c in r.countersignatures],
             "certifications": [c.envelope for c in certs.get(r.id, [])],
-            "ballots": dict(kinds),
         })
     return out
 
@@ -159,14 +162,13 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
     delegations = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                           .order_by(Delegation.id)))
     results = results_mod.results_of(meeting) if final else []
-    kinds = ballot_kinds(entries, meeting.revision_policy)
     return build_record(
         meeting=meeting_json(meeting),
         roll=roll,
         keys=keys_json(meeting, roll, delegations, results),
         delegations=delegations_json(delegations),
         ledger=entries,
-        results=results_json(meeting, results, kinds) if final else None,
+        results=results_json(meeting, results) if final else None,
         server_private=server_private_key(),
         created_at=created_at or clock.now(),
         interim=not final,
