@@ -22,6 +22,7 @@ function guard(form, build) {
       form.dataset.signed = '1';
       form.submit();
     } catch (err) {
+      status.dataset.kind = 'error';
       status.textContent = `${form.dataset.msgFailed}: ${err.message || err}`;
     }
   });
@@ -38,7 +39,15 @@ if (entry) {
       const motion = select.dataset.motion;
       if (!select.value) continue;
       choices[motion] = select.value;
-      if (select.value === 'invalid') reasons[motion] = form.querySelector(`[name="reason-${motion}"]`).value.trim() || '-';
+      if (select.value === 'invalid') {
+        // The reason is part of the signed entry (1-500 characters): an invalid mark without one cannot be audited.
+        const reason = form.querySelector(`[name="reason-${motion}"]`);
+        if (!reason.value.trim()) {
+          reason.focus();
+          throw new Error(form.dataset.msgNoReason);
+        }
+        reasons[motion] = reason.value.trim();
+      }
     }
     const obj = {
       type: 'govern.paper_ballot.v1', community: ctx.community, meeting: ctx.meeting, roll_hash: ctx.roll_hash,
