@@ -9,9 +9,10 @@ from flask_login import current_user
 from govern import jobs
 from govern.accounts import services
 from govern.accounts.access import roles_of, user_communities
+from govern.accounts.models import ApiToken
 from govern.api import api_login_required, json_body, make_blueprint
 from govern.errors import DomainError
-from govern.extensions import limiter
+from govern.extensions import db, limiter
 
 bp = make_blueprint("accounts_api", __name__)
 
@@ -42,7 +43,7 @@ def create_token():
 @api_login_required
 def revoke_current_token():
     """Revoke the token this request was made with: 204."""
-    token = g.get("api_token")
+    token = db.session.get(ApiToken, g.api_token_id) if g.get("api_token_id") else None
     if token is None:
         raise DomainError("not_token_auth", _("This request was not made with a token."))
     services.revoke_token(token, actor=current_user)

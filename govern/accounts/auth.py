@@ -7,8 +7,7 @@ import secrets
 from functools import cache
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from govern.clock import now
@@ -49,7 +48,7 @@ def token_digest(token: str) -> str:
 
 
 def init_login(login_manager) -> None:
-    from govern.accounts.models import ApiToken, User
+    from govern.accounts.models import User
 
     @login_manager.user_loader
     def _load_user(user_id: str):
@@ -65,15 +64,22 @@ def init_login(login_manager) -> None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             return None
-        digest = token_digest(value.strip())
-        # One query for the token and its user: this runs on every API call (ballots included).
-        token = db.session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == digest).options(joinedload(ApiToken.user))
-        )
-        if token is None or token.revoked_at is not None or token.expires_at <= now():
-            return None
-        if not token.user.is_active:
+        # One prebuilt query for the live token and its active user: this runs on every API call (ballots
+        # included), so it loads the user alone and the token's id, not the token object.
+        params = {"digest": token_digest(value.strip()), "now": now()}
+        row = db.session.execute(_token_user_statement(), params).first()
+        if row is None:
             return None
         g.api_token_auth = True
-        g.api_token = token
-        return token.user
+        g.api_token_id = row[1]
+        return row[0]
+
+
+@cache
+def _token_user_statement():
+    from govern.accounts.models import ApiToken, User
+
+    return select(User, ApiToken.id).join(User, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"), User.is_active_account.is_(True),
+    )

@@ -581,6 +581,27 @@ def check_ballot(
         return _reject(Rejection.NOT_ELIGIBLE, "no active key is enrolled for this caster", h)
     if not verify(public_key, ballot, signature):
         return _reject(Rejection.BAD_SIGNATURE, "the signature does not verify under the caster's active key", h)
+    return check_ballot_state(ballot, h, context=context, seen_nonces=seen_nonces, seen_hashes=seen_hashes,
+                              has_voted=has_voted, now=now)
+
+
+def check_ballot_state(
+    ballot: Mapping[str, Any],
+    h: str,
+    *,
+    context: MeetingContext,
+    seen_nonces: Container[str],
+    seen_hashes: Container[str],
+    has_voted: bool,
+    now: datetime,
+) -> CheckResult:
+    """The last checks of :func:`check_ballot`, those that depend on the clock and the ledger's state.
+
+    For a ballot that already passed :func:`check_ballot` against the same ``context`` (``h`` its
+    hash): a caster re-checks it with this alone under the meeting's lock, against the ledger as
+    committed, without verifying the signature twice. Codes: ``window_not_open``,
+    ``window_closed``, ``stale_ballot``, ``replay``, ``already_voted``.
+    """
     window = _window(context, now)
     if window is not None:
         return CheckResult(False, window[0], window[1], h)

@@ -6,7 +6,6 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from govern import jobs
 from govern.accounts.access import is_committee, user_communities
@@ -99,10 +98,8 @@ def me(meeting_id: int):
 @api_login_required
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
-    meeting = _meeting(meeting_id, joinedload(Meeting.community))  # the access check reads the community
-    data = request.get_json(silent=True)
-    entry = services.cast_ballot(meeting, data, actor=current_user)
-    position, ballot_hash, chain_hash = entry.position, entry.ballot_hash, entry.chain_hash
+    done = services.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
+    position, ballot_hash, chain_hash = done.entry.position, done.entry.ballot_hash, done.entry.chain_hash
     try:
         jobs.commit()
     except Exception:

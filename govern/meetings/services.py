@@ -18,15 +18,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, literal_column, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from govern import clock
 from govern.accounts.auth import check_password
+from govern.accounts.models import RoleGrant
 from govern.audit.services import record
-from govern.core.ballot import MeetingContext, RevisionPolicy, check_ballot, format_time
+from govern.core.ballot import MeetingContext, RevisionPolicy, check_ballot, check_ballot_state, format_time
 from govern.core.keys import is_public_key, key_fingerprint
 from govern.core.ledger import LedgerEntry, append_entry, counting_ballots
 from govern.core.persons import build_persons
@@ -446,28 +447,81 @@ def lock_meeting(meeting_id: int) -> Meeting | None:
     return meeting
 
 
-# The casting path runs plain Core statements on the tables (no ORM compilation or identity-map work per cast).
+# The casting path runs statements built once at import (bound parameters, no ORM work per cast): building a
+# SQLAlchemy statement anew and computing its cache key costs more than running it.
 _meetings, _entries = Meeting.__table__, BallotEntry.__table__
 _keys, _casters, _persons = OwnerKey.__table__, RollCaster.__table__, RollPerson.__table__
-#: The meeting columns a cast reads under the row lock: what the ballot is checked against, and the ledger head.
-_HEAD_COLUMNS = tuple(_meetings.c[name] for name in (
-    "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy", "ledger_length",
-    "ledger_head"))
+_grants = RoleGrant.__table__
+#: The meeting columns a ballot is checked against.
+_CONTEXT_COLUMNS = tuple(_meetings.c[name] for name in (
+    "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy"))
+#: ... and, under the row lock, the ledger head.
+_HEAD_COLUMNS = _CONTEXT_COLUMNS + (_meetings.c.ledger_length, _meetings.c.ledger_head)
+
+#: Before the lock, in one statement: the meeting, the signing key's owner and revocation, whether the caller
+#: is a caster of the ballot's voter on the frozen roll, and whether the caller holds a role in the community
+#: (the fast answer to "may the caller see this meeting"; anything else takes the full access check).
+_CAST_CONTEXT = select(
+    *_CONTEXT_COLUMNS, _keys.c.user_id, _keys.c.revoked_at,
+    select(_casters.c.id).join(_persons, _casters.c.roll_person_id == _persons.c.id).where(
+        _casters.c.meeting_id == _meetings.c.id, _casters.c.user_id == bindparam("user_id"),
+        _persons.c.meeting_id == _meetings.c.id, _persons.c.person == bindparam("voter"),
+    ).exists().label("on_roll"),
+    select(_grants.c.id).where(
+        _grants.c.user_id == bindparam("user_id"), _grants.c.revoked_at.is_(None),
+        (_grants.c.community_id == _meetings.c.community_id) | _grants.c.community_id.is_(None),
+    ).exists().label("member"),
+).select_from(
+    _meetings.outerjoin(_keys, _keys.c.public_key == bindparam("key_id"))
+).where(_meetings.c.id == bindparam("meeting_id"))
+
+_LOCK_HEAD = select(*_HEAD_COLUMNS).where(_meetings.c.id == bindparam("meeting_id"))
+_LOCK_HEAD_PG = _LOCK_HEAD.with_for_update()
+#: SQLite has no row locks: an UPDATE first takes the database write lock at once.
+_TAKE_WRITE_LOCK = update(_meetings).where(_meetings.c.id == bindparam("meeting_id")).values(
+    ledger_length=_meetings.c.ledger_length)
+
+#: Is the nonce or the hash already in the ledger, and which ballots has the voter cast (own or as a proxy's)?
+_CONFLICTS = select(
+    _entries.c.nonce, _entries.c.ballot_hash, _entries.c.voter, _entries.c.delegation_hash.is_(None)
+).where(
+    _entries.c.meeting_id == bindparam("meeting_id"),
+    (_entries.c.nonce == bindparam("nonce")) | (_entries.c.ballot_hash == bindparam("ballot_hash"))
+    | (_entries.c.voter == bindparam("voter")),
+)
+
+_ENTRY_COLUMNS = ("community_id", "meeting_id", "position", "kind", "voter", "ballot", "ballot_hash", "nonce",
+                  "signature", "key_id", "user_id", "received_at", "prev_hash", "chain_hash", "delegation",
+                  "attestation", "delegation_hash")
+_INSERT_ENTRY = insert(_entries).values({c: bindparam(f"e_{c}", type_=_entries.c[c].type) for c in _ENTRY_COLUMNS})
+_MOVE_HEAD = update(_meetings).where(_meetings.c.id == bindparam("e_meeting_id")).values(
+    ledger_length=bindparam("e_position"), ledger_head=bindparam("e_chain_hash"))
+#: PostgreSQL: the entry and the new head in one statement (a data-modifying CTE).
+_APPEND_PG = _MOVE_HEAD.add_cte(_INSERT_ENTRY.returning(_entries.c.id).cte("new_entry")).returning(
+    literal_column("(SELECT id FROM new_entry)"))
+_INSERT_ENTRY_RETURNING = _INSERT_ENTRY.returning(_entries.c.id)
+
+
+def _run(statement, params: dict):
+    """Run a prebuilt Core statement on the session's connection (in its transaction), past the ORM layer."""
+    return db.session.connection().execute(statement, params)
+
+
+def _postgres() -> bool:
+    return db.session.connection().dialect.name == "postgresql"
 
 
 def _lock_head(meeting_id: int):
-    """Lock the meeting row (as :func:`lock_meeting`) and return its :data:`_HEAD_COLUMNS`, in one statement.
+    """Lock the meeting row (as :func:`lock_meeting`) and return its :data:`_HEAD_COLUMNS`.
 
     On PostgreSQL a ``SELECT … FOR UPDATE`` that waited for another caster returns the row as that
     caster committed it, so the head read here is the current one and appends never fork.
     """
-    stmt = select(*_HEAD_COLUMNS).where(_meetings.c.id == meeting_id)
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(_meetings).where(_meetings.c.id == meeting_id)
-                           .values(ledger_length=_meetings.c.ledger_length))
-    else:
-        stmt = stmt.with_for_update()
-    return db.session.execute(stmt).one_or_none()
+    params = {"meeting_id": meeting_id}
+    if _postgres():
+        return _run(_LOCK_HEAD_PG, params).one_or_none()
+    _run(_TAKE_WRITE_LOCK, params)
+    return _run(_LOCK_HEAD, params).one_or_none()
 
 
 def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
@@ -490,7 +544,7 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
 
 
 def _context(meeting_id: int, row) -> MeetingContext:
-    """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_HEAD_COLUMNS` (or the row itself)."""
+    """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_CONTEXT_COLUMNS` (or the row)."""
     return MeetingContext(
         community=str(row.community_id), meeting=str(meeting_id), roll_hash=row.roll_hash or "",
         motion_ids=_motion_ids(meeting_id, row.roll_hash), opens_at=row.opens_at, closes_at=row.closes_at,
@@ -505,14 +559,19 @@ def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str, *, pro
     Own ballots and proxy ballots are counted apart (R15: the owner's own ballot, before or after,
     supersedes the proxy's), so ``proxy`` says which kind of earlier ballot makes this one a second cast.
     """
-    rows = db.session.execute(
-        select(_entries.c.nonce, _entries.c.ballot_hash, _entries.c.voter,
-               _entries.c.delegation_hash.is_(None)).where(
-            _entries.c.meeting_id == meeting_id,
-            (_entries.c.nonce == nonce) | (_entries.c.ballot_hash == ballot_hash) | (_entries.c.voter == voter),
-        )
-    ).all()
+    rows = _run(_CONFLICTS, {"meeting_id": meeting_id, "nonce": nonce, "ballot_hash": ballot_hash,
+                                           "voter": voter}).all()
     return {r[0] for r in rows}, {r[1] for r in rows}, any(r[2] == voter and bool(r[3]) != proxy for r in rows)
+
+
+def _append(values: dict) -> int:
+    """Store the entry and move the meeting's head; the entry's id. One statement on PostgreSQL, two on SQLite."""
+    params = {f"e_{c}": values[c] for c in _ENTRY_COLUMNS}
+    if _postgres():
+        return _run(_APPEND_PG, params).scalar_one()
+    entry_id = _run(_INSERT_ENTRY_RETURNING, params).scalar_one()
+    _run(_MOVE_HEAD, params)
+    return entry_id
 
 
 def _reject(code: str, message: str) -> DomainError:
@@ -531,66 +590,90 @@ class Caster:
     delegation: Any = None
 
 
-def caster_for(meeting_id: int, actor, key_id: str, voter: Any) -> Caster:
-    """Decide the signing key and the voter's eligibility for a cast, in one query.
+def caster_for(meeting_id: int, actor, key_id: str, row) -> Caster:
+    """Decide the signing key and the voter's eligibility for a cast from the :data:`_CAST_CONTEXT` row.
 
     The key must be enrolled to ``actor`` (``unknown_key``) and not revoked (``revoked_key``);
-    ``actor`` must be a caster of ``voter`` on the frozen roll. This is the one place where who
+    ``actor`` must be a caster of the voter on the frozen roll. This is the one place where who
     may cast for whom is decided (a proxy's delegation belongs here).
     """
-    on_roll = (
-        select(_casters.c.id).join(_persons, _casters.c.roll_person_id == _persons.c.id).where(
-            _casters.c.meeting_id == meeting_id, _casters.c.user_id == actor.id,
-            _persons.c.meeting_id == meeting_id, _persons.c.person == (voter if isinstance(voter, str) else ""),
-        ).exists()
-    )
-    row = db.session.execute(
-        select(_keys.c.user_id, _keys.c.revoked_at, on_roll).where(_keys.c.public_key == key_id)
-    ).first()
-    if row is None or row[0] != actor.id:
+    if row.user_id is None or row.user_id != actor.id:
         raise _reject("unknown_key", _("This key is not enrolled to your account."))
-    if row[1] is not None:
+    if row.revoked_at is not None:
         raise _reject("revoked_key", _("This key was revoked. Use your current key."))
-    if not row[2]:  # not on the roll for this voter: the caller may be the voter's accepted proxy (R15)
-        from govern.record.proxies import delegation_for_cast
+    return Caster(public_key=key_id, is_eligible=bool(row.on_roll))
 
-        delegation = delegation_for_cast(meeting_id, actor.id, voter)
-        if delegation is not None:
-            return Caster(public_key=key_id, is_eligible=True, delegation=delegation)
-    return Caster(public_key=key_id, is_eligible=bool(row[2]))
+
+@dataclass(frozen=True)
+class Cast:
+    """A stored cast: the ledger entry and its row id (the receipt is built from it after commit)."""
+
+    entry: LedgerEntry
+    id: int
+    values: dict
 
 
 def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
+    """Check a signed ballot and append it to ``meeting``'s ledger (see :func:`cast`); the stored row.
+
+    For callers that already hold the meeting (and checked that ``actor`` may see it): the demo, tests.
+    """
+    done = cast(meeting.id, data, actor=actor, meeting=meeting)
+    # The session's objects say what the database now holds, without another statement.
+    row = BallotEntry(id=done.id, **done.values)
+    make_transient_to_detached(row)
+    db.session.add(row)
+    set_committed_value(meeting, "ledger_length", done.entry.position)
+    set_committed_value(meeting, "ledger_head", done.entry.chain_hash)
+    return row
+
+
+def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -> Cast:
     """Check a signed ballot with ``core.ballot.check_ballot`` and append it to the meeting's ledger.
 
     ``data``: ``{"ballot": {...}, "signature": "<b64url>", "key_id": "<b64url public key>"}``. The key
     must be the caller's active key (``unknown_key``, ``revoked_key``); the caller must be a caster of
-    ``ballot.voter`` on the frozen roll (``not_eligible``); both are decided by :func:`caster_for`.
-    The ballot is checked twice: first without the lock (shape, roll, eligibility, signature, window:
-    bad requests never queue), then under the meeting's row lock (:func:`_lock_head`) against the
-    ledger as committed (replay, single-cast) and the meeting as it is then. Nothing is stored on
-    rejection. The caller commits, then builds the receipt.
+    ``ballot.voter`` on the frozen roll or the voter's accepted proxy (``not_eligible``); both are
+    decided by :func:`caster_for`. Without ``meeting``, a meeting the caller may not see is
+    ``not_found``. The ballot is checked in full outside the lock (shape, roll, eligibility,
+    signature, window: bad requests never queue), then under the meeting's row lock
+    (:func:`_lock_head`) against the ledger as committed (replay, single-cast) and the clock; in
+    full again only if the meeting changed in between. Nothing is stored on rejection. The caller
+    commits, then builds the receipt.
 
-    Statements: the caster (1), the motion ids (first cast of a roll per process only), the lock and
-    head (1), the conflicts (1), the entry INSERT and the head UPDATE (2).
+    Statements: the context (1), the motion ids (first cast of a roll per process only), the lock
+    and head (1), the conflicts (1), the append (1 on PostgreSQL; 2 on SQLite, plus the UPDATE that
+    takes the write lock). With the bearer token's query, five per ballot on PostgreSQL.
     """
-    if not isinstance(data, dict) or set(data) != {"ballot", "signature", "key_id"}:
-        raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
-    ballot, signature, key_id = data["ballot"], data["signature"], data["key_id"]
-    if not isinstance(key_id, str) or not isinstance(signature, str) or not isinstance(ballot, dict):
-        raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
-    if not meeting.is_published:
-        raise _reject("window_not_open", _("Voting has not opened yet."))
+    well_formed = isinstance(data, dict) and set(data) == {"ballot", "signature", "key_id"} and isinstance(
+        data["key_id"], str) and isinstance(data["signature"], str) and isinstance(data["ballot"], dict)
+    ballot, signature, key_id = (data["ballot"], data["signature"], data["key_id"]) if well_formed else ({}, "", "")
     voter = ballot.get("voter")
-    caster = caster_for(meeting.id, actor, key_id, voter)
-    # First pass outside the lock (shape, roll, eligibility, signature, window): bad requests never queue.
+    row = _run(_CAST_CONTEXT, {"meeting_id": meeting_id, "user_id": actor.id, "key_id": key_id,
+                                             "voter": voter if isinstance(voter, str) else ""}).one_or_none()
+    if meeting is None and (row is None or not row.member or row.published_at is None):
+        meeting = _visible_meeting(meeting_id, actor)  # the full access check, for the uncommon cases
+    if row is None:
+        raise DomainError("not_found", _("There is no such meeting."), status=404)
+    if not well_formed:
+        raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
+    if row.published_at is None:
+        raise _reject("window_not_open", _("Voting has not opened yet."))
+    caster = caster_for(meeting_id, actor, key_id, row)
+    if not caster.is_eligible:  # not on the roll for this voter: the caller may be the voter's accepted proxy (R15)
+        from govern.record.proxies import delegation_for_cast
+
+        delegation = delegation_for_cast(meeting_id, actor.id, voter)
+        if delegation is not None:
+            caster = Caster(public_key=key_id, is_eligible=True, delegation=delegation)
+    context = _context(meeting_id, row)
     result = check_ballot(
-        ballot, signature, context=_context(meeting.id, meeting), public_key=caster.public_key,
-        is_eligible=caster.is_eligible, seen_nonces=(), seen_hashes=(), has_voted=False, now=clock.now(),
+        ballot, signature, context=context, public_key=caster.public_key, is_eligible=caster.is_eligible,
+        seen_nonces=(), seen_hashes=(), has_voted=False, now=clock.now(),
     )
     if not result.ok:
         raise _reject(str(result.code), result.message)
-    head = _lock_head(meeting.id)
+    head = _lock_head(meeting_id)
     if head is None or head.published_at is None:
         raise _reject("window_not_open", _("Voting has not opened yet."))
     moment = clock.now()
@@ -598,38 +681,43 @@ def cast_ballot(meeting: Meeting, data: Any, *, actor) -> BallotEntry:
     if delegation is not None:  # a proxy's ballot: revoked, lapsed, cap and instructions, under the lock
         from govern.record.proxies import check_proxy_ballot
 
-        check_proxy_ballot(meeting, delegation, ballot, actor=actor, now=moment)
-    # Second pass under the lock, against the ledger as committed: replay and single-cast.
-    nonces, hashes, voted = _conflicts(meeting.id, ballot["nonce"], result.object_hash or "", voter,
+        check_proxy_ballot(meeting or db.session.get(Meeting, meeting_id), delegation, ballot, actor=actor,
+                           now=moment)
+    # Under the lock, against the ledger as committed: replay and single-cast (the meeting as it is now).
+    nonces, hashes, voted = _conflicts(meeting_id, ballot["nonce"], result.object_hash or "", voter,
                                        proxy=delegation is not None)
-    result = check_ballot(
-        ballot, signature, context=_context(meeting.id, head), public_key=caster.public_key,
-        is_eligible=caster.is_eligible, seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
-    )
+    locked_context = _context(meeting_id, head)
+    if locked_context == context:
+        result = check_ballot_state(ballot, result.object_hash or "", context=context, seen_nonces=nonces,
+                                    seen_hashes=hashes, has_voted=voted, now=moment)
+    else:  # the notice changed since the first pass: check everything again
+        result = check_ballot(
+            ballot, signature, context=locked_context, public_key=caster.public_key,
+            is_eligible=caster.is_eligible, seen_nonces=nonces, seen_hashes=hashes, has_voted=voted, now=moment,
+        )
     if not result.ok:
         raise _reject(str(result.code), result.message)
     entry = append_entry(head.ledger_head, head.ledger_length + 1, ballot=ballot, signature=signature,
                          key_id=caster.public_key, received_at=moment,
                          delegation=None if delegation is None else delegation.envelope)
-    # Two plain statements, not a unit-of-work flush: the entry and the new head.
     values = dict(
-        community_id=head.community_id, meeting_id=meeting.id, position=entry.position, kind=entry.kind,
+        community_id=head.community_id, meeting_id=meeting_id, position=entry.position, kind=entry.kind,
         voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash, nonce=ballot["nonce"],
         signature=entry.signature, key_id=entry.key_id, user_id=actor.id, received_at=entry.received_at,
         prev_hash=entry.prev_hash, chain_hash=entry.chain_hash,
         delegation=None if entry.delegation is None else dict(entry.delegation), attestation=None,
         delegation_hash=None if delegation is None else delegation.delegation_hash,
     )
-    entry_id = db.session.execute(insert(_entries).values(**values).returning(_entries.c.id)).scalar_one()
-    db.session.execute(update(_meetings).where(_meetings.c.id == meeting.id)
-                       .values(ledger_length=entry.position, ledger_head=entry.chain_hash))
-    # The session's objects say what the database now holds, without another statement.
-    row = BallotEntry(id=entry_id, **values)
-    make_transient_to_detached(row)
-    db.session.add(row)
-    set_committed_value(meeting, "ledger_length", entry.position)
-    set_committed_value(meeting, "ledger_head", entry.chain_hash)
-    return row
+    return Cast(entry=entry, id=_append(values), values=values)
+
+
+def _visible_meeting(meeting_id: int, actor) -> Meeting:
+    from govern.meetings.access import can_view_meeting
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_meeting(actor, meeting):
+        raise DomainError("not_found", _("There is no such meeting."), status=404)
+    return meeting
 
 
 def ledger_entries(meeting: Meeting) -> list[LedgerEntry]:
