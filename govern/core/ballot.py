@@ -51,7 +51,7 @@ from enum import StrEnum
 from typing import Any
 
 from govern.core.canonical import canonical_bytes, sha256_hex
-from govern.core.keys import b64url_decode, b64url_encode, is_public_key, verify
+from govern.core.keys import b64url_decode, b64url_encode, is_public_key, verify, verify_bytes
 
 __all__ = [
     "ATTESTATION_TYPE",
@@ -564,7 +564,11 @@ def check_ballot(
     problems = validate_ballot_shape(ballot)
     if problems:
         return _reject(Rejection.BAD_REQUEST, "malformed ballot: " + ", ".join(problems))
-    h = ballot_hash(ballot)
+    try:
+        data = canonical_bytes(ballot)
+    except Exception:  # shape-checked, so not expected (rfc8785 raises its own types): answered, never raised
+        return _reject(Rejection.BAD_REQUEST, "malformed ballot: not canonical JSON")
+    h = sha256_hex(data)
     if not (
         hmac.compare_digest(ballot["community"].encode(), context.community.encode())
         and hmac.compare_digest(ballot["meeting"].encode(), context.meeting.encode())
@@ -579,7 +583,7 @@ def check_ballot(
         return _reject(Rejection.NOT_ELIGIBLE, "the voter is not on the frozen roll", h)
     if public_key is None:
         return _reject(Rejection.NOT_ELIGIBLE, "no active key is enrolled for this caster", h)
-    if not verify(public_key, ballot, signature):
+    if not verify_bytes(public_key, data, signature):
         return _reject(Rejection.BAD_SIGNATURE, "the signature does not verify under the caster's active key", h)
     return check_ballot_state(ballot, h, context=context, seen_nonces=seen_nonces, seen_hashes=seen_hashes,
                               has_voted=has_voted, now=now)

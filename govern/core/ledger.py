@@ -171,8 +171,12 @@ def append_entry(
     kind: str = ELECTRONIC,
     delegation: Mapping[str, Any] | None = None,
     attestation: Mapping[str, Any] | None = None,
+    known_ballot_hash: str | None = None,
 ) -> LedgerEntry:
     """Build the next entry after ``prev_hash`` (``GENESIS_HASH`` for position 1) and compute its hashes.
+
+    ``known_ballot_hash``: the ballot's hash when the caller has just computed it (``check_ballot``
+    returns it), so the ballot is not canonicalised again.
 
     Pure: the caller checks the ballot first (:func:`govern.core.ballot.check_ballot`),
     serialises appends per meeting (a row lock), stores the entry, commits, and only then
@@ -191,7 +195,7 @@ def append_entry(
         position=position,
         kind=kind,
         ballot=dict(ballot),
-        ballot_hash=ballot_hash(ballot),
+        ballot_hash=ballot_hash(ballot) if known_ballot_hash is None else known_ballot_hash,
         signature=signature,
         key_id=key_id,
         received_at=format_time(received_at),

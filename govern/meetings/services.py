@@ -699,7 +699,8 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
         raise _reject(str(result.code), result.message)
     entry = append_entry(head.ledger_head, head.ledger_length + 1, ballot=ballot, signature=signature,
                          key_id=caster.public_key, received_at=moment,
-                         delegation=None if delegation is None else delegation.envelope)
+                         delegation=None if delegation is None else delegation.envelope,
+                         known_ballot_hash=result.object_hash)
     values = dict(
         community_id=head.community_id, meeting_id=meeting_id, position=entry.position, kind=entry.kind,
         voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash, nonce=ballot["nonce"],
