@@ -19,7 +19,7 @@ async function send(url, name, obj) {
 
 function report(err) {
   status.textContent = err ? `${status.dataset.msgFailed}: ${err.message || err}` : status.dataset.msgDone;
-  if (!err) setTimeout(() => window.location.reload(), 800);
+  if (!err) setTimeout(() => window.location.assign(window.location.pathname), 800); // the lists, as the server now has them
 }
 
 const form = document.getElementById('delegation-form');
