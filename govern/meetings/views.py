@@ -228,21 +228,44 @@ def _related_links(meeting) -> list[tuple[str, str]]:
 @bp.get("/meetings/<int:meeting_id>/ballot")
 @login_required
 def ballot(meeting_id: int):
+    """The caller's own ballot (if on the roll) and one per owner who made the caller their proxy (R15).
+
+    A proxy's ballot names the principal as ``voter`` and is signed with the proxy's own key; the
+    server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
+    """
+    from govern.record import proxies
+    from govern.record.common import has_own_ballot
+
     meeting = _meeting(meeting_id)
     if not meeting.is_published:
         abort(404)
+    is_open = meeting.status is MeetingStatus.OPEN
     me = services.voter_summary(meeting, current_user)
-    if me is None:
+    principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
+    if me is None and not principals:
         abort(403)
-    key = services.active_key(current_user)
+    single_cast = meeting.revision_policy != "revisable-until-close"
+    given = None
+    if me is not None:
+        # Only the owner's own ballot counts as having voted: a proxy's ballot does not stop them (R15).
+        me = {**me, "has_voted": has_own_ballot(meeting.id, me["voter"])}
+        given = proxies.given_for_ballot(meeting, me["voter"])
+    jobs.commit()  # lapses found on the way (the owner voted in person)
+    show_form = is_open and me is not None and not (me["has_voted"] and single_cast)
     return render_template(
         "meetings/ballot.html",
         meeting=meeting,
         motions=list(meeting.motions),
         me=me,
-        ballot_context=services.ballot_context(meeting, me["voter"]),
-        active_key=key,
-        is_open=meeting.status is MeetingStatus.OPEN,
+        ballot_context=services.ballot_context(meeting, me["voter"]) if me else None,
+        active_key=services.active_key(current_user),
+        is_open=is_open,
+        single_cast=single_cast,
+        show_form=show_form,
+        load_script=show_form or any(p["can_vote"] for p in principals),
+        principals=principals,
+        pending=pending,
+        given=given,
         thread_urls=_thread_urls(meeting),
     )
 

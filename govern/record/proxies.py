@@ -19,7 +19,7 @@ from govern.accounts.models import User
 from govern.audit.services import record
 from govern.core.ballot import check_delegation, check_revocation
 from govern.extensions import db
-from govern.meetings.models import BallotEntry, Meeting
+from govern.meetings.models import BallotEntry, Meeting, RollPerson, RollUnit
 from govern.record.common import context, envelope_parts, has_own_ballot, is_caster, own_active_key, refuse
 from govern.record.export import proxy_cap
 from govern.record.models import Delegation
@@ -37,17 +37,23 @@ def sync_lapses(meeting: Meeting) -> int:
     """Mark live delegations whose principal has voted in person as lapsed (R15). Returns how many."""
     own = set(db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == meeting.id,
                                                                  BallotEntry.delegation_hash.is_(None))))
+    return _lapse(meeting, [d for d in live_delegations(meeting.id) if d.principal in own])
+
+
+def _lapse(meeting: Meeting, rows: list[Delegation]) -> int:
     moment = clock.now()
-    n = 0
-    for d in live_delegations(meeting.id):
-        if d.principal in own:
-            d.lapsed_at = moment
-            n += 1
-            record("delegation.lapse", actor=None, community=d.community_id, obj=d,
-                   data={"meeting": meeting.id, "principal": d.principal, "delegation_hash": d.delegation_hash})
-    if n:
+    for d in rows:
+        d.lapsed_at = moment
+        record("delegation.lapse", actor=None, community=d.community_id, obj=d,
+               data={"meeting": meeting.id, "principal": d.principal, "delegation_hash": d.delegation_hash})
+    if rows:
         db.session.flush()
-    return n
+    return len(rows)
+
+
+def sync_lapses_of(meeting: Meeting, rows: list[Delegation]) -> int:
+    """:func:`sync_lapses` for a few delegations (one indexed query each, not the whole ledger)."""
+    return _lapse(meeting, [d for d in rows if d.is_live and has_own_ballot(meeting.id, d.principal)])
 
 
 def _proxy_voted(d: Delegation) -> bool:
@@ -185,3 +191,72 @@ def lapse_after_own_ballot(meeting_id: int, voter: str, moment) -> None:
     db.session.execute(update(Delegation).where(
         Delegation.meeting_id == meeting_id, Delegation.principal == voter, Delegation.revoked_at.is_(None),
         Delegation.lapsed_at.is_(None)).values(lapsed_at=moment))
+
+
+# --------------------------------------------------------------------------- the ballot page
+
+
+def _proxy_entry(meeting_id: int, delegation_hash: str) -> BallotEntry | None:
+    """The latest ledger entry cast under the delegation (the proxy's ballot), if any."""
+    return db.session.scalar(select(BallotEntry).where(
+        BallotEntry.meeting_id == meeting_id, BallotEntry.delegation_hash == delegation_hash)
+        .order_by(BallotEntry.position.desc()).limit(1))
+
+
+def _homes(meeting_id: int, person: str) -> tuple[list[str], str]:
+    """The units of roll person ``person`` and its area as "123.45" (m²)."""
+    row = db.session.scalar(select(RollPerson).where(RollPerson.meeting_id == meeting_id, RollPerson.person == person))
+    if row is None:
+        return [], ""
+    units = list(db.session.scalars(select(RollUnit.unit).where(RollUnit.roll_person_id == row.id)
+                                    .order_by(RollUnit.unit)))
+    return units, f"{row.area // 100}.{row.area % 100:02d}"
+
+
+def held_for_ballot(meeting: Meeting, user, *, can_vote: bool) -> tuple[list[dict], list[Delegation]]:
+    """What the ballot page shows ``user`` as a proxy: ``(principals, pending)``.
+
+    One item per principal whose latest delegation naming ``user`` was accepted: the delegation, the
+    principal's name, homes and area, the proxy's latest ballot under it, the ballot context the
+    browser signs (``voter`` = the principal, plus the delegation hash and instructions, which the
+    server checks), and whether a ballot may be cast now (``can_vote``: voting is open; the delegation
+    is live; not already cast under single-cast). ``pending``: live delegations still to be accepted.
+    A shown delegation whose principal has voted in person is lapsed here (R15); the caller commits.
+    """
+    from govern.meetings.services import ballot_context
+
+    latest: dict[str, Delegation] = {}
+    for d in db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
+                                                         Delegation.proxy_user_id == user.id)
+                                .order_by(Delegation.id.desc())):
+        latest.setdefault(d.principal, d)
+    sync_lapses_of(meeting, list(latest.values()))
+    single_cast = meeting.revision_policy != "revisable-until-close"
+    principals, pending = [], []
+    for d in sorted(latest.values(), key=lambda d: d.id):
+        if d.accepted_at is None:
+            if d.is_live:
+                pending.append(d)
+            continue
+        entry = _proxy_entry(meeting.id, d.delegation_hash)
+        units, area = _homes(meeting.id, d.principal)
+        principals.append({
+            "delegation": d, "name": d.principal_user.name, "units": units, "area": area, "entry": entry,
+            "instructions": d.instructions, "prefix": f"proxy-{d.id}-",
+            "can_vote": can_vote and d.is_live and not (entry is not None and single_cast),
+            "context": {**ballot_context(meeting, d.principal), "delegation_hash": d.delegation_hash,
+                        "instructions": d.instructions},
+        })
+    return principals, pending
+
+
+def given_for_ballot(meeting: Meeting, person: str) -> dict | None:
+    """For the principal's own ballot: their live delegation (the proxy's name, and the proxy's ballot if cast).
+
+    Lapses it (R15) if the principal has voted in person; the caller commits."""
+    d = db.session.scalar(select(Delegation).where(
+        Delegation.meeting_id == meeting.id, Delegation.principal == person, Delegation.revoked_at.is_(None),
+        Delegation.lapsed_at.is_(None)).order_by(Delegation.id.desc()).limit(1))
+    if d is None or sync_lapses_of(meeting, [d]):
+        return None
+    return {"delegation": d, "proxy": d.proxy_user.name, "entry": _proxy_entry(meeting.id, d.delegation_hash)}

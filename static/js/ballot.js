@@ -1,4 +1,7 @@
 // govern — the ballot page: choose, review, sign on this device, cast, check the server's receipt.
+// One controller per ballot form on the page: the caller's own (ids without prefix) and one per owner
+// the caller votes for as proxy (ids prefixed "proxy-<delegation id>-"; the context then carries the
+// delegation hash, and the ballot's voter is that owner). Every ballot is signed with this account's key.
 import {
   api, ApiError, buildBallot, canonicalBytes, loadKey, receiptObject, sha256Hex, signBytes, storeKeyName,
   translator, verifyBytes,
@@ -40,6 +43,14 @@ const t = translator({
     err_rate: '操作太频繁，请稍后再试。',
     err_other: '提交失败（{code}）：{msg}',
     err_local: '无法生成选票：{msg}',
+    proxy_received: '代该业主投出的选票已被接收并记入账本（第 {pos} 号）。',
+    proxy_serverOk: '已验证：回执由服务器密钥签名，签名有效。服务器不能否认收到了这张选票。',
+    proxy_err_not_eligible: '你已不能代该业主投票（委托已被撤销，或尚未接受）。请刷新本页。',
+    proxy_err_already_voted: '你已经代该业主投过票。本次会议每人只能投一次，之前的选票有效。',
+    proxy_err_delegation_lapsed: '该业主已亲自投票，委托已失效，以业主本人的选票为准。',
+    proxy_err_delegation_revoked: '该业主已撤销委托，选票未被接收。',
+    proxy_err_instructions_not_followed: '选票与委托人的指示不一致，未被接收。请刷新本页后重新选择。',
+    proxy_err_proxy_cap_exceeded: '你代为投票的业主人数已达上限，选票未被接收。',
   },
   en: {
     agree: 'Agree', oppose: 'Oppose', abstain: 'Abstain',
@@ -76,240 +87,258 @@ const t = translator({
     err_rate: 'Too many attempts. Please wait and retry.',
     err_other: 'Casting failed ({code}): {msg}',
     err_local: 'Could not build the ballot: {msg}',
+    proxy_received: 'The ballot for this owner was received and recorded in the ledger (position {pos}).',
+    proxy_serverOk: 'Verified: the receipt is signed by the server key and the signature is valid. The server cannot deny receiving this ballot.',
+    proxy_err_not_eligible: 'You can no longer vote for this owner (the authorisation was revoked or not accepted). Reload the page.',
+    proxy_err_already_voted: 'You have already voted for this owner. This meeting allows one ballot per owner; the earlier ballot stands.',
+    proxy_err_delegation_lapsed: 'The owner has voted in person: the authorisation lapsed and their own ballot counts.',
+    proxy_err_delegation_revoked: 'The owner revoked the authorisation; the ballot was not accepted.',
+    proxy_err_instructions_not_followed: 'The ballot departs from the owner\'s instructions and was not accepted. Reload the page and choose again.',
+    proxy_err_proxy_cap_exceeded: 'You already vote for as many owners as a proxy may; the ballot was not accepted.',
   },
 });
 
 const KEY_PROBLEM_CODES = new Set(['revoked_key', 'unknown_key', 'bad_signature']);
 
-const form = document.getElementById('ballot-form');
-const context = JSON.parse(document.getElementById('ballot-context').textContent);
-const status = document.getElementById('ballot-status');
-const confirmBox = document.getElementById('confirm');
-const receiptBox = document.getElementById('receipt');
+const settings = document.getElementById('ballot-settings')?.dataset;
 const keyStatus = document.getElementById('key-status');
-const signButton = document.getElementById('sign-button');
-let lastDownload = null;
+const keysLinkText = () => document.getElementById('key-status-link').textContent;
 
-function say(text, kind = 'info', link = null) {
-  status.textContent = text;
-  status.dataset.kind = kind;
-  if (link) {
-    status.append(' ');
-    const a = document.createElement('a');
-    a.href = link.href;
-    a.textContent = link.text;
-    status.append(a);
+function checkUrl(hash) {
+  return `${settings.checkUrl}?hash=${encodeURIComponent(hash)}`;
+}
+
+function showKeyProblem(text, say) {
+  document.getElementById('key-status-text').textContent = text;
+  keyStatus.hidden = false;
+  if (say) {
+    say(text, 'error', { href: settings.keysUrl, text: keysLinkText() });
+    document.getElementById('key-status-link').focus();
   }
 }
 
-function fieldsets() {
-  return Array.from(form.querySelectorAll('fieldset.motion'));
-}
-
-function readChoices() {
-  const choices = {};
-  const missing = [];
-  for (const fs of fieldsets()) {
-    const checked = fs.querySelector('input[type=radio]:checked');
-    const msg = document.getElementById(`missing-${fs.dataset.motion}`);
-    if (checked) {
-      choices[fs.dataset.motion] = checked.value;
-      fs.classList.remove('is-missing');
-      if (msg) msg.hidden = true;
-      fs.querySelectorAll('input').forEach((i) => i.removeAttribute('aria-invalid'));
-    } else {
-      missing.push(fs);
-      fs.classList.add('is-missing');
-      if (msg) msg.hidden = false;
-      fs.querySelectorAll('input').forEach((i) => i.setAttribute('aria-invalid', 'true'));
-    }
-  }
-  return { choices, missing };
-}
-
-/** The device key for this account if it is the enrolled one; otherwise null (and the reason shown). */
-async function deviceKey({ announce }) {
+/** The device key for this account if it is the enrolled one; otherwise null (the reason shown, and said by `say`). */
+async function deviceKey(say = null) {
   let rec = null;
   try {
-    rec = await loadKey(storeKeyName(form.dataset.user));
+    rec = await loadKey(storeKeyName(settings.user));
   } catch (e) {
-    showKeyProblem(t('noStorage'), announce);
+    showKeyProblem(t('noStorage'), say);
     return null;
   }
-  const active = form.dataset.activeKeyId;
+  const active = settings.activeKeyId;
   if (!rec || !rec.key_id || !active) {
-    showKeyProblem(t('noKey'), announce);
+    showKeyProblem(t('noKey'), say);
     return null;
   }
   if (rec.key_id !== active) {
-    showKeyProblem(t('otherKey'), announce);
+    showKeyProblem(t('otherKey'), say);
     return null;
   }
   keyStatus.hidden = true;
   return rec;
 }
 
-function showKeyProblem(text, announce) {
-  document.getElementById('key-status-text').textContent = text;
-  keyStatus.hidden = false;
-  if (announce) {
-    say(text, 'error', { href: form.dataset.keysUrl, text: document.getElementById('key-status-link').textContent });
-    document.getElementById('key-status-link').focus();
-  }
-}
+/** Wire one ballot form: the elements are those whose id starts with `prefix`. */
+function setupBallot(prefix) {
+  const $ = (name) => document.getElementById(prefix + name);
+  const form = $('ballot-form');
+  const context = JSON.parse($('ballot-context').textContent);
+  const proxy = Boolean(context.delegation_hash);
+  /** The text for `key`; on a proxy's form its "proxy_" variant where there is one. */
+  const tx = (key, vars) => (proxy && t(`proxy_${key}`) !== `proxy_${key}` ? t(`proxy_${key}`, vars) : t(key, vars));
+  const status = $('ballot-status');
+  const signButton = $('sign-button');
+  let lastDownload = null;
 
-function review(event) {
-  event.preventDefault();
-  const { choices, missing } = readChoices();
-  if (missing.length) {
-    say(t('missing', { n: missing.length }), 'error');
-    missing[0].querySelector('input').focus();
-    return;
-  }
-  const list = document.getElementById('summary-list');
-  list.replaceChildren();
-  for (const fs of fieldsets()) {
-    const li = document.createElement('li');
-    const title = document.createElement('span');
-    title.textContent = fs.querySelector('legend').textContent.trim();
-    const word = document.createElement('span');
-    word.className = 'choice-word';
-    word.textContent = t(choices[fs.dataset.motion]);
-    li.append(title, word);
-    list.append(li);
-  }
-  say('');
-  form.hidden = true;
-  document.getElementById('motions-h').hidden = true;
-  confirmBox.hidden = false;
-  document.getElementById('confirm-h').focus();
-}
-
-function back() {
-  confirmBox.hidden = true;
-  form.hidden = false;
-  document.getElementById('motions-h').hidden = false;
-  say('');
-  fieldsets()[0]?.querySelector('input')?.focus();
-}
-
-function errorText(e) {
-  if (e.code && t(`err_${e.code}`) !== `err_${e.code}`) return t(`err_${e.code}`);
-  if (e.status === 401) return t('err_unauthorized');
-  if (e.status === 429) return t('err_rate');
-  return t('err_other', { code: e.code || e.status, msg: e.message });
-}
-
-async function cast() {
-  const key = await deviceKey({ announce: true });
-  if (!key) return;
-  const { choices, missing } = readChoices();
-  if (missing.length) { back(); return; }
-  signButton.disabled = true;
-  let ballot;
-  let bytes;
-  let hash;
-  let signature;
-  try {
-    say(t('signing'));
-    ballot = buildBallot(context, choices);
-    bytes = canonicalBytes(ballot);
-    hash = await sha256Hex(bytes);
-    signature = await signBytes(key, bytes);
-  } catch (e) {
-    say(t('err_local', { msg: e.message || String(e) }), 'error');
-    signButton.disabled = false;
-    return;
-  }
-  let receipt;
-  try {
-    say(t('sending'));
-    receipt = await api('POST', form.dataset.castUrl, { ballot, signature, key_id: key.key_id });
-  } catch (e) {
-    signButton.disabled = false;
-    if (e instanceof ApiError && e.code === 'network') {
-      say(t('uncertain', { hash }), 'error', { href: checkUrl(hash), text: t('checkLink') });
-    } else if (e instanceof ApiError) {
-      const link = KEY_PROBLEM_CODES.has(e.code) ? { href: form.dataset.keysUrl, text: document.getElementById('key-status-link').textContent } : null;
-      say(errorText(e), 'error', link);
-    } else {
-      say(t('err_other', { code: '?', msg: String(e) }), 'error');
+  function say(text, kind = 'info', link = null) {
+    status.textContent = text;
+    status.dataset.kind = kind;
+    if (link) {
+      status.append(' ');
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.text;
+      status.append(a);
     }
-    return;
   }
-  await showReceipt({ ballot, signature, key, hash, receipt });
-}
 
-function checkUrl(hash) {
-  return `${form.dataset.checkUrl}?hash=${encodeURIComponent(hash)}`;
-}
+  const fieldsets = () => Array.from(form.querySelectorAll('fieldset.motion'));
+  const heading = $('motions-h'); // the own ballot's heading is hidden while reviewing; a proxy's owner stays named
 
-async function showReceipt({ ballot, signature, key, hash, receipt }) {
-  say(t('checking'));
-  let serverKey = null;
-  let verified = null;
-  try {
-    serverKey = (await api('GET', form.dataset.serverKeyUrl)).public_key;
-    const obj = receiptObject(ballot.meeting, receipt.position, receipt.ballot_hash, receipt.chain_hash);
-    verified = await verifyBytes(serverKey, canonicalBytes(obj), receipt.server_signature);
-  } catch (e) {
-    verified = null;
+  function readChoices() {
+    const choices = {};
+    const missing = [];
+    for (const fs of fieldsets()) {
+      const checked = fs.querySelector('input[type=radio]:checked');
+      const msg = $(`missing-${fs.dataset.motion}`);
+      if (checked) {
+        choices[fs.dataset.motion] = checked.value;
+        fs.classList.remove('is-missing');
+        if (msg) msg.hidden = true;
+        fs.querySelectorAll('input').forEach((i) => i.removeAttribute('aria-invalid'));
+      } else {
+        missing.push(fs);
+        fs.classList.add('is-missing');
+        if (msg) msg.hidden = false;
+        fs.querySelectorAll('input').forEach((i) => i.setAttribute('aria-invalid', 'true'));
+      }
+    }
+    return { choices, missing };
   }
-  const hashOk = receipt.ballot_hash === hash;
-  document.getElementById('r-position').textContent = String(receipt.position);
-  document.getElementById('r-ballot-hash').textContent = receipt.ballot_hash;
-  document.getElementById('r-chain-hash').textContent = receipt.chain_hash;
-  document.getElementById('r-fingerprint').textContent = key.fingerprint || '';
-  document.getElementById('r-choices').replaceChildren(
-    ...Array.from(document.getElementById('summary-list').children, (li) => li.cloneNode(true)));
-  const check = document.getElementById('receipt-server-check');
-  const problems = [];
-  if (!hashOk) problems.push(t('hashMismatch', { mine: hash }));
-  if (verified === true) {
-    check.textContent = [t('serverOk'), ...problems].join(' ');
-    check.dataset.kind = hashOk ? 'ok' : 'error';
-  } else {
-    check.textContent = [verified === false ? t('serverBad') : t('serverUnknown'), ...problems].join(' ');
-    check.dataset.kind = verified === false || !hashOk ? 'error' : 'warn';
+
+  function review(event) {
+    event.preventDefault();
+    const { choices, missing } = readChoices();
+    if (missing.length) {
+      say(t('missing', { n: missing.length }), 'error');
+      missing[0].querySelector('input:not([disabled])').focus();
+      return;
+    }
+    const list = $('summary-list');
+    list.replaceChildren();
+    for (const fs of fieldsets()) {
+      const li = document.createElement('li');
+      const title = document.createElement('span');
+      title.textContent = fs.querySelector('legend').textContent.trim();
+      const word = document.createElement('span');
+      word.className = 'choice-word';
+      word.textContent = t(choices[fs.dataset.motion]);
+      li.append(title, word);
+      list.append(li);
+    }
+    say('');
+    form.hidden = true;
+    if (heading) heading.hidden = true;
+    $('confirm').hidden = false;
+    $('confirm-h').focus();
   }
-  check.dataset.verified = String(verified === true && hashOk);
-  document.getElementById('check-link').href = checkUrl(receipt.ballot_hash);
-  lastDownload = {
-    type: 'govern.receipt-bundle.v1',
-    meeting: ballot.meeting,
-    ballot,
-    signature,
-    key_id: key.key_id,
-    ballot_hash: hash,
-    receipt,
-    server_public_key: serverKey,
-    server_signature_verified: verified === true,
-    check_url: new URL(checkUrl(receipt.ballot_hash), window.location.href).href,
-  };
-  confirmBox.hidden = true;
-  receiptBox.hidden = false;
-  say(t('received', { pos: receipt.position }), 'ok');
-  document.getElementById('receipt-h').focus();
-}
 
-function download() {
-  if (!lastDownload) return;
-  const blob = new Blob([JSON.stringify(lastDownload, null, 2) + '\n'], { type: 'application/json' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `govern-receipt-meeting-${lastDownload.meeting}-${lastDownload.ballot_hash.slice(0, 12)}.json`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-}
+  function back() {
+    $('confirm').hidden = true;
+    form.hidden = false;
+    if (heading) heading.hidden = false;
+    say('');
+    fieldsets()[0]?.querySelector('input:not([disabled])')?.focus();
+  }
 
-if (form) {
-  document.getElementById('review-button').hidden = false;
+  function errorText(e) {
+    const text = e.code ? tx(`err_${e.code}`) : '';
+    if (text && text !== `err_${e.code}`) return text;
+    if (e.status === 401) return t('err_unauthorized');
+    if (e.status === 429) return t('err_rate');
+    return t('err_other', { code: e.code || e.status, msg: e.message });
+  }
+
+  async function cast() {
+    const key = await deviceKey(say);
+    if (!key) return;
+    const { choices, missing } = readChoices();
+    if (missing.length) { back(); return; }
+    signButton.disabled = true;
+    let ballot;
+    let bytes;
+    let hash;
+    let signature;
+    try {
+      say(t('signing'));
+      ballot = buildBallot(context, choices);
+      bytes = canonicalBytes(ballot);
+      hash = await sha256Hex(bytes);
+      signature = await signBytes(key, bytes);
+    } catch (e) {
+      say(t('err_local', { msg: e.message || String(e) }), 'error');
+      signButton.disabled = false;
+      return;
+    }
+    let receipt;
+    try {
+      say(t('sending'));
+      receipt = await api('POST', settings.castUrl, { ballot, signature, key_id: key.key_id });
+    } catch (e) {
+      signButton.disabled = false;
+      if (e instanceof ApiError && e.code === 'network') {
+        say(t('uncertain', { hash }), 'error', { href: checkUrl(hash), text: t('checkLink') });
+      } else if (e instanceof ApiError) {
+        const link = KEY_PROBLEM_CODES.has(e.code) ? { href: settings.keysUrl, text: keysLinkText() } : null;
+        say(errorText(e), 'error', link);
+      } else {
+        say(t('err_other', { code: '?', msg: String(e) }), 'error');
+      }
+      return;
+    }
+    await showReceipt({ ballot, signature, key, hash, receipt });
+  }
+
+  async function showReceipt({ ballot, signature, key, hash, receipt }) {
+    say(t('checking'));
+    let serverKey = null;
+    let verified = null;
+    try {
+      serverKey = (await api('GET', settings.serverKeyUrl)).public_key;
+      const obj = receiptObject(ballot.meeting, receipt.position, receipt.ballot_hash, receipt.chain_hash);
+      verified = await verifyBytes(serverKey, canonicalBytes(obj), receipt.server_signature);
+    } catch (e) {
+      verified = null;
+    }
+    const hashOk = receipt.ballot_hash === hash;
+    $('r-position').textContent = String(receipt.position);
+    $('r-ballot-hash').textContent = receipt.ballot_hash;
+    $('r-chain-hash').textContent = receipt.chain_hash;
+    $('r-fingerprint').textContent = key.fingerprint || '';
+    $('r-choices').replaceChildren(...Array.from($('summary-list').children, (li) => li.cloneNode(true)));
+    const check = $('receipt-server-check');
+    const problems = [];
+    if (!hashOk) problems.push(t('hashMismatch', { mine: hash }));
+    if (verified === true) {
+      check.textContent = [tx('serverOk'), ...problems].join(' ');
+      check.dataset.kind = hashOk ? 'ok' : 'error';
+    } else {
+      check.textContent = [verified === false ? t('serverBad') : t('serverUnknown'), ...problems].join(' ');
+      check.dataset.kind = verified === false || !hashOk ? 'error' : 'warn';
+    }
+    check.dataset.verified = String(verified === true && hashOk);
+    $('check-link').href = checkUrl(receipt.ballot_hash);
+    lastDownload = {
+      type: 'govern.receipt-bundle.v1',
+      meeting: ballot.meeting,
+      ballot,
+      signature,
+      key_id: key.key_id,
+      ballot_hash: hash,
+      ...(proxy ? { delegation_hash: context.delegation_hash } : {}),
+      receipt,
+      server_public_key: serverKey,
+      server_signature_verified: verified === true,
+      check_url: new URL(checkUrl(receipt.ballot_hash), window.location.href).href,
+    };
+    $('confirm').hidden = true;
+    $('receipt').hidden = false;
+    say(tx('received', { pos: receipt.position }), 'ok');
+    $('receipt-h').focus();
+  }
+
+  function download() {
+    if (!lastDownload) return;
+    const blob = new Blob([JSON.stringify(lastDownload, null, 2) + '\n'], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `govern-receipt-meeting-${lastDownload.meeting}-${lastDownload.ballot_hash.slice(0, 12)}.json`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+
+  $('review-button').hidden = false;
   form.addEventListener('submit', review);
   form.addEventListener('change', () => { if (form.querySelector('.is-missing')) readChoices(); });
-  document.getElementById('back-button').addEventListener('click', back);
+  $('back-button').addEventListener('click', back);
   signButton.addEventListener('click', cast);
-  document.getElementById('download-button').addEventListener('click', download);
-  deviceKey({ announce: false });
+  $('download-button').addEventListener('click', download);
+}
+
+if (settings) {
+  document.querySelectorAll('form[data-ballot]').forEach((form) => setupBallot(form.dataset.ballot));
+  deviceKey();
 }
