@@ -10,7 +10,7 @@ BENCH_CLIENTS separate processes (not threads: a GIL-bound client competes with 
 core and caps the rate), each with one keep-alive connection posting pre-signed ballots from
 pre-enrolled keys. Bare and product runs alternate over BENCH_ROUNDS rounds, so a neighbour's load
 on a shared machine hits both alike; each round prints both rates, their ratio and the gunicorn
-workers' CPU per request (read from /proc; PostgreSQL's and the clients' CPU are not included).
+workers' CPU per request and PostgreSQL's (read from /proc; the clients' CPU is not included).
 
 Prints figures; asserts nothing. The target is ≥ 500 ballots/s and ≥ 0.4 of the bare rate.
 The database in DATABASE_URL gets the schema (create_all) and a community "bench-<n>"; use a
@@ -36,6 +36,8 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PORT = int(os.environ.get("BENCH_PORT", "18431"))
 BARE_PORT = PORT + 1
+#: gunicorn's worker class for both servers, as `make run` serves.
+WORKER_ARGS = os.environ.get("BENCH_WORKER_ARGS", "-k sync").split()
 
 
 def _pg_dsn() -> str:
@@ -162,7 +164,7 @@ def _split(items: list, n: int) -> list[list]:
 
 def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level",
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", *WORKER_ARGS, "-b", f"127.0.0.1:{port}", "--log-level",
          "warning", "--chdir", str(ROOT), app_spec],
         env=env,
     )
@@ -230,6 +232,19 @@ def _cpu_of(pids: list[int]) -> float:
     return total
 
 
+def _postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (its backends serve both servers), when /proc shows them."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    out.append(int(d.name))
+            except OSError:
+                continue
+    return out
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -260,23 +275,26 @@ def main() -> None:
             for port, path, batch in ((BARE_PORT, "/", bare_rounds[r]),
                                       (PORT, f"/api/v1/meetings/{mid}/ballots", prod_rounds[r])):
                 cpu0 = _cpu_of([procs[0 if port == PORT else 1].pid])
+                pg0 = _cpu_of(_postgres_pids())
                 seconds, statuses = _load(port, path, batch)
                 cpu = _cpu_of([procs[0 if port == PORT else 1].pid]) - cpu0
-                figures.append((len(batch) / seconds, 1000 * cpu / len(batch), statuses))
+                pg = _cpu_of(_postgres_pids()) - pg0
+                figures.append((len(batch) / seconds, 1000 * cpu / len(batch), 1000 * pg / len(batch), statuses))
             rows.append(figures)
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=10)
-    print(f"{'round':>5} {'bare req/s':>10} {'ms cpu':>7} {'ballots/s':>10} {'ms cpu':>7} {'ratio':>6}   statuses")
-    for r, ((b_rate, b_cpu, b_st), (p_rate, p_cpu, p_st)) in enumerate(rows, start=1):
-        print(f"{r:>5} {b_rate:>10.0f} {b_cpu:>7.2f} {p_rate:>10.0f} {p_cpu:>7.2f} {p_rate / b_rate:>6.2f}   "
-              f"bare {b_st} product {p_st}")
+    print(f"{'round':>5} {'bare req/s':>10} {'ms cpu':>7} {'ms pg':>6} {'ballots/s':>10} {'ms cpu':>7} {'ms pg':>6} "
+          f"{'ratio':>6}   statuses")
+    for r, ((b_rate, b_cpu, b_pg, b_st), (p_rate, p_cpu, p_pg, p_st)) in enumerate(rows, start=1):
+        print(f"{r:>5} {b_rate:>10.0f} {b_cpu:>7.2f} {b_pg:>6.2f} {p_rate:>10.0f} {p_cpu:>7.2f} {p_pg:>6.2f} "
+              f"{p_rate / b_rate:>6.2f}   bare {b_st} product {p_st}")
     ratios = sorted(p[0] / b[0] for b, p in rows)
     rates = sorted(p[0] for _b, p in rows)
     print(f"median: {rates[len(rates) // 2]:.0f} ballots/s (target >= 500), ratio {ratios[len(ratios) // 2]:.2f} "
-          f"(target >= 0.40); 'ms cpu' = gunicorn workers' CPU per request (PostgreSQL and clients not included)")
+          f"(target >= 0.40); 'ms cpu' = gunicorn workers' CPU per request, 'ms pg' = PostgreSQL's")
     from govern import create_app
     from govern.core.ledger import verify_chain
     from govern.extensions import db
