@@ -234,7 +234,6 @@ def ballot(meeting_id: int):
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
     from govern.record import proxies
-    from govern.record.common import has_own_ballot
 
     meeting = _meeting(meeting_id)
     if not meeting.is_published:
@@ -247,8 +246,6 @@ def ballot(meeting_id: int):
     single_cast = meeting.revision_policy != "revisable-until-close"
     given = None
     if me is not None:
-        # Only the owner's own ballot counts as having voted: a proxy's ballot does not stop them (R15).
-        me = {**me, "has_voted": has_own_ballot(meeting.id, me["voter"])}
         given = proxies.given_for_ballot(meeting, me["voter"])
     jobs.commit()  # lapses found on the way (the owner voted in person)
     show_form = is_open and me is not None and not (me["has_voted"] and single_cast)

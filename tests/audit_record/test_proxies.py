@@ -133,6 +133,13 @@ def test_owner_after_proxy_supersedes_it(world, client, mid):
     world.accept(client, did, "member")
     body = proxy_ballot(world, client, mid, "C", "member", "agree")
     assert world.cast(client, mid, "member", body).status_code == 201
+    # The owner is told a proxy voted for them and may still vote: the API and the meeting page say so.
+    me = client.get(f"/api/v1/meetings/{mid}/me", headers=world.headers("C")).get_json()
+    assert me["has_voted"] is False and me["voted_by_proxy"] is True
+    world.login(client, "C")
+    page = client.get(f"/meetings/{mid}").get_data(as_text=True)
+    assert 'id="voted-by-proxy"' in page and f"/meetings/{mid}/ballot" in page
+    client.post("/logout")
     assert world.cast(client, mid, "C", world.ballot(client, mid, "C", "oppose")).status_code == 201
     world.close()
     data = world.export(client, mid)
@@ -140,6 +147,8 @@ def test_owner_after_proxy_supersedes_it(world, client, mid):
 
     report = verify_record(data, workers=1)
     assert report.valid and report.ballots == 2 and report.counted == 1
+    me = client.get(f"/api/v1/meetings/{mid}/me", headers=world.headers("C")).get_json()
+    assert me["has_voted"] is True and me["voted_by_proxy"] is True
 
 
 def test_delegation_refused_with_bad_signature_or_stranger(world, client, mid):
