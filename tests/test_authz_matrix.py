@@ -224,9 +224,10 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record.paper_index", "GET"): (L, F, F, N, F, o, F, o, o, o),
     ("record.paper_index", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record.paper_show", "GET"): (L, F, F, N, F, o, F, o, o, o),
-    ("record.paper_attest", "POST"): (L, F, F, N, F, F, F, F, o, F),
+    # the member who entered the sample paper ballot is refused by the domain (flash + 303 to the paper page)
+    ("record.paper_attest", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record.paper_scan", "GET"): (L, F, F, N, F, o, F, o, o, o),
-    ("record_api.record", "GET"): (L, F, F, N, F, o, F, o, o, o),  # owners: only if the community publishes it (R27)
+    ("record_api.record", "GET"): (L, F, o, N, F, o, F, o, o, o),  # owners: the public edition
     ("record_api.create_delegation", "POST"): (L, o, o, N, o, o, o, o, o, o),
     ("record_api.accept_delegation", "POST"): (L, F, F, N, F, F, o, F, F, F),
     ("record_api.revoke_delegation", "POST"): (L, F, o, N, F, F, F, F, F, F),

@@ -17,12 +17,12 @@ def can_certify(user, community) -> bool:
 
 
 def can_read_public_record(user, community) -> bool:
-    """The public edition: the committee (scrutineers) and the street office; owners only by the community's choice.
+    """The public edition: the committee (scrutineers), the street office, and every confirmed owner.
 
-    The public edition hides who owns which home, but it still shows every pseudonymous person's area and
-    choices, and a person's summed area can be unique enough to name a home. R27 keeps individual choices
-    from the public by default, so owners read it only when the community's setting
-    ``public_record_for_owners`` is true (decided by the owners, e.g. in the rules of procedure).
+    It is offered to every owner so that any owner can verify the vote. It names no one, but it shows each
+    pseudonymous person's area and choices, and a summed area can be unique enough to point at a home;
+    a community whose rules keep individual choices from owners (R27) sets ``public_record_for_owners``
+    to false, and then only the committee and the street office read it.
     """
     if has_role(user, community, *COMMITTEE, Role.AUDITOR, Role.ADMIN):
         return True

@@ -45,6 +45,9 @@ class Community(db.Model):
         "committee_rule": "more_than_half",
         "notice_rule": "conservative",
         "proxy_cap": 3,
+        #: Owners may download the public (pseudonymous) edition of a meeting's record (issue #6); a community
+        #: whose rules keep individual choices from owners (R27) sets it to false.
+        "public_record_for_owners": True,
     }
 
     def setting(self, key: str):

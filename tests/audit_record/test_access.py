@@ -31,10 +31,10 @@ def test_predicates(app, world):
         who = {name: world.user(name) for name in ("A", "chair", "member", "auditor")}
         assert [access.can_audit(who[n], c) for n in who] == [False, False, False, True]
         assert [access.can_certify(who[n], c) for n in who] == [False, False, False, True]
-        # R27: owners read the public edition only when the community has chosen to publish it to them.
+        # Every owner reads the public edition, unless the community keeps choices from owners (R27).
+        assert [access.can_read_public_record(who[n], c) for n in who] == [True, True, True, True]
+        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": False}
         assert [access.can_read_public_record(who[n], c) for n in who] == [False, True, True, True]
-        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": True}
-        assert access.can_read_public_record(who["A"], c) is True
         assert [access.can_enter_paper(who[n], c) for n in who] == [False, True, True, False]
         assert [access.can_see_paper(who[n], c) for n in who] == [False, True, True, True]
 
@@ -42,17 +42,19 @@ def test_predicates(app, world):
 def test_record_editions(world, client, mid, factory):
     url = f"/api/v1/meetings/{mid}/record"
     assert client.get(url + "?edition=auditor", headers=world.headers("A")).status_code == 403
-    # By default (R27) an owner may not download the public edition either; the committee may.
-    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 403
+    # Every owner may download the public edition (and gets it by default); the committee too.
+    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
+    assert client.get(url, headers=world.headers("A")).status_code == 200  # defaults to public for owners
     assert client.get(url + "?edition=public", headers=world.headers("chair")).status_code == 200
     from govern.register.models import Community
 
     with world.app.app_context():
         c = db.session.get(Community, world.cid)
-        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": True}
+        c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": False}
         db.session.commit()
-    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
-    assert client.get(url, headers=world.headers("A")).status_code == 200  # defaults to public for owners
+    # A community that keeps individual choices from owners (R27): owners are refused, the committee is not.
+    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 403
+    assert client.get(url + "?edition=public", headers=world.headers("chair")).status_code == 200
     assert client.get(url + "?edition=auditor", headers=world.headers("auditor")).status_code == 200
     assert client.get(url + "?edition=other", headers=world.headers("auditor")).status_code == 400
     assert client.get(url).status_code == 401
