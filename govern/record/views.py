@@ -282,13 +282,12 @@ def paper_attest(paper_id: int):
     row, meeting = _paper(paper_id)
     target = url_for("record.paper_show", paper_id=paper_id)
     if not is_committee(current_user, meeting.community):
-        abort(403)
+        abort(403)  # who may attest at all is decided here; what follows are the domain's refusals
     try:
         entry = paper.attest_paper_ballot(row, _body(), actor=current_user)
     except DomainError as err:
-        if err.status == 403:
-            db.session.rollback()
-            abort(403)
+        # Refusals to a committee member (their own entry, a revoked key, already attested …) are said on
+        # the paper ballot's page, like every other refusal here, and store nothing.
         return _fail(err, target)
     position = entry.position
     jobs.commit()
