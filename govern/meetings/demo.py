@@ -1,5 +1,10 @@
 """Demo content: one assembly open for voting now (some owners have voted) and one closed with its signed result.
 
+The closed assembly is a valid vote that meets the quorum: the demo's 40 owner accounts vote electronically,
+and the committee enters and attests paper ballots for most of the other owners (``govern.record.demo``),
+so its result shows one motion adopted and one rejected by the owners. The open one has, realistically,
+few ballots yet.
+
 The demo makes key pairs for its owners with ``govern.core.keys`` (marked ``is_demo``: real owners
 make theirs on their own device) and moves the meetings' clock to the past while it convenes and
 casts, so notices, windows and ballot times are all lawful and consistent.
@@ -43,8 +48,9 @@ def _cast(meeting, user, private, public, choices) -> None:
 
 @demo_step("meetings")
 def demo_meetings(community, accounts) -> None:
-    """An open assembly (12 owners voted) and a closed one (its result computed, signed and countersigned)."""
+    """An open assembly (12 owners voted) and a closed one (electronic and paper ballots, result signed)."""
     from govern.meetings import results, services
+    from govern.record.demo import Member, enter_paper_ballots
 
     real_now = clock.now()
     chair = accounts["chair"]
@@ -74,6 +80,10 @@ def demo_meetings(community, accounts) -> None:
             first = "agree" if i % 5 else "oppose"
             second = "abstain" if i % 7 == 3 else "agree"
             _cast(closed, user, *keys[user.id], {str(closed.motions[0].id): first, str(closed.motions[1].id): second})
+    # Most of the other owners voted on paper: the committee entered and attested their ballots every evening
+    # from about day 22 to day 29, inside the window and before the results were signed (they pin the ledger).
+    members = {name: Member(accounts[name], *keys[accounts[name].id]) for name in ("committee1", "committee2", "chair")}
+    enter_paper_ballots(closed, members, first_day=start + timedelta(days=22), days=8)
     db.session.flush()
     rows = results.ensure_results(closed)
     for row in rows:
