@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from govern.accounts.models import Role, RoleGrant, User
@@ -41,15 +43,29 @@ def test_demo_loads_community_with_register_and_accounts(app, runner):
         assert verify_chain().ok
 
 
+def _counts() -> tuple[int, ...]:
+    from govern.meetings.models import BallotEntry, Meeting, MotionResult
+    from govern.record.models import PaperBallot
+
+    return tuple(db.session.scalar(select(func.count(model.id)))
+                 for model in (Community, Unit, User, Meeting, BallotEntry, PaperBallot, MotionResult))
+
+
 def test_demo_second_run_changes_nothing(app, runner):
     runner.invoke(args=["demo"])
     with app.app_context():
-        before = db.session.scalar(select(func.count(Unit.id)))
+        before = _counts()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0
     assert "already loaded" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Unit.id))) == before
+        assert _counts() == before
+    # What `make run` does on every start: the demo, with its ballots, is loaded once.
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "already holds data" in result.output
+    with app.app_context():
+        assert _counts() == before
 
 
 def test_demo_if_empty_skips_database_with_data(app, runner, factory):
@@ -94,3 +110,83 @@ def test_demo_records_verify(app, runner, tmp_path):
         assert result.exit_code == 0, result.output
         report = verify_record(out.read_bytes(), workers=1)
         assert report.valid, [p for p in report.problems][:5]
+
+
+def _meetings_by_status() -> dict:
+    from govern.meetings.models import Meeting
+
+    return {m.status.value: m for m in db.session.scalars(select(Meeting).order_by(Meeting.id))}
+
+
+def test_demo_closed_assembly_meets_quorum_with_paper_ballots(app, runner, tmp_path):
+    """The closed assembly is a valid vote: electronic and paper ballots meet the quorum (R18), counted apart.
+
+    One motion is adopted and one is rejected on its merits (the threshold, not the quorum), and the
+    exported record, paper ballots and all, verifies.
+    """
+    import hashlib
+
+    from govern.core.record import verify_record
+    from govern.meetings import results
+    from govern.meetings.models import BallotEntry
+    from govern.record.models import PaperBallot
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        meetings = _meetings_by_status()
+        closed, current = meetings["closed"], meetings["open"]
+        docs = [row.document for row in results.results_of(closed)]
+        assert len(docs) == len(closed.motions) == 2
+        for doc in docs:
+            tally, ballots = doc["result"], doc["ballots"]
+            part, totals = tally["participation"], tally["totals"]
+            assert part["quorum_met"] and tally["invalid_policy"] == "as-abstain"
+            assert 3 * part["persons"] >= 2 * totals["persons"]
+            assert 3 * Decimal(part["area"]) >= 2 * Decimal(totals["area"])
+            # Counted apart, and together they are every participant (invalid marks count as abstentions).
+            assert set(ballots) == {"electronic", "paper", "proxy"}
+            assert ballots["electronic"] >= 30 and ballots["paper"] > ballots["electronic"] and ballots["proxy"] == 0
+            marks = sum(tally[k]["persons"] for k in ("agree", "oppose", "abstain", "invalid"))
+            assert sum(ballots.values()) == marks == part["persons"]
+        adopted = [d for d in docs if d["result"]["adopted"]]
+        rejected = [d for d in docs if not d["result"]["adopted"]]
+        assert len(adopted) == 1 and len(rejected) == 1
+        assert adopted[0]["motion_title"] == "续聘现物业服务企业"
+        no = rejected[0]["result"]
+        assert no["reasons"] and set(no["reasons"]) <= {"THRESHOLD_AREA", "THRESHOLD_COUNT"}
+        assert no["oppose"]["persons"] > no["agree"]["persons"]
+        assert sum(d["result"]["invalid"]["persons"] for d in docs) == 2
+
+        # Every paper ballot: entered and attested by two different committee members while voting was open,
+        # with a labelled placeholder scan whose hash is the one signed.
+        committee = {u.id for u in db.session.scalars(
+            select(User).where(User.username.in_(["chair", "committee1", "committee2"])))}
+        papers = list(db.session.scalars(select(PaperBallot).where(PaperBallot.meeting_id == closed.id)))
+        assert len(papers) == docs[0]["ballots"]["paper"]
+        assert {p.entered_by_id for p in papers} == committee
+        for p in papers:
+            assert p.entry_id is not None and p.entered_by_id != p.attested_by_id
+            assert {p.entered_by_id, p.attested_by_id} <= committee
+            assert closed.opens_at <= p.entered_at < p.attested_at < closed.closes_at
+            assert p.scan.startswith(b"%PDF-") and b"DEMO DATA - NOT A REAL SCAN" in p.scan
+            assert hashlib.sha256(p.scan).hexdigest() == p.scan_sha256 == p.ballot["scan_sha256"]
+        reasons = [p.ballot["invalid_reasons"] for p in papers if p.ballot["invalid_reasons"]]
+        assert len(reasons) == 2 and all(all(r.strip() for r in rs.values()) for rs in reasons)
+        kinds = [k for (k,) in db.session.execute(
+            select(BallotEntry.kind).where(BallotEntry.meeting_id == closed.id).order_by(BallotEntry.position))]
+        assert kinds.count("electronic") == docs[0]["ballots"]["electronic"]
+        assert kinds == sorted(kinds)  # the owners voted online first; paper came in later
+        # The assembly open now has, realistically, too few ballots yet, all electronic.
+        voted = set(db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == current.id)))
+        assert 0 < 3 * len(voted) < 2 * current.total_persons
+        assert db.session.scalar(select(func.count(PaperBallot.id)).where(PaperBallot.meeting_id == current.id)) == 0
+        closed_id = closed.id
+
+    out = tmp_path / "closed.zip"
+    assert runner.invoke(args=["export-record", str(closed_id), str(out)]).exit_code == 0
+    report = verify_record(out.read_bytes(), workers=1)
+    assert report.valid, report.problems[:5]
+    assert report.counted_by_kind == {"electronic": docs[0]["ballots"]["electronic"],
+                                      "paper": docs[0]["ballots"]["paper"]}
+    assert [(m["adopted"], m["ballots"]) for m in report.motions] == [(d["result"]["adopted"], d["ballots"])
+                                                                       for d in docs]
