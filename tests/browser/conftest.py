@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -51,3 +52,21 @@ def page():
         yield pg
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def open_meeting(world, monkeypatch):
+    """A published meeting, open now by the real clock, with two motions (ordinary and major); its id.
+
+    Uses the test module's ``world`` fixture (tests/meetings/helpers.World or a subclass). The window
+    contains the real time and ``govern.clock.now`` follows it, so ballots signed with the browser's
+    clock pass the server's tolerance.
+    """
+    real = datetime.now(UTC).replace(microsecond=0)
+    world.clock.set(real - timedelta(days=25))
+    mid = world.make_meeting(
+        motions=(("选聘新的物业服务企业", "ordinary"), ("使用专项维修资金更换 3 号楼电梯", "major")),
+        opens=real - timedelta(hours=1), closes=real + timedelta(days=10),
+    )
+    monkeypatch.setattr("govern.clock.now", lambda: datetime.now(UTC))
+    return mid

@@ -21,7 +21,6 @@ from govern.core.ballot import object_hash
 from govern.core.keys import verify
 from govern.extensions import db
 from tests.audit_record.helpers import RecordWorld
-from tests.browser import test_vote_browser
 from tests.browser.test_vote_browser import READ_DEVICE_KEY, _enrol, _login, _vote
 
 pytestmark = pytest.mark.browser
@@ -35,9 +34,9 @@ def world(app, factory, monkeypatch):
 
 
 @pytest.fixture
-def mid(world, monkeypatch):
-    """The vote tests' meeting (``open_meeting``): published, open now by the real clock, two motions."""
-    return test_vote_browser.open_meeting.__wrapped__(world, monkeypatch)
+def mid(open_meeting):
+    """The vote tests' meeting (``open_meeting``, conftest.py): published, open now by the real clock, two motions."""
+    return open_meeting
 
 
 def _switch(page, live_server, name):

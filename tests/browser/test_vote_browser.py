@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -61,19 +60,6 @@ READ_DEVICE_KEY = """async (name) => {
 @pytest.fixture
 def world(app, factory, monkeypatch):
     return World(app, factory, monkeypatch, owners=("A", "C"))
-
-
-@pytest.fixture
-def open_meeting(world, monkeypatch):
-    """A published meeting, open now by the real clock, with two motions (ordinary and major)."""
-    real = datetime.now(UTC).replace(microsecond=0)
-    world.clock.set(real - timedelta(days=25))
-    mid = world.make_meeting(
-        motions=(("选聘新的物业服务企业", "ordinary"), ("使用专项维修资金更换 3 号楼电梯", "major")),
-        opens=real - timedelta(hours=1), closes=real + timedelta(days=10),
-    )
-    monkeypatch.setattr("govern.clock.now", lambda: datetime.now(UTC))
-    return mid
 
 
 def _login(page, live_server, username):
