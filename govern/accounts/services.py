@@ -124,6 +124,12 @@ def issue_token(user: User) -> IssuedToken:
     return IssuedToken(token, expires, row)
 
 
+def token_issued_within(token_id: int | None, within: timedelta) -> bool:
+    """The bearer token ``token_id`` was issued (with the password) no longer than ``within`` ago."""
+    token = db.session.get(ApiToken, token_id) if token_id else None
+    return token is not None and now() - token.created_at <= within
+
+
 def revoke_token(token: ApiToken, *, actor: User) -> None:
     if token.user_id != actor.id:
         raise Forbidden("forbidden", _("You do not have permission to do this."))

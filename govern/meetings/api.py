@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from datetime import timedelta
+
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -51,14 +53,33 @@ def server_key():
     return jsonify({"public_key": server_public_key()})
 
 
+#: A bearer token issued this recently (with the password) stands for re-entering the password to enrol a key.
+FRESH_TOKEN = timedelta(minutes=10)
+
+
 @bp.post("/keys")
 @api_login_required
 def enroll_key():
-    """Enrol the caller's device key (password re-entry required): 201 {"key_id", "fingerprint"}."""
-    data = json_body(required=("public_key", "password"))
-    key = services.enroll_key(current_user, data, actor=current_user)
+    """Enrol the caller's device key: 201 {"key_id", "fingerprint"}.
+
+    Enrolling replaces the owner's signing key, so the password must be re-entered: ``{"public_key",
+    "password"}``. A client that has just obtained its bearer token with the password (within
+    :data:`FRESH_TOKEN`) may send ``{"public_key"}`` alone; an older token or a browser session must
+    send the password.
+    """
+    data = json_body(required=("public_key",))
+    fresh = "password" not in data and _fresh_token()
+    if "password" not in data and not fresh:
+        raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
+    key = services.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
     jobs.commit()
     return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint}), 201
+
+
+def _fresh_token() -> bool:
+    from govern.accounts.services import token_issued_within
+
+    return token_issued_within(g.get("api_token_id"), FRESH_TOKEN)
 
 
 @bp.get("/meetings")

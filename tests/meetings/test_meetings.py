@@ -128,6 +128,33 @@ def test_keys_api_enrol_revokes_old_and_checks_password(app, client, world):
         assert {"key.enroll", "key.revoke"} <= actions
 
 
+def test_keys_api_password_may_be_left_out_with_a_fresh_token(app, client, world):
+    """The issue's contract is POST /keys {"public_key"}: a token just issued with the password stands for it."""
+    _p, public = generate_keypair()
+    resp = client.post("/api/v1/tokens", json={"username": "a", "password": TEST_PASSWORD})
+    assert resp.status_code == 201, resp.get_json()
+    fresh = {"Authorization": f"Bearer {resp.get_json()['token']}"}
+    resp = client.post("/api/v1/keys", json={"public_key": public}, headers=fresh)
+    assert resp.status_code == 201 and resp.get_json()["key_id"] == public
+    # A wrong password is still refused, even with a fresh token.
+    _p2, other = generate_keypair()
+    wrong = client.post("/api/v1/keys", json={"public_key": other, "password": "wrong"}, headers=fresh)
+    assert wrong.status_code == 401
+    # Later, the same token needs the password again; nothing is enrolled without it.
+    from govern.accounts.models import ApiToken
+
+    with app.app_context():
+        for token in db.session.scalars(select(ApiToken)):
+            token.created_at -= timedelta(minutes=11)
+        db.session.commit()
+    resp = client.post("/api/v1/keys", json={"public_key": other}, headers=fresh)
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "password_required"
+    with app.app_context():
+        active = db.session.scalars(select(OwnerKey.public_key).where(OwnerKey.user_id == world.users["A"],
+                                                                       OwnerKey.revoked_at.is_(None))).all()
+        assert active == [public]
+
+
 def test_server_key_file_is_0600(app, client):
     import os
     from pathlib import Path
