@@ -40,7 +40,8 @@ def test_same_member_may_not_attest(app, world, client, mid):
     resp = world.enter_paper(client, mid, world.person_of(mid, "C"), {_motion(world, client, mid): "agree"})
     assert resp.status_code == 303
     pid = world.latest_paper_id()
-    assert world.attest(client, pid, attested_by="member").status_code == 403
+    refused = world.attest(client, pid, attested_by="member")  # told why on the paper ballot's page
+    assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/paper-ballots/{pid}")
     assert _entries(app) == 0
     assert world.attest(client, pid, attested_by="chair").status_code == 303
     assert _entries(app) == 1
