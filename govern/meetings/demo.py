@@ -13,24 +13,13 @@ casts, so notices, windows and ballot times are all lawful and consistent.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from govern import clock
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
-
-
-@contextmanager
-def _at(moment: datetime):
-    real = clock.now
-    clock.now = lambda: moment  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        clock.now = real  # type: ignore[assignment]
 
 
 def _cast(meeting, user, private, public, choices) -> None:
@@ -58,7 +47,7 @@ def demo_meetings(community, accounts) -> None:
     keys = {}
     # The demo backdates its meetings, so the keys are enrolled (in the demo's past) before the first roll
     # is frozen: a record exported from the demo then verifies like a real one.
-    with _at(real_now - timedelta(days=60)):
+    with clock.frozen_at(real_now - timedelta(days=60)):
         for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
             private, public = generate_keypair()
             services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
@@ -66,7 +55,7 @@ def demo_meetings(community, accounts) -> None:
 
     # Closed: convened 45 days ago, voting from day 20 to day 30.
     start = real_now - timedelta(days=45)
-    with _at(start):
+    with clock.frozen_at(start):
         closed = services.create_meeting(community, services.MeetingData(
             title="2025年第一次业主大会会议", description="审议物业服务合同续签及公共收益使用方案。",
             opens_at=start + timedelta(days=20), closes_at=start + timedelta(days=30),
@@ -76,7 +65,7 @@ def demo_meetings(community, accounts) -> None:
             ]), actor=chair)
         services.publish_meeting(closed, actor=chair)
     for i, user in enumerate(owners):
-        with _at(start + timedelta(days=21, minutes=7 * i)):
+        with clock.frozen_at(start + timedelta(days=21, minutes=7 * i)):
             first = "agree" if i % 5 else "oppose"
             second = "abstain" if i % 7 == 3 else "agree"
             _cast(closed, user, *keys[user.id], {str(closed.motions[0].id): first, str(closed.motions[1].id): second})
@@ -92,7 +81,7 @@ def demo_meetings(community, accounts) -> None:
 
     # Open now: convened 20 days ago, voting for another 10 days; 12 owners have voted.
     start = real_now - timedelta(days=20)
-    with _at(start):
+    with clock.frozen_at(start):
         current = services.create_meeting(community, services.MeetingData(
             title="2025年第二次业主大会会议（临时会议）", kind="interim",
             description="审议增设电动自行车充电设施及调整停车管理规约。",
@@ -105,6 +94,6 @@ def demo_meetings(community, accounts) -> None:
             ]), actor=chair)
         services.publish_meeting(current, actor=chair)
     for i, user in enumerate(owners[:12]):
-        with _at(real_now - timedelta(hours=12) + timedelta(minutes=13 * i)):
+        with clock.frozen_at(real_now - timedelta(hours=12) + timedelta(minutes=13 * i)):
             _cast(current, user, *keys[user.id], {str(m.id): "agree" for m in current.motions})
     db.session.flush()

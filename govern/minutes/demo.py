@@ -8,8 +8,7 @@ made are not kept anywhere.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -31,16 +30,6 @@ MINUTES_TEXT = """## 会议概况
 
 业委会将在表决结果公告后与物业服务企业签订续聘合同，并在一个月内公示合同文本。
 """
-
-
-@contextmanager
-def _at(moment: datetime):
-    real = clock.now
-    clock.now = lambda: moment  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        clock.now = real  # type: ignore[assignment]
 
 
 @demo_step("minutes")
@@ -71,7 +60,7 @@ def demo_minutes(community, accounts) -> None:
 
     real_now = clock.now()
     held = real_now - timedelta(days=4)
-    with _at(real_now - timedelta(days=12)):
+    with clock.frozen_at(real_now - timedelta(days=12)):
         cm = services.create_committee_meeting(community, services.CommitteeMeetingData(
             title="2025年第三次业委会会议", location="小区会所二楼会议室", starts_at=held,
             items=[
@@ -79,13 +68,13 @@ def demo_minutes(community, accounts) -> None:
                 services.ItemData(title="研究续聘物业服务企业事宜", text="拟提请业主大会表决。", art278_item=4),
             ]), actor=chair)
         services.publish_agenda(cm, actor=chair)
-    with _at(held + timedelta(hours=2)):
+    with clock.frozen_at(held + timedelta(hours=2)):
         services.record_attendance(cm, [chair.id, first.id], actor=chair)
         services.decide_item(cm.items[0], {chair.id: "agree", first.id: "agree"}, actor=chair)
         services.close_committee_minutes(cm, "会议由主任主持。与会委员一致认为车库照明不足，存在安全隐患，同意改造。"
                                              "续聘物业服务企业属于业主共同决定事项，提请业主大会表决。", actor=chair)
         for user in (chair, first):
             services.sign_committee_minutes(cm, {"signature": sign(keys[user.id], cm.minutes_document)}, actor=user)
-    with _at(held + timedelta(days=2)):
+    with clock.frozen_at(held + timedelta(days=2)):
         services.publish_committee_minutes(cm, actor=chair)
     db.session.flush()

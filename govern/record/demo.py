@@ -20,7 +20,6 @@ import hashlib
 import os
 import random
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -54,16 +53,6 @@ class Member:
     user: object
     private: str
     public: str
-
-
-@contextmanager
-def _at(moment: datetime):
-    real = clock.now
-    clock.now = lambda: moment  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        clock.now = real  # type: ignore[assignment]
 
 
 def _pdf_text(line: str) -> str:
@@ -172,7 +161,7 @@ def enter_paper_ballots(meeting, members: Mapping[str, Member], *, first_day: da
             choices, reasons = paper_choices(rng, number, motion_ids, person.buildings)
             scan = placeholder_scan(meeting.id, number)
             member = members[entering]
-            with _at(batch + timedelta(minutes=2 * slot)):
+            with clock.frozen_at(batch + timedelta(minutes=2 * slot)):
                 ballot = build_paper_ballot(
                     community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
                     voter=person.person, choices=choices, invalid_reasons=reasons,
@@ -182,7 +171,7 @@ def enter_paper_ballots(meeting, members: Mapping[str, Member], *, first_day: da
                 entered.append((paper.enter_paper_ballot(meeting, body, scan, actor=member.user), attesting))
         for slot, (row, attesting) in enumerate(entered):
             member = members[attesting]
-            with _at(batch + timedelta(hours=2, minutes=2 * slot)):
+            with clock.frozen_at(batch + timedelta(hours=2, minutes=2 * slot)):
                 attestation = build_attestation(paper_ballot=row.ballot, attested_at=clock.now(),
                                                 nonce=new_nonce(os.urandom))
                 body = {"attestation": attestation, "signature": sign(member.private, attestation),
