@@ -22,6 +22,7 @@ from govern.extensions import db
 from govern.verify_cli import verify as verify_cmd
 from tests.audit_record.helpers import OPENS, RecordWorld
 from tests.core.recordfactory import SERVER, RecordFactory
+from tests.minutes.helpers import has_poppler, pdftotext
 
 
 @pytest.fixture
@@ -204,11 +205,8 @@ def test_result_page_shows_counts_per_motion(world, client, mixed):
     assert "Electronic ballots: 2 (of which by proxy: 1) · Paper ballots: 1" in " ".join(page.split())
 
 
+@pytest.mark.skipif(not has_poppler(), reason="poppler-utils is not installed (make test installs it)")
 def test_result_notice_pdf_prints_counts_per_motion(world, client, mixed, tmp_path):
-    from tests.minutes.helpers import has_poppler, pdftotext
-
-    if not has_poppler():
-        pytest.skip("poppler-utils is not installed")
     mid, _m1, _m2 = mixed
     world.login(client, "A")
     resp = client.get(f"/meetings/{mid}/result.pdf")
