@@ -6,6 +6,18 @@ from govern.accounts.access import can_view_community, has_role, is_committee
 from govern.accounts.models import Role
 
 
+def visible_meeting(meeting_id: int, user):
+    """The meeting ``meeting_id`` if ``user`` may see it (:func:`can_view_meeting`), else ``None``.
+
+    An unknown meeting and a hidden one look alike, so callers answer both with "not found".
+    """
+    from govern.extensions import db
+    from govern.meetings.models import Meeting
+
+    meeting = db.session.get(Meeting, meeting_id)
+    return meeting if meeting is not None and can_view_meeting(user, meeting) else None
+
+
 def can_manage_meetings(user, community) -> bool:
     """The committee convenes; the street-office auditor may convene when the committee fails to (R11)."""
     return is_committee(user, community) or has_role(user, community, Role.AUDITOR)

@@ -18,18 +18,14 @@ from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results as results_mod
 from govern.meetings import services
-from govern.meetings.access import can_view_meeting
 from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 bp = make_blueprint("meetings_api", __name__)
 
 
-def _meeting(meeting_id: int, *options) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id, options=options)
-    if meeting is None or not can_view_meeting(current_user, meeting):
-        raise DomainError("not_found", _("There is no such meeting."), status=404)
-    return meeting
+def _meeting(meeting_id: int) -> Meeting:
+    return services.meeting_for(meeting_id, current_user)
 
 
 def meeting_json(meeting: Meeting) -> dict:

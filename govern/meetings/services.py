@@ -596,17 +596,23 @@ class Caster:
     delegation: Any = None
 
 
-def caster_for(meeting_id: int, actor, key_id: str, row) -> Caster:
+def caster_for(meeting_id: int, actor, key_id: str, voter: Any, row) -> Caster:
     """Decide the signing key and the voter's eligibility for a cast from the :data:`_CAST_CONTEXT` row.
 
     The key must be enrolled to ``actor`` (``unknown_key``) and not revoked (``revoked_key``);
-    ``actor`` must be a caster of the voter on the frozen roll. This is the one place where who
-    may cast for whom is decided (a proxy's delegation belongs here).
+    ``actor`` must be a caster of ``voter`` on the frozen roll, or the voter's accepted proxy (R15).
+    This is the one place where who may cast for whom is decided.
     """
     if row.user_id is None or row.user_id != actor.id:
         raise _reject("unknown_key", _("This key is not enrolled to your account."))
     if row.revoked_at is not None:
         raise _reject("revoked_key", _("This key was revoked. Use your current key."))
+    if not row.on_roll:  # not on the roll for this voter: the caller may be the voter's accepted proxy
+        from govern.record.proxies import delegation_for_cast
+
+        delegation = delegation_for_cast(meeting_id, actor.id, voter)
+        if delegation is not None:
+            return Caster(public_key=key_id, is_eligible=True, delegation=delegation)
     return Caster(public_key=key_id, is_eligible=bool(row.on_roll))
 
 
@@ -658,20 +664,14 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     row = _run(_CAST_CONTEXT, {"meeting_id": meeting_id, "user_id": actor.id, "key_id": key_id,
                                              "voter": voter if isinstance(voter, str) else ""}).one_or_none()
     if meeting is None and (row is None or not row.member or row.published_at is None):
-        meeting = _visible_meeting(meeting_id, actor)  # the full access check, for the uncommon cases
+        meeting = meeting_for(meeting_id, actor)  # the full access check, for the uncommon cases
     if row is None:
         raise DomainError("not_found", _("There is no such meeting."), status=404)
     if not well_formed:
         raise _reject("bad_request", _("The body must be {\"ballot\", \"signature\", \"key_id\"}."))
     if row.published_at is None:
         raise _reject("window_not_open", _("Voting has not opened yet."))
-    caster = caster_for(meeting_id, actor, key_id, row)
-    if not caster.is_eligible:  # not on the roll for this voter: the caller may be the voter's accepted proxy (R15)
-        from govern.record.proxies import delegation_for_cast
-
-        delegation = delegation_for_cast(meeting_id, actor.id, voter)
-        if delegation is not None:
-            caster = Caster(public_key=key_id, is_eligible=True, delegation=delegation)
+    caster = caster_for(meeting_id, actor, key_id, voter, row)
     context = _context(meeting_id, row)
     result = check_ballot(
         ballot, signature, context=context, public_key=caster.public_key, is_eligible=caster.is_eligible,
@@ -718,11 +718,12 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     return Cast(entry=entry, id=_append(values), values=values)
 
 
-def _visible_meeting(meeting_id: int, actor) -> Meeting:
-    from govern.meetings.access import can_view_meeting
+def meeting_for(meeting_id: int, user) -> Meeting:
+    """The meeting ``user`` may see (:func:`govern.meetings.access.visible_meeting`), else ``not_found`` (404)."""
+    from govern.meetings.access import visible_meeting
 
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_view_meeting(actor, meeting):
+    meeting = visible_meeting(meeting_id, user)
+    if meeting is None:
         raise DomainError("not_found", _("There is no such meeting."), status=404)
     return meeting
 

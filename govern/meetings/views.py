@@ -20,7 +20,7 @@ from govern.extensions import db
 from govern.home import panels
 from govern.meetings import results as results_mod
 from govern.meetings import services
-from govern.meetings.access import can_manage_meetings, can_see_door_to_door, can_view_meeting, is_street_office
+from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, visible_meeting
 from govern.meetings.forms import MeetingForm
 from govern.meetings.models import BallotEntry, Meeting, MeetingStatus
 from govern.meetings.serverkey import server_private_key, server_public_key
@@ -35,8 +35,8 @@ CHALLENGE_PERIOD = timedelta(days=365)
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_view_meeting(current_user, meeting):
+    meeting = visible_meeting(meeting_id, current_user)
+    if meeting is None:
         abort(404)
     g.community = meeting.community
     return meeting

@@ -260,11 +260,10 @@ def committee_minutes_pdf(community, cm_id: int):
 
 
 def _meeting(assembly_id: int):
-    from govern.meetings.access import can_view_meeting
-    from govern.meetings.models import Meeting
+    from govern.meetings.access import visible_meeting
 
-    meeting = db.session.get(Meeting, assembly_id)
-    if meeting is None or not can_view_meeting(current_user, meeting):
+    meeting = visible_meeting(assembly_id, current_user)
+    if meeting is None:
         abort(404)
     g.community = meeting.community
     return meeting

@@ -13,7 +13,8 @@ from govern.core.ballot import format_time
 from govern.core.record import AUDITOR, PUBLIC
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings.access import can_view_meeting
+from govern.meetings import services
+from govern.meetings.access import visible_meeting
 from govern.meetings.models import Meeting, MeetingStatus, MotionResult
 from govern.record import audit, proxies
 from govern.record.access import can_audit, can_read_public_record
@@ -24,15 +25,12 @@ bp = make_blueprint("record_api", __name__)
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_view_meeting(current_user, meeting):
-        raise DomainError("not_found", _("There is no such meeting."), status=404)
-    return meeting
+    return services.meeting_for(meeting_id, current_user)
 
 
 def _delegation(delegation_id: int) -> Delegation:
     d = db.session.get(Delegation, delegation_id)
-    if d is None or not can_view_meeting(current_user, db.session.get(Meeting, d.meeting_id)):
+    if d is None or visible_meeting(d.meeting_id, current_user) is None:
         raise DomainError("not_found", _("There is no such delegation."), status=404)
     return d
 

@@ -18,7 +18,7 @@ from govern.core.canonical import canonical_bytes
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import services as meeting_services
-from govern.meetings.access import can_view_meeting
+from govern.meetings.access import visible_meeting
 from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, RollPerson, RollUnit
 from govern.record import audit, paper, proxies
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
@@ -46,8 +46,8 @@ def record_summary(meeting: Meeting) -> dict:
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_view_meeting(current_user, meeting):
+    meeting = visible_meeting(meeting_id, current_user)
+    if meeting is None:
         abort(404)
     g.community = meeting.community
     return meeting
