@@ -26,7 +26,7 @@ def _cast(meeting, user, private, public, choices) -> None:
     from govern.meetings import services
 
     persons = services.persons_for(meeting, user)
-    if not persons or services.has_voted(meeting, persons[0].person):
+    if not persons or services.has_voted(meeting.id, persons[0].person):
         return  # co-owners share one person: one ballot each person
     voter = persons[0].person
     ballot = build_ballot(community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,

@@ -389,14 +389,14 @@ def persons_for(meeting: Meeting, user) -> list[RollPerson]:
     ))
 
 
-def has_voted(meeting: Meeting, person: str, *, by_proxy: bool = False) -> bool:
+def has_voted(meeting_id: int, person: str, *, by_proxy: bool = False) -> bool:
     """The person cast a ballot themselves (electronic or paper); with ``by_proxy``, a proxy cast one for them.
 
     A proxy's ballot does not stop the owner from voting: their own ballot then counts instead (R15).
     """
     kind = BallotEntry.delegation_hash.is_not(None) if by_proxy else BallotEntry.delegation_hash.is_(None)
     return db.session.scalar(
-        select(exists().where(BallotEntry.meeting_id == meeting.id, BallotEntry.voter == person, kind))
+        select(exists().where(BallotEntry.meeting_id == meeting_id, BallotEntry.voter == person, kind))
     )
 
 
@@ -414,8 +414,8 @@ def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
         "persons": person.weight,
         "units": [{"unit": u.unit, "building": u.building, "area": u.area, "area_source": u.area_source}
                   for u in units],
-        "has_voted": has_voted(meeting, person.person),
-        "voted_by_proxy": has_voted(meeting, person.person, by_proxy=True),
+        "has_voted": has_voted(meeting.id, person.person),
+        "voted_by_proxy": has_voted(meeting.id, person.person, by_proxy=True),
     }
     key = active_key(user)
     if key is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings.models import BallotEntry, Meeting, MotionResult, OwnerKey, RollCaster, RollPerson
+from govern.meetings.models import Meeting, MotionResult, OwnerKey, RollCaster, RollPerson
 
 #: HTTP status of each refusal code (codes from govern.core.ballot.Rejection plus this feature's own).
 STATUS = {
@@ -63,14 +63,6 @@ def is_caster(meeting_id: int, user_id: int, person: Any) -> bool:
     return db.session.scalar(
         select(RollCaster.id).join(RollPerson, RollCaster.roll_person_id == RollPerson.id).where(
             RollCaster.meeting_id == meeting_id, RollCaster.user_id == user_id, RollPerson.person == person)
-    ) is not None
-
-
-def has_own_ballot(meeting_id: int, person: str) -> bool:
-    """The person voted themselves (electronically or on paper), not through a proxy."""
-    return db.session.scalar(
-        select(BallotEntry.id).where(BallotEntry.meeting_id == meeting_id, BallotEntry.voter == person,
-                                     BallotEntry.delegation_hash.is_(None)).limit(1)
     ) is not None
 
 

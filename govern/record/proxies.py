@@ -20,7 +20,8 @@ from govern.audit.services import record
 from govern.core.ballot import check_delegation, check_revocation
 from govern.extensions import db
 from govern.meetings.models import BallotEntry, Meeting, RollPerson, RollUnit
-from govern.record.common import context, envelope_parts, has_own_ballot, is_caster, own_active_key, refuse
+from govern.meetings.services import has_voted
+from govern.record.common import context, envelope_parts, is_caster, own_active_key, refuse
 from govern.record.export import proxy_cap
 from govern.record.models import Delegation
 
@@ -53,7 +54,7 @@ def _lapse(meeting: Meeting, rows: list[Delegation]) -> int:
 
 def sync_lapses_of(meeting: Meeting, rows: list[Delegation]) -> int:
     """:func:`sync_lapses` for a few delegations (one indexed query each, not the whole ledger)."""
-    return _lapse(meeting, [d for d in rows if d.is_live and has_own_ballot(meeting.id, d.principal)])
+    return _lapse(meeting, [d for d in rows if d.is_live and has_voted(meeting.id, d.principal)])
 
 
 def _proxy_voted(d: Delegation) -> bool:
@@ -90,7 +91,7 @@ def create_delegation(meeting: Meeting, data: Any, *, actor) -> Delegation:
     result = check_delegation(
         obj, signature, context=context(meeting), principal_key=key.public_key, principal_eligible=eligible,
         proxy_principals=held, proxy_cap=proxy_cap(meeting.community), revoked_hashes=(),
-        principal_has_voted=eligible and has_own_ballot(meeting.id, principal), seen_nonces=nonces,
+        principal_has_voted=eligible and has_voted(meeting.id, principal), seen_nonces=nonces,
         now=clock.now(),
     )
     if not result.ok:
@@ -179,7 +180,7 @@ def check_proxy_ballot(meeting: Meeting, delegation: Delegation, ballot: Any, *,
         principal_key=delegation.envelope["key_id"], principal_eligible=True, proxy_principals=voted_for,
         proxy_cap=proxy_cap(meeting.community),
         revoked_hashes={delegation.delegation_hash} if delegation.revoked_at is not None else (),
-        principal_has_voted=has_own_ballot(meeting.id, delegation.principal), seen_nonces=(), now=now,
+        principal_has_voted=has_voted(meeting.id, delegation.principal), seen_nonces=(), now=now,
         ballot=ballot, proxy_account=str(actor.id),
     )
     if not result.ok:
