@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 import govern.cli
-from govern.cli import APP_COMMANDS, STANDALONE_COMMANDS, flask_group, main
+from govern.cli import COMMAND_HELP, flask_group, main
 from tests.core.recordfactory import standard_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_help_lists_every_command_app_and_standalone():
     proc = _run("--help")
     listed = {line.split()[0] for line in proc.stdout.split("Commands:")[1].splitlines() if line.startswith("  ")
               and not line.startswith("    ")}
-    assert listed == set(APP_COMMANDS) | set(STANDALONE_COMMANDS)
+    assert listed == set(COMMAND_HELP)
 
 
 def test_verify_record_imports_no_flask_and_exits_0(record_path):
@@ -91,14 +91,20 @@ def test_tally_imports_no_flask_and_prints_result():
     assert _loaded(proc) == "LOADED="
 
 
-def test_app_command_table_matches_the_apps_commands(app):
-    """APP_COMMANDS (what ``govern --help`` shows without loading the app) is exactly the app's command list."""
+def test_command_table_matches_the_real_commands(app):
+    """COMMAND_HELP (what ``govern --help`` shows without loading anything) is exactly the app's command list,
+    each with its own help."""
     group = flask_group()
     with click.Context(group, obj=ScriptInfo(create_app=lambda: app)) as ctx:
-        names = set(group.list_commands(ctx))
-        real = {name: group.get_command(ctx, name).get_short_help_str(limit=1000) for name in names}
-    assert names == set(APP_COMMANDS) | set(STANDALONE_COMMANDS)
-    assert {name: real[name] for name in APP_COMMANDS} == APP_COMMANDS
+        real = {name: group.get_command(ctx, name).get_short_help_str(limit=1000) for name in group.list_commands(ctx)}
+    assert real == COMMAND_HELP
+
+
+def test_help_listing_same_as_flasks_apart_from_the_group_options(app, monkeypatch):
+    monkeypatch.setattr(govern.cli, "_create_app", lambda: app)
+    ours = CliRunner().invoke(main, ["--help"]).output
+    flasks = CliRunner().invoke(flask_group(), ["--help"], prog_name="govern").output
+    assert ours.split("Commands:")[1] == flasks.split("Commands:")[1]
 
 
 def test_app_command_goes_to_the_app(app, monkeypatch):
