@@ -199,3 +199,42 @@ def test_honest_keys_accepted():
 def test_bad_signature_spelling_named():
     public = public_key_b64(private_key_from_bytes(bytes(32)))
     assert signature_problem(public, b"m", "A" * 85) == "bad_signature_encoding"
+
+
+# ------------------------------------------------------------------ a record with a forged ballot under a weak key
+
+IDENTITY_KEY = b64url_encode(bytes([1]) + bytes(31))
+#: R = the identity, S = 0: [0]B = R + [k]A for every message when A is the identity.
+FORGED = b64url_encode(bytes([1]) + bytes(63))
+
+
+def _record_with_weak_key_for_p_e(monkeypatch):
+    """The standard meeting as a dishonest server could write it: p-e's account enrolled under the identity key,
+    and p-e's ballot 'signed' with a forgery anyone can compute. Everything else, results included, is consistent."""
+    from govern.core.canonical import GENESIS_HASH
+    from govern.core.ledger import append_entry
+    from tests.core import recordfactory
+
+    honest_pub = recordfactory.pub
+    monkeypatch.setattr(recordfactory, "pub", lambda name: IDENTITY_KEY if name == "acc-e" else honest_pub(name))
+
+    class WeakKeyFactory(recordfactory.RecordFactory):
+        def append(self, ballot, signer, *, delegation=None, attestation=None, kind="electronic", at=None):
+            if signer != "acc-e":
+                return super().append(ballot, signer, delegation=delegation, attestation=attestation, kind=kind, at=at)
+            prev = self.entries[-1].chain_hash if self.entries else GENESIS_HASH
+            entry = append_entry(prev, len(self.entries) + 1, ballot=ballot, signature=FORGED, key_id=IDENTITY_KEY,
+                                 received_at=at or self.clock, kind=kind, delegation=None, attestation=None)
+            self.entries.append(entry)
+            return entry
+
+    return WeakKeyFactory().standard().build()
+
+
+def test_record_with_forged_ballot_under_weak_key_fails_verify(monkeypatch):
+    from govern.core.record import verify_record
+
+    report = verify_record(_record_with_weak_key_for_p_e(monkeypatch), workers=1)
+    assert not report.valid
+    assert [(p.code, p.entry) for p in report.problems if p.entry == 5] == [("bad_signature", 5)]
+    assert signature_problem(IDENTITY_KEY, b"any ballot at all", FORGED) == "weak_key"
