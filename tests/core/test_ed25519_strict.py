@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govern.core.keys import (
     SMALL_ORDER_ENCODINGS,
@@ -238,3 +240,19 @@ def test_record_with_forged_ballot_under_weak_key_fails_verify(monkeypatch):
     assert not report.valid
     assert [(p.code, p.entry) for p in report.problems if p.entry == 5] == [("bad_signature", 5)]
     assert signature_problem(IDENTITY_KEY, b"any ballot at all", FORGED) == "weak_key"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_check_public_key_on_random_bytes_agrees_with_reference_decoding(raw):
+    """Enrolment's point check (one exponentiation) agrees with the reference decoder on arbitrary keys."""
+    point = ref.decode(raw)
+    if raw in SMALL_ORDER_ENCODINGS:
+        expected = "small_order"
+    elif int.from_bytes(raw, "little") & (2**255 - 1) >= ref.P:
+        expected = "non_canonical"
+    elif point is None:
+        expected = "not_on_curve"
+    else:
+        expected = None
+    assert check_public_key(b64url_encode(raw)) == expected
