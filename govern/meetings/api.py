@@ -12,20 +12,21 @@ from sqlalchemy import select
 from govern import jobs
 from govern.accounts.access import is_committee, user_communities
 from govern.api import api_login_required, json_body, make_blueprint
+from govern.ballots import cast as casting
+from govern.ballots import owner_keys, voter
+from govern.ballots.models import BallotEntry, Meeting, MeetingStatus, MotionResult
 from govern.core.ballot import format_time
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results as results_mod
-from govern.meetings import services
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 bp = make_blueprint("meetings_api", __name__)
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return services.meeting_for(meeting_id, current_user)
+    return casting.meeting_for(meeting_id, current_user)
 
 
 def meeting_json(meeting: Meeting) -> dict:
@@ -67,7 +68,7 @@ def enroll_key():
     fresh = "password" not in data and _fresh_token()
     if "password" not in data and not fresh:
         raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
-    key = services.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
+    key = owner_keys.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
     jobs.commit()
     return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint}), 201
 
@@ -105,7 +106,7 @@ def get_meeting(meeting_id: int):
 def me(meeting_id: int):
     """The caller's voting person on the frozen roll: voter id, area, units, whether it has voted."""
     meeting = _meeting(meeting_id)
-    summary = services.voter_summary(meeting, current_user)
+    summary = voter.voter_summary(meeting, current_user)
     if summary is None:
         raise DomainError("not_eligible", _("You are not on this meeting's roll."), status=403)
     return jsonify(summary)
@@ -115,7 +116,7 @@ def me(meeting_id: int):
 @api_login_required
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
-    done = services.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
+    done = casting.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
     position, ballot_hash, chain_hash = done.entry.position, done.entry.ballot_hash, done.entry.chain_hash
     try:
         jobs.commit()

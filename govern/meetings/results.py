@@ -27,6 +27,8 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
+from govern.ballots.ledger import counting, lock_meeting
+from govern.ballots.models import Countersignature, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
@@ -34,8 +36,6 @@ from govern.core.record import motion_ballots
 from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services
-from govern.meetings.models import Countersignature, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 RESULT_TYPE = "govern.result.v1"
@@ -58,10 +58,10 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
     existing = results_of(meeting)
     if existing and len(existing) == len(meeting.motions):
         return existing
-    locked = services.lock_meeting(meeting.id)
+    locked = lock_meeting(meeting.id)
     assert locked is not None
     done = {r.motion_id for r in results_of(locked)}
-    counting = services.counting(locked)
+    counted = counting(locked)
     areas = {p.person: p.area for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == locked.id))}
     private = server_private_key()
     public = server_public_key()
@@ -70,7 +70,7 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
             continue
         mid = str(motion.id)
         votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
-                 for person, entry in sorted(counting.items())
+                 for person, entry in sorted(counted.items())
                  if person in areas and mid in entry.ballot.get("choices", {})]
         matter = Matter(motion.matter)
         interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
@@ -87,7 +87,7 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
             "ledger": {"length": locked.ledger_length, "head": locked.ledger_head},
             "closes_at": format_time(locked.closes_at),
             "revision_policy": locked.revision_policy,
-            "ballots": motion_ballots(counting, mid, areas),
+            "ballots": motion_ballots(counted, mid, areas),
             "result": outcome.to_json(),
         }
         row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,

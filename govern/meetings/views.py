@@ -14,6 +14,8 @@ from wtforms import SelectChoice
 
 from govern import clock, jobs
 from govern.accounts.access import community_required, is_committee
+from govern.ballots import ledger, owner_keys, proxies, voter
+from govern.ballots.models import BallotEntry, Meeting, MeetingStatus
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
@@ -22,7 +24,6 @@ from govern.meetings import results as results_mod
 from govern.meetings import services
 from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, visible_meeting
 from govern.meetings.forms import MeetingForm
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
 
@@ -178,7 +179,7 @@ def publish(meeting_id: int):
 def show(meeting_id: int):
     meeting = _meeting(meeting_id)
     part = services.participation(meeting) if meeting.is_published else None
-    me = services.voter_summary(meeting, current_user) if meeting.is_published else None
+    me = voter.voter_summary(meeting, current_user) if meeting.is_published else None
     return render_template(
         "meetings/show.html",
         meeting=meeting,
@@ -233,13 +234,11 @@ def ballot(meeting_id: int):
     A proxy's ballot names the principal as ``voter`` and is signed with the proxy's own key; the
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
-    from govern.record import proxies
-
     meeting = _meeting(meeting_id)
     if not meeting.is_published:
         abort(404)
     is_open = meeting.status is MeetingStatus.OPEN
-    me = services.voter_summary(meeting, current_user)
+    me = voter.voter_summary(meeting, current_user)
     principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
     if me is None and not principals:
         abort(403)
@@ -254,8 +253,8 @@ def ballot(meeting_id: int):
         meeting=meeting,
         motions=list(meeting.motions),
         me=me,
-        ballot_context=services.ballot_context(meeting, me["voter"]) if me else None,
-        active_key=services.active_key(current_user),
+        ballot_context=voter.ballot_context(meeting, me["voter"]) if me else None,
+        active_key=owner_keys.active_key(current_user),
         is_open=is_open,
         single_cast=single_cast,
         show_form=show_form,
@@ -270,8 +269,8 @@ def ballot(meeting_id: int):
 @bp.get("/keys")
 @login_required
 def keys():
-    return render_template("meetings/keys.html", active_key=services.active_key(current_user),
-                           history=[k for k in services.key_history(current_user) if k.revoked_at is not None])
+    return render_template("meetings/keys.html", active_key=owner_keys.active_key(current_user),
+                           history=[k for k in owner_keys.key_history(current_user) if k.revoked_at is not None])
 
 
 @bp.get("/meetings/<int:meeting_id>/receipts/check")
@@ -302,7 +301,7 @@ def result(meeting_id: int):
         return redirect(url_for("meetings.show", meeting_id=meeting_id))
     rows = results_mod.ensure_results(meeting)
     jobs.commit()
-    counting = services.counting(meeting)
+    counting = ledger.counting(meeting)
     part = services.participation(meeting, voters=counting.keys())
     by_motion = {r.motion_id: r for r in rows}
     return render_template(
@@ -328,7 +327,7 @@ def home_panel(community, user) -> list[dict]:
     items = []
     privileged = can_manage_meetings(user, community)
     for m in rows:
-        if m.scope_buildings and not privileged and not services.persons_for(m, user):
+        if m.scope_buildings and not privileged and not voter.persons_for(m, user):
             continue
         items.append({
             "title": m.title,

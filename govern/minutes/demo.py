@@ -35,8 +35,8 @@ MINUTES_TEXT = """## 会议概况
 @demo_step("minutes")
 def demo_minutes(community, accounts) -> None:
     """Approve and publish the minutes of the closed assembly; hold and publish one committee meeting."""
+    from govern.ballots.models import Meeting, MeetingStatus
     from govern.meetings import services as meeting_services
-    from govern.meetings.models import Meeting, MeetingStatus
     from govern.minutes import services, signing
 
     members = [accounts[n] for n in ("chair", "committee1", "committee2") if n in accounts]

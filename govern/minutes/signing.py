@@ -55,7 +55,7 @@ def committee_members(community) -> list[User]:
 
 def active_key(user_id: int):
     """The member's active enrolled key (``meetings.OwnerKey``), or None."""
-    from govern.meetings.models import OwnerKey
+    from govern.ballots.models import OwnerKey
 
     return db.session.scalar(select(OwnerKey).where(OwnerKey.user_id == user_id, OwnerKey.revoked_at.is_(None))
                              .order_by(OwnerKey.id.desc()).limit(1))

@@ -9,23 +9,24 @@ from sqlalchemy import select
 
 from govern import jobs
 from govern.api import api_login_required, make_blueprint
+from govern.ballots import proxies
+from govern.ballots.cast import meeting_for
+from govern.ballots.models import Delegation, Meeting, MeetingStatus, MotionResult
 from govern.core.ballot import format_time
 from govern.core.record import AUDITOR, PUBLIC
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services
+from govern.meetings import results as results_mod
 from govern.meetings.access import visible_meeting
-from govern.meetings.models import Meeting, MeetingStatus, MotionResult
-from govern.record import audit, proxies
+from govern.record import oversight
 from govern.record.access import can_audit, can_read_public_record
 from govern.record.export import export_record, record_filename
-from govern.record.models import Delegation
 
 bp = make_blueprint("record_api", __name__)
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return services.meeting_for(meeting_id, current_user)
+    return meeting_for(meeting_id, current_user)
 
 
 def _delegation(delegation_id: int) -> Delegation:
@@ -100,14 +101,12 @@ def certify(meeting_id: int, motion_id: int):
         raise DomainError("forbidden", _("Only the street office's auditors certify results."), status=403)
     if meeting.status is not MeetingStatus.CLOSED:
         raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
-    from govern.meetings import results as results_mod
-
     results_mod.ensure_results(meeting)
     result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                           MotionResult.motion_id == motion_id))
     if result is None:
         raise DomainError("not_found", _("There is no such motion."), status=404)
-    row = audit.certify_result(result, request.get_json(silent=True), actor=current_user)
+    row = oversight.certify_result(result, request.get_json(silent=True), actor=current_user)
     jobs.commit()
     return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201
 
@@ -119,8 +118,8 @@ def verify(meeting_id: int):
     meeting = _meeting(meeting_id)
     if not can_audit(current_user, meeting.community):
         raise DomainError("forbidden", _("Only the street office verifies records on the server."), status=403)
-    run = audit.request_verification(meeting, actor=current_user)
+    run = oversight.request_verification(meeting, actor=current_user)
     run_id = run.id
     jobs.commit()
-    run = db.session.get(audit.VerificationRun, run_id)
+    run = db.session.get(oversight.VerificationRun, run_id)
     return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202

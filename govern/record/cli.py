@@ -18,8 +18,8 @@ from flask.cli import with_appcontext
 def export_record_command(meeting_id: int, out: str, edition: str) -> None:
     """Write the verifiable record of meeting MEETING_ID to OUT (check it with ``govern verify OUT``)."""
     from govern import jobs
+    from govern.ballots.models import Meeting
     from govern.extensions import db
-    from govern.meetings.models import Meeting
     from govern.record.export import export_record
 
     meeting = db.session.get(Meeting, meeting_id)

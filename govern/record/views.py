@@ -13,17 +13,28 @@ from sqlalchemy import select
 from govern import clock, jobs
 from govern.accounts.access import can_read_audit, community_required, is_committee
 from govern.accounts.models import User
+from govern.ballots import paper, proxies
+from govern.ballots.ledger import ledger_entries
+from govern.ballots.models import (
+    BallotEntry,
+    Delegation,
+    Meeting,
+    MeetingStatus,
+    MotionResult,
+    PaperBallot,
+    RollPerson,
+    RollUnit,
+)
+from govern.ballots.proxies import proxy_cap
+from govern.ballots.voter import persons_for
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes
+from govern.core.ledger import counting_ballots
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services as meeting_services
 from govern.meetings.access import visible_meeting
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, RollPerson, RollUnit
-from govern.record import audit, paper, proxies
+from govern.record import oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
-from govern.record.export import proxy_cap
-from govern.record.models import Delegation, PaperBallot
 
 bp = Blueprint("record", __name__)
 
@@ -37,11 +48,11 @@ def record_summary(meeting: Meeting) -> dict:
     """For the meeting's result page: counted ballots by kind, proxy ballots, the street office's verdicts."""
     from govern.record.export import ballot_kinds
 
-    entries = meeting_services.ledger_entries(meeting)
-    counted = meeting_services.counting_ballots(entries, meeting.revision_policy)
+    entries = ledger_entries(meeting)
+    counted = counting_ballots(entries, meeting.revision_policy)
     return {"kinds": ballot_kinds(entries, meeting.revision_policy),
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
-            "certifications": audit.certifications_of(meeting),
+            "certifications": oversight.certifications_of(meeting),
             "can_audit": can_audit(current_user, meeting.community)}
 
 
@@ -101,9 +112,9 @@ def audit_meeting(meeting_id: int):
         papers=paper.pending_for(meeting),
         delegations=list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                             .order_by(Delegation.id))),
-        run=audit.latest_run(meeting), results=results, certifications=audit.certifications_of(meeting),
+        run=oversight.latest_run(meeting), results=results, certifications=oversight.certifications_of(meeting),
         can_certify=can_certify(current_user, meeting.community), closed=meeting.status is MeetingStatus.CLOSED,
-        verdicts=audit.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
+        verdicts=oversight.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
     )
 
 
@@ -115,7 +126,7 @@ def audit_verify(meeting_id: int):
         abort(403)
     target = url_for("record.audit_meeting", meeting_id=meeting_id)
     try:
-        audit.request_verification(meeting, actor=current_user)
+        oversight.request_verification(meeting, actor=current_user)
     except DomainError as err:
         return _fail(err, target)
     jobs.commit()
@@ -143,17 +154,17 @@ def certify(meeting_id: int, motion_id: int):
         data = {"certification": obj, "signature": request.form.get("signature", "").strip(),
                 "key_id": request.form.get("key_id", "").strip()}
         try:
-            audit.certify_result(result, data, actor=current_user)
+            oversight.certify_result(result, data, actor=current_user)
         except DomainError as err:
             return _fail(err, target)
         jobs.commit()
         flash(_("Your signed verdict was recorded and announced to the owners."), "success")
         return redirect(target), 303
     verdict = request.args.get("verdict", "certify")
-    if verdict not in audit.VERDICTS:
+    if verdict not in oversight.VERDICTS:
         abort(400)
-    reason = (request.args.get("reason") or "").strip()[: audit.MAX_REASON]
-    obj = audit.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
+    reason = (request.args.get("reason") or "").strip()[: oversight.MAX_REASON]
+    obj = oversight.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
     return render_template("record/certify.html", meeting=meeting, result=result, verdict=verdict,
                            document_text=canonical_bytes(obj).decode("utf-8"))
 
@@ -170,7 +181,7 @@ def proxies_page(meeting_id: int):
         abort(404)
     proxies.sync_lapses(meeting)
     jobs.commit()
-    mine = meeting_services.persons_for(meeting, current_user)
+    mine = persons_for(meeting, current_user)
     person = mine[0].person if mine else None
     given = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
                                                              Delegation.principal == person)

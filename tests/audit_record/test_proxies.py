@@ -81,7 +81,7 @@ def test_proxy_cap(app, world, client, mid):
 def test_default_cap_is_three(app, world, client, mid, factory):
     for ref in ("A", "B1", "C"):
         assert world.delegate(client, mid, ref, "member").status_code == 201
-    from govern.record.export import proxy_cap
+    from govern.ballots.proxies import proxy_cap
     from govern.register.models import Community
 
     with app.app_context():
@@ -119,7 +119,7 @@ def test_owner_voting_in_person_lapses_the_delegation(app, world, client, mid):
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "delegation_lapsed"
     world.login(client, "member")
     assert client.get(f"/meetings/{mid}/proxies").status_code == 200
-    from govern.record.models import Delegation
+    from govern.ballots.models import Delegation
 
     with app.app_context():
         assert db.session.get(Delegation, did).status == "lapsed"

@@ -73,7 +73,7 @@ def _persons_on(tally: dict) -> int:
 
 
 def test_signed_result_carries_counts_by_kind_per_motion(app, world, client, mixed):
-    from govern.meetings.models import Countersignature
+    from govern.ballots.models import Countersignature
 
     mid, m1, m2 = mixed
     results = {r["motion"]: r for r in world.results(client, mid)}
