@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from govern import jobs
 from govern.accounts.access import is_committee, user_communities
+from govern.accounts.services import token_issued_within
 from govern.api import api_login_required, json_body, make_blueprint
 from govern.ballots import cast as casting
 from govern.ballots import owner_keys, voter
@@ -74,8 +75,6 @@ def enroll_key():
 
 
 def _fresh_token() -> bool:
-    from govern.accounts.services import token_issued_within
-
     return token_issued_within(g.get("api_token_id"), FRESH_TOKEN)
 
 

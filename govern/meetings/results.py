@@ -37,6 +37,7 @@ from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.serverkey import server_private_key, server_public_key
+from govern.register.models import Community
 
 RESULT_TYPE = "govern.result.v1"
 
@@ -107,8 +108,6 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
 def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersignature:
     """Store a committee member's countersignature after verifying it over the result document."""
     community_id = result.community_id
-    from govern.register.models import Community
-
     if not is_committee(actor, db.session.get(Community, community_id)):
         raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
     signature, key_id = data.get("signature"), data.get("key_id")

@@ -14,14 +14,16 @@ from wtforms import SelectChoice
 
 from govern import clock, jobs
 from govern.accounts.access import community_required, is_committee
+from govern.agenda.models import Proposal
+from govern.agenda.services import accepted_proposals, proposal_url
 from govern.ballots import ledger, owner_keys, proxies, voter
 from govern.ballots.models import BallotEntry, Meeting, MeetingStatus
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.home import panels
+from govern.meetings import links, services
 from govern.meetings import results as results_mod
-from govern.meetings import services
 from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, visible_meeting
 from govern.meetings.forms import MeetingForm
 from govern.meetings.serverkey import server_private_key, server_public_key
@@ -44,33 +46,14 @@ def _meeting(meeting_id: int) -> Meeting:
 
 
 def _thread_urls(meeting: Meeting) -> dict[str, str]:
-    """Links to each motion's discussion thread (its proposal's page), when the agenda feature offers them."""
-    try:
-        from govern.agenda.models import Proposal
-        from govern.agenda.services import proposal_url
-    except ImportError:
-        return {}
+    """Links to each motion's discussion thread (the page of the agenda proposal it comes from)."""
     out = {}
     for m in meeting.motions:
         if m.proposal_id:
             proposal = db.session.get(Proposal, m.proposal_id)
             if proposal is not None and proposal.community_id == meeting.community_id:
-                try:
-                    out[str(m.id)] = proposal_url(proposal)
-                except Exception:  # another feature's page must never break the notice
-                    continue
+                out[str(m.id)] = proposal_url(proposal)
     return out
-
-
-def _accepted_proposals(community) -> list:
-    try:
-        from govern.agenda.services import accepted_proposals  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    try:
-        return list(accepted_proposals(community))
-    except Exception:  # never let another feature's bug block convening a meeting
-        return []
 
 
 @bp.get("/meetings/meetings.css")
@@ -126,7 +109,7 @@ def _save(form, community, meeting=None):
 @community_required(can_manage_meetings)
 def create(community):
     form = _form(community)
-    proposals = _accepted_proposals(community)
+    proposals = accepted_proposals(community)
     if request.method == "GET" and proposals:
         for entry, p in zip(form.motions.entries, proposals, strict=False):
             entry.form.title.data = getattr(p, "title", "")
@@ -190,40 +173,8 @@ def show(meeting_id: int):
         can_manage=can_manage_meetings(current_user, meeting.community),
         door_to_door=can_see_door_to_door(current_user, meeting),
         server_key=server_public_key(),
-        related=_related_links(meeting),
+        related=links.related_links(meeting, current_user),
     )
-
-
-def _related_links(meeting) -> list[tuple[str, str]]:
-    """``(url, label)`` of the documents and services of a meeting that the caller may open.
-
-    Each link is shown by the same predicate the target view checks (the features live in other packages).
-    """
-    from govern.minutes.services import minutes_of
-    from govern.record.access import can_audit, can_read_public_record, can_see_paper
-
-    community = meeting.community
-    links: list[tuple[str, str]] = []
-    if not meeting.is_published:
-        return links
-    links.append((url_for("minutes.notice_pdf", assembly_id=meeting.id), _("Printable notice for the lobby (PDF)")))
-    if meeting.status == MeetingStatus.CLOSED:
-        links.append((url_for("minutes.result_pdf", assembly_id=meeting.id), _("Result notice (PDF)")))
-        minutes = minutes_of(meeting)
-        if minutes is not None and minutes.published_revision is not None:
-            links.append((url_for("minutes.assembly_pdf", assembly_id=meeting.id), _("Minutes (PDF)")))
-        if minutes is not None or can_manage_meetings(current_user, community):
-            links.append((url_for("minutes.assembly", assembly_id=meeting.id), _("Minutes")))
-    if meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.OPEN):
-        links.append((url_for("record.proxies_page", meeting_id=meeting.id), _("Vote by proxy")))
-    if can_see_paper(current_user, community):
-        links.append((url_for("record.paper_index", meeting_id=meeting.id), _("Paper ballots")))
-    if can_read_public_record(current_user, community):
-        links.append((url_for("record_api.record", meeting_id=meeting.id, edition="public"),
-                      _("Download the verifiable record (public edition)")))
-    if can_audit(current_user, community):
-        links.append((url_for("record.audit_meeting", meeting_id=meeting.id), _("Street office's audit")))
-    return links
 
 
 @bp.get("/meetings/<int:meeting_id>/ballot")

@@ -16,9 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govern.ballots.models import MotionResult
+from govern.core.ballot import format_time
 from govern.core.canonical import sha256_hex
 from govern.core.register import format_area
 from govern.extensions import db
+from govern.meetings.services import participation
+from govern.record.models import Certification
 
 #: Which kind of hash ``record_hash`` is (printed beside it).
 RECORD_HASH_KIND = "sha256(roll_hash + ledger_head)"
@@ -27,8 +31,6 @@ RECORD_HASH_KIND = "sha256(roll_hash + ledger_head)"
 def _t(value) -> str:
     if value is None:
         return ""
-    from govern.core.ballot import format_time
-
     return format_time(value)
 
 
@@ -39,8 +41,6 @@ def record_hash(meeting) -> str:
 
 def sections_for(meeting) -> dict[str, Any]:
     """The record's part of the minutes (R26 contents): notice, roll, participation, results, hashes, audit."""
-    from govern.ballots.models import MotionResult
-
     notice = {
         "title": meeting.title,
         "kind": meeting.kind,
@@ -90,10 +90,6 @@ def sections_for(meeting) -> dict[str, Any]:
 
 
 def _participation(meeting) -> dict[str, Any]:
-    try:
-        from govern.meetings.services import participation
-    except ImportError:  # pragma: no cover - the meetings feature always ships participation()
-        return {}
     p = participation(meeting)
     bar = p.overall
     return {
@@ -118,8 +114,6 @@ def _certifications(meeting) -> dict[str, Any]:
     The overall status is the gravest verdict recorded: a revocation, then an order of correction, then an
     objection; "certified" only when every verdict certifies.
     """
-    from govern.record.models import Certification
-
     rows = db.session.scalars(
         select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id)
     ).all()

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from govern.accounts.access import COMMITTEE
 from govern.accounts.models import RoleGrant, User
+from govern.ballots.models import OwnerKey
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import key_fingerprint, verify
 from govern.errors import DomainError
@@ -55,8 +56,6 @@ def committee_members(community) -> list[User]:
 
 def active_key(user_id: int):
     """The member's active enrolled key (``meetings.OwnerKey``), or None."""
-    from govern.ballots.models import OwnerKey
-
     return db.session.scalar(select(OwnerKey).where(OwnerKey.user_id == user_id, OwnerKey.revoked_at.is_(None))
                              .order_by(OwnerKey.id.desc()).limit(1))
 

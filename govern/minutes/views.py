@@ -21,10 +21,14 @@ from sqlalchemy import select
 from govern import jobs
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
+from govern.core.canonical import canonical_bytes
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
-from govern.extensions import db
+from govern.extensions import db, login_manager
+from govern.meetings.access import visible_meeting
+from govern.meetings.results import ensure_results
 from govern.minutes import labels, services, signing
+from govern.minutes import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.minutes.access import (
     can_manage_committee,
     can_read_committee_drafts,
@@ -35,6 +39,7 @@ from govern.minutes.forms import CommitteeMeetingForm, MinutesTextForm, Signatur
 from govern.minutes.markdown import render as markdown
 from govern.minutes.matters import art278_label
 from govern.minutes.models import CommitteeMeeting, MinutesRevision
+from govern.minutes.sections import record_hash, sections_for
 from govern.pdf.render import public_url
 from govern.pdf.views import serve_pdf
 
@@ -151,8 +156,6 @@ def committee_meeting(community, cm_id: int):
 
 
 def _canonical_text(doc) -> str:
-    from govern.core.canonical import canonical_bytes
-
     return canonical_bytes(doc).decode("utf-8")
 
 
@@ -260,8 +263,6 @@ def committee_minutes_pdf(community, cm_id: int):
 
 
 def _meeting(assembly_id: int):
-    from govern.meetings.access import visible_meeting
-
     meeting = visible_meeting(assembly_id, current_user)
     if meeting is None:
         abort(404)
@@ -271,8 +272,6 @@ def _meeting(assembly_id: int):
 
 def _login_first():
     if not current_user.is_authenticated:
-        from govern.extensions import login_manager
-
         return login_manager.unauthorized()
     return None
 
@@ -413,9 +412,6 @@ def notice_pdf(assembly_id: int):
 
 
 def result_pdf_context(meeting) -> dict:
-    from govern.meetings.results import ensure_results
-    from govern.minutes.record import record_hash, sections_for
-
     results = ensure_results(meeting)
     sections = sections_for(meeting)
     closes = meeting.closes_at.astimezone(services.SHANGHAI)
@@ -454,4 +450,6 @@ def claim_sheet_pdf(community, sheet_id: int):
         html=html, filename=f"claim-codes-{sheet.id}.pdf", private=True,
         back_url=url_for("minutes.claim_sheet_pdf", slug=community.slug, sheet_id=sheet.id),
     )
+
+
 from govern.minutes import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from govern import clock, jobs
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant
+from govern.agenda.notifications import notify
 from govern.audit.services import record
 from govern.ballots.common import envelope_parts, own_active_key, refuse
 from govern.ballots.models import Meeting, MotionResult, RollCaster
@@ -30,6 +31,8 @@ from govern.core.ballot import parse_time
 from govern.core.keys import verify
 from govern.core.record import CERTIFICATION_TYPE, CERTIFICATION_VERDICTS, verify_record
 from govern.extensions import db
+from govern.meetings.serverkey import server_public_key
+from govern.record.export import export_record
 from govern.record.models import Certification, VerificationRun
 
 VERDICTS = tuple(CERTIFICATION_VERDICTS)
@@ -91,8 +94,6 @@ def _announce(meeting: Meeting, result: MotionResult, row: Certification) -> Non
     """R28: the street office's decision is announced to every owner in scope (and the committee)."""
     from flask import url_for
 
-    from govern.agenda.notifications import notify
-
     owners = set(db.session.scalars(select(RollCaster.user_id).where(RollCaster.meeting_id == meeting.id)))
     committee = set(db.session.scalars(select(RoleGrant.user_id).where(
         RoleGrant.community_id == meeting.community_id, RoleGrant.role.in_(list(COMMITTEE)),
@@ -130,9 +131,6 @@ def request_verification(meeting: Meeting, *, actor) -> VerificationRun:
 
 def run_verification(run_id: int) -> None:
     """Job: export the record, verify it with the server's published key, store the report. Runs once."""
-    from govern.meetings.serverkey import server_public_key
-    from govern.record.export import export_record
-
     run = db.session.get(VerificationRun, run_id)
     if run is None or run.status != "pending":
         return

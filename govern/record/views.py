@@ -33,8 +33,10 @@ from govern.core.ledger import counting_ballots
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.access import visible_meeting
+from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.record import oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
+from govern.record.export import ballot_kinds
 
 bp = Blueprint("record", __name__)
 
@@ -46,8 +48,6 @@ def _record_globals():
 
 def record_summary(meeting: Meeting) -> dict:
     """For the meeting's result page: counted ballots by kind, proxy ballots, the street office's verdicts."""
-    from govern.record.export import ballot_kinds
-
     entries = ledger_entries(meeting)
     counted = counting_ballots(entries, meeting.revision_policy)
     return {"kinds": ballot_kinds(entries, meeting.revision_policy),
