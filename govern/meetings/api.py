@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,13 +22,10 @@ from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results as results_mod
+from govern.meetings.access import meeting_required
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 bp = make_blueprint("meetings_api", __name__)
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    return casting.meeting_for(meeting_id, current_user)
 
 
 def meeting_json(meeting: Meeting) -> dict:
@@ -96,15 +94,16 @@ def list_meetings():
 
 @bp.get("/meetings/<int:meeting_id>")
 @api_login_required
-def get_meeting(meeting_id: int):
-    return jsonify(meeting_json(_meeting(meeting_id)))
+@meeting_required()
+def get_meeting(meeting: Meeting):
+    return jsonify(meeting_json(meeting))
 
 
 @bp.get("/meetings/<int:meeting_id>/me")
 @api_login_required
-def me(meeting_id: int):
+@meeting_required()
+def me(meeting: Meeting):
     """The caller's voting person on the frozen roll: voter id, area, units, whether it has voted."""
-    meeting = _meeting(meeting_id)
     summary = voter.voter_summary(meeting, current_user)
     if summary is None:
         raise DomainError("not_eligible", _("You are not on this meeting's roll."), status=403)
@@ -152,9 +151,9 @@ def result_json(row: MotionResult) -> dict:
 
 @bp.get("/meetings/<int:meeting_id>/results")
 @api_login_required
-def results(meeting_id: int):
+@meeting_required()
+def results(meeting: Meeting):
     """The signed result documents (computed on first need after close)."""
-    meeting = _meeting(meeting_id)
     if meeting.status is not MeetingStatus.CLOSED:
         return jsonify({"status": meeting.status.value, "results": []})
     rows = results_mod.ensure_results(meeting)
@@ -164,13 +163,9 @@ def results(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")
 @api_login_required
-def countersign(meeting_id: int, motion_id: int):
+@meeting_required(is_committee, state=MeetingStatus.CLOSED, denied=_l("Only committee members countersign results."))
+def countersign(meeting: Meeting, motion_id: int):
     """A committee member countersigns a result document with their enrolled key: 201."""
-    meeting = _meeting(meeting_id)
-    if not is_committee(current_user, meeting.community):
-        raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
-    if meeting.status is not MeetingStatus.CLOSED:
-        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
     results_mod.ensure_results(meeting)
     row = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                        MotionResult.motion_id == motion_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from govern.extensions import db
 from govern.home import panels
 from govern.meetings import links, services
 from govern.meetings import results as results_mod
-from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, visible_meeting
+from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, meeting_required
 from govern.meetings.forms import MeetingForm
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
@@ -35,14 +35,6 @@ _CSS = Path(__file__).parent / "static" / "meetings.css"
 
 #: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
 CHALLENGE_PERIOD = timedelta(days=365)
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = visible_meeting(meeting_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
 
 
 def _thread_urls(meeting: Meeting) -> dict[str, str]:
@@ -126,11 +118,8 @@ def create(community):
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_manage_meetings(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_meetings)
+def edit(meeting: Meeting):
     form = _form(meeting.community, meeting)
     if form.validate_on_submit():
         if _save(form, meeting.community, meeting) is not None:
@@ -141,26 +130,22 @@ def edit(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/publish")
-@login_required
-def publish(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_manage_meetings(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_meetings)
+def publish(meeting: Meeting):
     try:
         services.publish_meeting(meeting, actor=current_user)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     jobs.commit()
     flash(_("The notice was published and the roll frozen."), "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting_id))
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@login_required
-def show(meeting_id: int):
-    meeting = _meeting(meeting_id)
+@meeting_required()
+def show(meeting: Meeting):
     part = services.participation(meeting) if meeting.is_published else None
     me = voter.voter_summary(meeting, current_user) if meeting.is_published else None
     return render_template(
@@ -178,16 +163,13 @@ def show(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/ballot")
-@login_required
-def ballot(meeting_id: int):
+@meeting_required(published=True)
+def ballot(meeting: Meeting):
     """The caller's own ballot (if on the roll) and one per owner who made the caller their proxy (R15).
 
     A proxy's ballot names the principal as ``voter`` and is signed with the proxy's own key; the
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
-    meeting = _meeting(meeting_id)
-    if not meeting.is_published:
-        abort(404)
     is_open = meeting.status is MeetingStatus.OPEN
     me = voter.voter_summary(meeting, current_user)
     principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
@@ -244,12 +226,11 @@ def check_receipt(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/result")
-@login_required
-def result(meeting_id: int):
-    meeting = _meeting(meeting_id)
+@meeting_required()
+def result(meeting: Meeting):
     if meeting.status is not MeetingStatus.CLOSED:
         flash(_("The result is published after voting closes."), "info")
-        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     rows = results_mod.ensure_results(meeting)
     jobs.commit()
     counting = ledger.counting(meeting)

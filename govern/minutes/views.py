@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,8 +24,8 @@ from govern.accounts.models import ClaimSheet, Role, RoleGrant
 from govern.core.canonical import canonical_bytes
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
-from govern.extensions import db, login_manager
-from govern.meetings.access import visible_meeting
+from govern.extensions import db
+from govern.meetings.access import meeting_required
 from govern.meetings.results import ensure_results
 from govern.minutes import labels, services, signing
 from govern.minutes import links as _links  # noqa: F401  (registers the meeting page's links)
@@ -262,20 +262,6 @@ def committee_minutes_pdf(community, cm_id: int):
 # --------------------------------------------------------------------------- assembly minutes
 
 
-def _meeting(assembly_id: int):
-    meeting = visible_meeting(assembly_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
-
-
-def _login_first():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
 def _revision(meeting, number: int) -> MinutesRevision:
     minutes = services.minutes_of(meeting)
     revision = next((r for r in (minutes.revisions if minutes else []) if r.number == number), None)
@@ -285,10 +271,8 @@ def _revision(meeting, number: int) -> MinutesRevision:
 
 
 @bp.get("/meetings/<int:assembly_id>/minutes")
-def assembly(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def assembly(meeting):
     community = meeting.community
     minutes = services.minutes_of(meeting)
     committee = can_manage_committee(current_user, community)
@@ -309,12 +293,8 @@ def assembly(assembly_id: int):
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes")
-def assembly_save(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not can_manage_committee(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_save(meeting):
     form = MinutesTextForm()
     target = url_for("minutes.assembly", assembly_id=meeting.id)
     if not form.validate_on_submit():
@@ -330,12 +310,7 @@ def assembly_save(assembly_id: int):
     return redirect(target)
 
 
-def _assembly_action(assembly_id: int, version: int, action):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not can_manage_committee(current_user, meeting.community):
-        abort(403)
+def _assembly_action(meeting, version: int, action):
     revision = _revision(meeting, version)
     target = url_for("minutes.assembly", assembly_id=meeting.id)
     try:
@@ -348,7 +323,8 @@ def _assembly_action(assembly_id: int, version: int, action):
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/approve")
-def assembly_approve(assembly_id: int, version: int):
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_approve(meeting, version: int):
     form = SignatureForm()
 
     def act(revision):
@@ -356,15 +332,16 @@ def assembly_approve(assembly_id: int, version: int):
                                   actor=current_user)
         return _("Your approval is recorded.") if revision.approved_at is None else \
             _("Your approval is recorded. The committee has approved this version.")
-    return _assembly_action(assembly_id, version, act)
+    return _assembly_action(meeting, version, act)
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/publish")
-def assembly_publish(assembly_id: int, version: int):
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_publish(meeting, version: int):
     def act(revision):
         services.publish_revision(revision, actor=current_user)
         return _("The minutes are published to the owners.")
-    return _assembly_action(assembly_id, version, act)
+    return _assembly_action(meeting, version, act)
 
 
 def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
@@ -379,10 +356,8 @@ def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
 
 
 @bp.get("/meetings/<int:assembly_id>/minutes.pdf")
-def assembly_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def assembly_pdf(meeting):
     minutes = services.minutes_of(meeting)
     draft = request.args.get("draft") == "1" and can_read_committee_drafts(current_user, meeting.community)
     revision = (minutes.current_revision if draft else minutes.published_revision) if minutes else None
@@ -397,12 +372,8 @@ def assembly_pdf(assembly_id: int):
 
 
 @bp.get("/meetings/<int:assembly_id>/notice.pdf")
-def notice_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not meeting.is_published:
-        abort(404)
+@meeting_required(published=True, arg="assembly_id")
+def notice_pdf(meeting):
     return serve_pdf(
         kind="notice", subject_type="meeting", subject_id=meeting.id, community=meeting.community,
         template="minutes/pdf/notice.html", filename=f"notice-{meeting.id}.pdf",
@@ -421,10 +392,8 @@ def result_pdf_context(meeting) -> dict:
 
 
 @bp.get("/meetings/<int:assembly_id>/result.pdf")
-def result_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def result_pdf(meeting):
     if meeting.status.value != "closed":
         abort(404)
     context = result_pdf_context(meeting)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from govern.core.canonical import canonical_bytes
 from govern.core.ledger import counting_ballots
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings.access import visible_meeting
+from govern.meetings.access import load_meeting, meeting_required
 from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.record import oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
@@ -54,14 +54,6 @@ def record_summary(meeting: Meeting) -> dict:
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
             "certifications": oversight.certifications_of(meeting),
             "can_audit": can_audit(current_user, meeting.community)}
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = visible_meeting(meeting_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
 
 
 def _body(field: str = "body"):
@@ -90,11 +82,8 @@ def audit_index(community):
 
 
 @bp.get("/audit/meetings/<int:meeting_id>")
-@login_required
-def audit_meeting(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_audit)
+def audit_meeting(meeting: Meeting):
     proxies.sync_lapses(meeting)
     jobs.commit()
     persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
@@ -119,12 +108,9 @@ def audit_meeting(meeting_id: int):
 
 
 @bp.post("/audit/meetings/<int:meeting_id>/verify")
-@login_required
-def audit_verify(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        abort(403)
-    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+@meeting_required(can_audit)
+def audit_verify(meeting: Meeting):
+    target = url_for("record.audit_meeting", meeting_id=meeting.id)
     try:
         oversight.request_verification(meeting, actor=current_user)
     except DomainError as err:
@@ -135,17 +121,14 @@ def audit_verify(meeting_id: int):
 
 
 @bp.route("/audit/meetings/<int:meeting_id>/results/<int:motion_id>/certify", methods=["GET", "POST"])
-@login_required
-def certify(meeting_id: int, motion_id: int):
+@meeting_required(can_certify)
+def certify(meeting: Meeting, motion_id: int):
     """Step 1 (GET ?verdict=&reason=): the certification object to sign; step 2 (POST): its signature."""
-    meeting = _meeting(meeting_id)
-    if not can_certify(current_user, meeting.community):
-        abort(403)
     result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                           MotionResult.motion_id == motion_id))
     if result is None:
         abort(404)
-    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+    target = url_for("record.audit_meeting", meeting_id=meeting.id)
     if request.method == "POST":
         try:
             obj = json.loads(request.form.get("document") or "null")
@@ -173,12 +156,9 @@ def certify(meeting_id: int, motion_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/proxies")
-@login_required
-def proxies_page(meeting_id: int):
+@meeting_required(published=True)
+def proxies_page(meeting: Meeting):
     """The owner names a proxy (signed on the device, delegation.js); the proxy accepts."""
-    meeting = _meeting(meeting_id)
-    if not meeting.is_published:
-        abort(404)
     proxies.sync_lapses(meeting)
     jobs.commit()
     mine = persons_for(meeting, current_user)
@@ -211,7 +191,7 @@ def accept(delegation_id: int):
     d = db.session.get(Delegation, delegation_id)
     if d is None:
         abort(404)
-    meeting = _meeting(d.meeting_id)
+    meeting = load_meeting(d.meeting_id)
     target = url_for("record.proxies_page", meeting_id=meeting.id)
     if d.proxy_user_id != current_user.id:
         abort(403)
@@ -229,12 +209,9 @@ def accept(delegation_id: int):
 
 
 @bp.route("/meetings/<int:meeting_id>/paper", methods=["GET", "POST"])
-@login_required
-def paper_index(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_see_paper(current_user, meeting.community):
-        abort(403)
-    target = url_for("record.paper_index", meeting_id=meeting_id)
+@meeting_required(can_see_paper)
+def paper_index(meeting: Meeting):
+    target = url_for("record.paper_index", meeting_id=meeting.id)
     if request.method == "POST":
         if not can_enter_paper(current_user, meeting.community):
             abort(403)
@@ -268,10 +245,7 @@ def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:
     row = db.session.get(PaperBallot, paper_id)
     if row is None:
         abort(404)
-    meeting = _meeting(row.meeting_id)
-    if not can_see_paper(current_user, meeting.community):
-        abort(403)
-    return row, meeting
+    return row, load_meeting(row.meeting_id, can_see_paper)
 
 
 @bp.get("/paper-ballots/<int:paper_id>")
