@@ -18,10 +18,11 @@ from sqlalchemy.orm.session import make_transient_to_detached
 from govern import clock
 from govern.accounts.models import RoleGrant
 from govern.ballots.access import visible_meeting
-from govern.ballots.common import refuse
+from govern.ballots.common import meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
+from govern.ballots.owner_keys import check_key_holder
 from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
-from govern.core.ballot import MeetingContext, RevisionPolicy, check_ballot, check_ballot_state
+from govern.core.ballot import MeetingContext, check_ballot, check_ballot_state
 from govern.core.ledger import LedgerEntry, append_entry
 from govern.errors import DomainError
 from govern.extensions import db
@@ -124,11 +125,7 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
 
 def _context(meeting_id: int, row) -> MeetingContext:
     """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_CONTEXT_COLUMNS` (or the row)."""
-    return MeetingContext(
-        community=str(row.community_id), meeting=str(meeting_id), roll_hash=row.roll_hash or "",
-        motion_ids=_motion_ids(meeting_id, row.roll_hash), opens_at=row.opens_at, closes_at=row.closes_at,
-        policy=RevisionPolicy(row.revision_policy),
-    )
+    return meeting_context(meeting_id, row, _motion_ids(meeting_id, row.roll_hash))
 
 
 def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str, *, proxy: bool = False
@@ -174,10 +171,7 @@ def caster_for(meeting_id: int, actor, key_id: str, voter: Any, row) -> Caster:
     ``actor`` must be a caster of ``voter`` on the frozen roll, or the voter's accepted proxy (R15).
     This is the one place where who may cast for whom is decided.
     """
-    if row.user_id is None or row.user_id != actor.id:
-        raise refuse("unknown_key", _("This key is not enrolled to your account."))
-    if row.revoked_at is not None:
-        raise refuse("revoked_key", _("This key was revoked. Use your current key."))
+    check_key_holder(row.user_id, row.revoked_at, actor)
     if not row.on_roll:  # not on the roll for this voter: the caller may be the voter's accepted proxy
         delegation = delegation_for_cast(meeting_id, actor.id, voter)
         if delegation is not None:

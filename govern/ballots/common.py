@@ -1,5 +1,5 @@
 """What casting, proxies, paper ballots and the street office's oversight share: the one refusal-code → HTTP
-status table, signed-envelope bodies, the caller's active key, the ballot context of a meeting."""
+status table, signed-envelope bodies, the ballot context of a meeting."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern.ballots.models import Meeting, MotionResult, OwnerKey, RollCaster, RollPerson
+from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.errors import DomainError
 from govern.extensions import db
@@ -42,22 +42,19 @@ def envelope_parts(data: Any, name: str) -> tuple[Any, Any, Any]:
     return data[name], data["signature"], data["key_id"]
 
 
-def own_active_key(actor, key_id: str) -> OwnerKey:
-    """The caller's enrolled, unrevoked key named ``key_id`` (``unknown_key`` / ``revoked_key`` otherwise)."""
-    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id))
-    if key is None or key.user_id != actor.id:
-        raise refuse("unknown_key", _("This key is not enrolled to your account."))
-    if key.revoked_at is not None:
-        raise refuse("revoked_key", _("This key was revoked. Use your current key."))
-    return key
+def meeting_context(meeting_id: int, row, motion_ids: frozenset[str]) -> MeetingContext:
+    """The one builder of what ``core.ballot`` checks a signed object against: ``row`` is the meeting or any row
+    with its ``community_id``, ``roll_hash``, ``opens_at``, ``closes_at`` and ``revision_policy``."""
+    return MeetingContext(
+        community=str(row.community_id), meeting=str(meeting_id), roll_hash=row.roll_hash or "",
+        motion_ids=motion_ids, opens_at=row.opens_at, closes_at=row.closes_at,
+        policy=RevisionPolicy(row.revision_policy),
+    )
 
 
 def context(meeting: Meeting) -> MeetingContext:
-    return MeetingContext(
-        community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash or "",
-        motion_ids=frozenset(str(m.id) for m in meeting.motions), opens_at=meeting.opens_at,
-        closes_at=meeting.closes_at, policy=RevisionPolicy(meeting.revision_policy),
-    )
+    """:func:`meeting_context` of a loaded meeting (its motions from the relationship)."""
+    return meeting_context(meeting.id, meeting, frozenset(str(m.id) for m in meeting.motions))
 
 
 def is_caster(meeting_id: int, user_id: int, person: Any) -> bool:

@@ -1,5 +1,6 @@
-"""Owner keys: enrolment of an account's Ed25519 public key (the private key stays on the device) and the
-account's active key. Enrolling a new key revokes the previous one; both are logged."""
+"""Owner keys: enrolment of an account's Ed25519 public key (the private key stays on the device), the
+account's active key, and the one check of a signing key against its caller (:func:`check_key_holder`).
+Enrolling a new key revokes the previous one; both are logged."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.auth import check_password
 from govern.audit.services import record
+from govern.ballots.common import refuse
 from govern.ballots.models import OwnerKey
 from govern.core.keys import is_public_key, key_fingerprint
 from govern.errors import DomainError
@@ -20,6 +22,23 @@ def active_key(user) -> OwnerKey | None:
     return db.session.scalar(
         select(OwnerKey).where(OwnerKey.user_id == user.id, OwnerKey.revoked_at.is_(None)).order_by(OwnerKey.id.desc())
     )
+
+
+def check_key_holder(holder_id: int | None, revoked_at, actor) -> None:
+    """The one check of a signing key against the caller: enrolled to ``actor`` (else ``unknown_key``, 400)
+    and not revoked (else ``revoked_key``, 403). Callers pass the key's columns however they loaded them
+    (the cast reads them in its one-query context; :func:`own_active_key` loads the row)."""
+    if holder_id is None or holder_id != actor.id:
+        raise refuse("unknown_key", _("This key is not enrolled to your account."))
+    if revoked_at is not None:
+        raise refuse("revoked_key", _("This key was revoked. Use your current key."))
+
+
+def own_active_key(actor, key_id) -> OwnerKey:
+    """The caller's enrolled, unrevoked key named ``key_id`` (:func:`check_key_holder` decides the refusals)."""
+    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id)) if isinstance(key_id, str) else None
+    check_key_holder(None if key is None else key.user_id, None if key is None else key.revoked_at, actor)
+    return key
 
 
 def key_history(user) -> list[OwnerKey]:

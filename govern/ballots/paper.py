@@ -21,9 +21,10 @@ from govern import clock
 from govern.accounts.access import COMMITTEE, is_committee
 from govern.accounts.models import RoleGrant
 from govern.audit.services import record
-from govern.ballots.common import context, envelope_parts, own_active_key, refuse, results_signed
+from govern.ballots.common import context, envelope_parts, refuse, results_signed
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, OwnerKey, PaperBallot, RollPerson
+from govern.ballots.owner_keys import own_active_key
 from govern.ballots.proxies import lapse_after_own_ballot
 from govern.core.ballot import RevisionPolicy, check_attestation, object_hash, validate_paper_shape
 from govern.core.keys import verify

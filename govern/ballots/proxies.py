@@ -17,9 +17,10 @@ from govern import clock
 from govern.accounts.access import can_view_community
 from govern.accounts.models import User
 from govern.audit.services import record
-from govern.ballots.common import context, envelope_parts, is_caster, own_active_key, refuse
+from govern.ballots.common import context, envelope_parts, is_caster, refuse
 from govern.ballots.ledger import has_voted
 from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
+from govern.ballots.owner_keys import own_active_key
 from govern.ballots.voter import ballot_context
 from govern.core.ballot import check_delegation, check_revocation
 from govern.extensions import db

@@ -28,7 +28,8 @@ from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
-from govern.ballots.models import Countersignature, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
+from govern.ballots.models import Countersignature, Meeting, MeetingStatus, MotionResult, RollPerson
+from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
@@ -111,11 +112,7 @@ def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersig
     if not is_committee(actor, db.session.get(Community, community_id)):
         raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
     signature, key_id = data.get("signature"), data.get("key_id")
-    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id)) if isinstance(key_id, str) else None
-    if key is None or key.user_id != actor.id:
-        raise DomainError("unknown_key", _("This key is not enrolled to your account."), status=400)
-    if key.revoked_at is not None:
-        raise DomainError("revoked_key", _("This key was revoked. Use your current key."), status=403)
+    key = own_active_key(actor, key_id)
     if not verify(key.public_key, result.document, signature):
         raise DomainError("bad_signature", _("The signature does not verify over the result document."), status=400)
     if db.session.scalar(select(Countersignature.id).where(Countersignature.result_id == result.id,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
 
 from govern import clock
 from govern.audit.services import record
@@ -40,15 +39,14 @@ from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is gove
 from govern.core.ballot import RevisionPolicy, format_time
 from govern.core.persons import build_persons
 from govern.core.procedure import NoticeReading, notice_period
-from govern.core.register import UnitRecord
-from govern.core.register import UnitStatus as CoreUnitStatus
 from govern.core.roll import Roll, build_roll, new_salt, person_pseudonym, roll_hash
 from govern.core.roll import RollPerson as CoreRollPerson
 from govern.core.roll import RollUnit as CoreRollUnit
 from govern.core.rules import Count, InvalidPolicy, Matter, quorum_legs
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.register.models import Building, Community, Owner, Ownership, Unit
+from govern.register.models import Building, Community, Owner
+from govern.register.records import unit_records
 
 # --------------------------------------------------------------------------- drafting
 
@@ -211,27 +209,13 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     return meeting
 
 
-def _unit_records(community_id: int) -> tuple[list[UnitRecord], dict[str, Unit]]:
-    units = list(db.session.scalars(
-        select(Unit).where(Unit.community_id == community_id)
-        .options(selectinload(Unit.building), selectinload(Unit.ownerships).selectinload(Ownership.owner))
-    ))
-    records = [
-        UnitRecord(unit=u.number, building=u.building.code, area=u.area, status=CoreUnitStatus(u.status.value),
-                   owners=tuple(sorted(o.owner.ref for o in u.ownerships)), area_source=u.area_source,
-                   counts=u.counts_for_voting)
-        for u in units
-    ]
-    return records, {u.number: u for u in units}
-
-
 def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
     """Freeze the eligibility roll into the snapshot tables and set ``meeting.roll_hash`` (R4–R6, R14).
 
     Casters of a person are the confirmed owner accounts of its owners; their active keys are
     recorded as enrolled at freeze time.
     """
-    records, _units = _unit_records(meeting.community_id)
+    records = unit_records(meeting.community_id)
     persons = build_persons(records, buildings=meeting.scope_buildings)
     if not persons.persons:
         raise DomainError("empty_roll", _("Nobody in this scope can vote: check the scope and the register."),

@@ -25,8 +25,9 @@ from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant
 from govern.agenda.notifications import notify
 from govern.audit.services import record
-from govern.ballots.common import envelope_parts, own_active_key, refuse
+from govern.ballots.common import envelope_parts, refuse
 from govern.ballots.models import Meeting, MotionResult, RollCaster
+from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import parse_time
 from govern.core.keys import verify
 from govern.core.record import CERTIFICATION_TYPE, CERTIFICATION_VERDICTS, verify_record
