@@ -97,7 +97,7 @@ def test_demo_owner_logs_in_and_gets_api_token(app, runner, client):
 def test_demo_records_verify(app, runner, tmp_path):
     """An auditor who exports the demo's assemblies gets records that `govern verify` accepts."""
     from govern.ballots.models import Meeting
-    from govern.core.record import verify_record
+    from govern.core.verify import verify_record
 
     runner.invoke(args=["demo"])
     with app.app_context():
@@ -126,7 +126,7 @@ def test_demo_closed_assembly_meets_quorum_with_paper_ballots(app, runner, tmp_p
     import hashlib
 
     from govern.ballots.models import BallotEntry, PaperBallot
-    from govern.core.record import verify_record
+    from govern.core.verify import verify_record
     from govern.meetings import results
 
     assert runner.invoke(args=["demo"]).exit_code == 0

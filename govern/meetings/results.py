@@ -10,7 +10,7 @@ The result document (``govern.result.v1``) is what every signature covers (RFC 8
      "result": TallyResult.to_json()}
 
 ``ballots`` counts the counting ballots that carry a mark on this motion, by how they reached the
-ledger (``govern.core.record.motion_ballots``): ``electronic`` (signed by the owner on their device),
+ledger (``govern.core.results.motion_ballots``): ``electronic`` (signed by the owner on their device),
 ``proxy`` (signed by a proxy under a delegation), ``paper`` (entered and attested by two committee
 members). The kinds are disjoint and add up to the motion's agree + oppose + abstain + invalid persons;
 a ballot that leaves the motion out is not counted on it. ``govern verify`` recomputes them.
@@ -33,7 +33,7 @@ from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
-from govern.core.record import motion_ballots
+from govern.core.results import motion_ballots
 from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db

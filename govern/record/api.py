@@ -12,8 +12,8 @@ from govern import jobs
 from govern.api import api_login_required, make_blueprint
 from govern.ballots import proxies
 from govern.ballots.models import Delegation, Meeting, MeetingStatus, MotionResult
+from govern.core.archive import AUDITOR, PUBLIC
 from govern.core.ballot import format_time
-from govern.core.record import AUDITOR, PUBLIC
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results as results_mod

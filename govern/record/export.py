@@ -1,4 +1,4 @@
-"""Build a meeting's record archive (docs/record-format.md) from the database with ``core.record.build_record``.
+"""Build a meeting's record archive (docs/record-format.md) from the database with ``core.archive.build_record``.
 
 Interim while voting is open or before every motion has a signed result (no ``result.json``);
 final afterwards. The auditor edition names each roll person's owners and units; the public
@@ -26,9 +26,9 @@ from govern.ballots.models import (
     RollPerson,
 )
 from govern.ballots.proxies import proxy_cap
+from govern.core.archive import AUDITOR, PUBLIC, build_record
 from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
-from govern.core.record import AUDITOR, PUBLIC, build_record
 from govern.core.rules import Matter
 from govern.extensions import db
 from govern.meetings import results as results_mod

@@ -38,7 +38,7 @@ class VerificationRun(db.Model):
     valid: Mapped[bool | None] = mapped_column(Boolean)
     interim: Mapped[bool | None] = mapped_column(Boolean)
     record_sha256: Mapped[str] = mapped_column(String(64), default="")
-    #: ``Report.to_json()`` of govern.core.record.verify_record.
+    #: ``Report.to_json()`` of govern.core.verify.verify_record.
     report: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
 

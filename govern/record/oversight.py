@@ -28,9 +28,10 @@ from govern.audit.services import record
 from govern.ballots.common import envelope_parts, refuse
 from govern.ballots.models import Meeting, MotionResult, RollCaster
 from govern.ballots.owner_keys import own_active_key
+from govern.core.archive import CERTIFICATION_TYPE, CERTIFICATION_VERDICTS
 from govern.core.ballot import parse_time
 from govern.core.keys import verify
-from govern.core.record import CERTIFICATION_TYPE, CERTIFICATION_VERDICTS, verify_record
+from govern.core.verify import verify_record
 from govern.extensions import db
 from govern.meetings.serverkey import server_public_key
 from govern.record.export import export_record

@@ -7,6 +7,7 @@ import io
 import os
 from datetime import timedelta
 
+from govern.core.archive import CERTIFICATION_TYPE
 from govern.core.ballot import (
     build_attestation,
     build_delegation,
@@ -17,7 +18,7 @@ from govern.core.ballot import (
     object_hash,
 )
 from govern.core.keys import sign
-from govern.core.record import CERTIFICATION_TYPE, verify_record
+from govern.core.verify import verify_record
 from govern.extensions import db
 from tests.meetings.helpers import CLOSES, OPENS, World
 

@@ -50,7 +50,7 @@ def test_proxy_votes_for_the_owner_and_the_record_verifies(world, client, mid):
     assert codes(data) == set()
     import json
 
-    from govern.core.record import read_record
+    from govern.core.archive import read_record
 
     entry = json.loads(read_record(data)["ledger.jsonl"].splitlines()[0])
     assert entry["delegation"]["object"]["proxy"] == str(world.users["member"])
@@ -143,7 +143,7 @@ def test_owner_after_proxy_supersedes_it(world, client, mid):
     assert world.cast(client, mid, "C", world.ballot(client, mid, "C", "oppose")).status_code == 201
     world.close()
     data = world.export(client, mid)
-    from govern.core.record import verify_record
+    from govern.core.verify import verify_record
 
     report = verify_record(data, workers=1)
     assert report.valid and report.ballots == 2 and report.counted == 1

@@ -14,10 +14,11 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from govern.core.archive import read_record, write_record
 from govern.core.ballot import build_ballot, new_nonce, parse_time
 from govern.core.canonical import canonical_bytes
 from govern.core.keys import sign, verify
-from govern.core.record import read_record, verify_record, write_record
+from govern.core.verify import verify_record
 from govern.extensions import db
 from govern.verify_cli import verify as verify_cmd
 from tests.audit_record.helpers import OPENS, RecordWorld
