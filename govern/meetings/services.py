@@ -1,17 +1,15 @@
-"""Meeting use cases: drafting and publishing a meeting (freezing the roll), participation.
+"""Meeting use cases: drafting a meeting and its motions, editing (which voids a published notice, R10) and
+publishing the notice (R9), which freezes the roll (:mod:`govern.meetings.roll`).
 
-Every rule that decides an outcome lives in ``govern.core``; these functions load rows, call
-the core, store and log. They flush and never commit: the view commits once. Owner keys, the
-voter's view, the ledger and casting live in :mod:`govern.ballots` (re-exported below while callers move).
+Every rule that decides an outcome lives in ``govern.core``; these functions load rows, call the core,
+store and log. They flush and never commit: the view commits once. Participation is in
+:mod:`govern.meetings.participation`; owner keys, the voter's view, the ledger and casting in
+:mod:`govern.ballots` (all re-exported below while callers move).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -23,12 +21,10 @@ from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, mee
 from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
 from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
 from govern.ballots.models import (
-    BallotEntry,
     Meeting,
     MeetingKind,
     MeetingStatus,
     Motion,
-    OwnerKey,
     RollCaster,
     RollPerson,
     RollUnit,
@@ -37,16 +33,13 @@ from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noq
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
 from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is govern.clock)
 from govern.core.ballot import RevisionPolicy, format_time
-from govern.core.persons import build_persons
 from govern.core.procedure import NoticeReading, notice_period
-from govern.core.roll import Roll, build_roll, new_salt, person_pseudonym, roll_hash
-from govern.core.roll import RollPerson as CoreRollPerson
-from govern.core.roll import RollUnit as CoreRollUnit
-from govern.core.rules import Count, InvalidPolicy, Matter, quorum_legs
+from govern.core.rules import InvalidPolicy, Matter
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.register.models import Building, Community, Owner
-from govern.register.records import unit_records
+from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
+from govern.meetings.roll import freeze_roll, load_roll  # noqa: F401  (moved)
+from govern.register.models import Building, Community
 
 # --------------------------------------------------------------------------- drafting
 
@@ -207,148 +200,3 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
                  "notice_rule": reading.value,
                  "motion_texts": {str(m.id): m.text for m in meeting.motions}})
     return meeting
-
-
-def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
-    """Freeze the eligibility roll into the snapshot tables and set ``meeting.roll_hash`` (R4–R6, R14).
-
-    Casters of a person are the confirmed owner accounts of its owners; their active keys are
-    recorded as enrolled at freeze time.
-    """
-    records = unit_records(meeting.community_id)
-    persons = build_persons(records, buildings=meeting.scope_buildings)
-    if not persons.persons:
-        raise DomainError("empty_roll", _("Nobody in this scope can vote: check the scope and the register."),
-                          status=400)
-    by_unit = {r.unit: r for r in records}
-    owners = {
-        o.ref: o for o in db.session.scalars(select(Owner).where(Owner.community_id == meeting.community_id))
-    }
-    keys: dict[int, str] = {
-        k.user_id: k.public_key for k in db.session.scalars(select(OwnerKey).where(OwnerKey.revoked_at.is_(None)))
-    }
-    secret = secrets.token_bytes(32)
-    meeting.roll_secret = secret.hex()
-    core_persons = []
-    for p in persons.persons:
-        casters = sorted(
-            {str(owners[ref].user_id) for ref in p.owners
-             if ref in owners and owners[ref].user_id is not None and owners[ref].confirmed_at is not None},
-            key=int,
-        )
-        units = tuple(CoreRollUnit(u, by_unit[u].building, by_unit[u].area, by_unit[u].area_source) for u in p.units)
-        core_persons.append(CoreRollPerson(
-            person=person_pseudonym(secret, str(meeting.id), p.id),
-            area=p.area,
-            casters=tuple(casters),
-            keys=tuple(keys[int(c)] for c in casters if int(c) in keys),
-            buildings=tuple(sorted(p.building_set)),
-            owners=p.owners,
-            units=units,
-            salt=new_salt(os.urandom),
-        ))
-    register_ids = {cp.person: p.id for cp, p in zip(core_persons, persons.persons, strict=True)}
-    roll = build_roll(community=str(meeting.community_id), meeting=str(meeting.id), frozen_at=format_time(moment),
-                      persons=core_persons, buildings=meeting.scope_buildings)
-    for cp in roll.persons:
-        row = RollPerson(community_id=meeting.community_id, meeting_id=meeting.id, person=cp.person,
-                         register_person=register_ids[cp.person], area=cp.area, weight=cp.weight,
-                         buildings=list(cp.buildings), owners=list(cp.owners), casters=list(cp.casters),
-                         keys=list(cp.keys), salt=cp.salt)
-        db.session.add(row)
-        db.session.flush()
-        for u in cp.units:
-            db.session.add(RollUnit(community_id=meeting.community_id, meeting_id=meeting.id, roll_person_id=row.id,
-                                    unit=u.unit, building=u.building, area=u.area, area_source=u.area_source))
-        for c in cp.casters:
-            db.session.add(RollCaster(community_id=meeting.community_id, meeting_id=meeting.id, user_id=int(c),
-                                      roll_person_id=row.id))
-    meeting.roll_hash = roll_hash(roll)
-    meeting.roll_frozen_at = moment
-    meeting.total_area = roll.total_area
-    meeting.total_persons = roll.total_persons
-    db.session.flush()
-    return roll
-
-
-def load_roll(meeting: Meeting) -> Roll:
-    """The frozen roll of ``meeting`` rebuilt from the snapshot tables (its hash equals ``meeting.roll_hash``)."""
-    persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)))
-    units: dict[int, list[RollUnit]] = defaultdict(list)
-    for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.id)):
-        units[u.roll_person_id].append(u)
-    core = [
-        CoreRollPerson(person=p.person, area=p.area, casters=tuple(p.casters), keys=tuple(p.keys),
-                       buildings=tuple(p.buildings), weight=p.weight, owners=tuple(p.owners), salt=p.salt,
-                       units=tuple(CoreRollUnit(u.unit, u.building, u.area, u.area_source) for u in units[p.id]))
-        for p in persons
-    ]
-    return build_roll(community=str(meeting.community_id), meeting=str(meeting.id),
-                      frozen_at=format_time(meeting.roll_frozen_at), persons=core, buildings=meeting.scope_buildings)
-
-
-
-# --------------------------------------------------------------------------- participation
-
-
-def floor_percent(part: int, total: int) -> int:
-    """Integer percentage, floored (informative display only; never compared in a rule)."""
-    return 0 if total <= 0 else (100 * part) // total
-
-
-@dataclass
-class Bar:
-    label: str
-    area: int
-    total_area: int
-    persons: int
-    total_persons: int
-    quorum_met: bool = False
-
-    @property
-    def area_pct(self) -> int:
-        return floor_percent(self.area, self.total_area)
-
-    @property
-    def persons_pct(self) -> int:
-        return floor_percent(self.persons, self.total_persons)
-
-
-@dataclass
-class Participation:
-    overall: Bar
-    buildings: list[Bar]
-    #: Building code → list of (unit, area) not yet voted (door-to-door list).
-    not_voted: dict[str, list[tuple[str, int]]]
-    #: (unit, building, area) of participating homes.
-    voted_homes: list[tuple[str, str, int]]
-
-
-def participation(meeting: Meeting, voters: Iterable[str] | None = None) -> Participation:
-    """Live participation by area and persons, overall (against the quorum, R18) and per building."""
-    voted = set(voters) if voters is not None else set(
-        db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == meeting.id).distinct())
-    )
-    persons = {p.id: p for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id))}
-    p_area = sum(p.area for p in persons.values() if p.person in voted)
-    p_count = sum(1 for p in persons.values() if p.person in voted)
-    quorum = quorum_legs(Count(p_area, p_count), Count(meeting.total_area, meeting.total_persons)).holds \
-        if meeting.total_persons else False
-    overall = Bar("", p_area, meeting.total_area, p_count, meeting.total_persons, quorum)
-    per: dict[str, dict] = defaultdict(lambda: {"area": 0, "t_area": 0, "persons": set(), "t_persons": set()})
-    not_voted: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    homes = []
-    for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.unit)):
-        person = persons[u.roll_person_id]
-        b = per[u.building]
-        b["t_area"] += u.area
-        b["t_persons"].add(person.id)
-        if person.person in voted:
-            b["area"] += u.area
-            b["persons"].add(person.id)
-            homes.append((u.unit, u.building, u.area))
-        else:
-            not_voted[u.building].append((u.unit, u.area))
-    bars = [Bar(code, v["area"], v["t_area"], len(v["persons"]), len(v["t_persons"]))
-            for code, v in sorted(per.items())]
-    return Participation(overall, bars, dict(sorted(not_voted.items())), homes)

@@ -26,6 +26,7 @@ from govern.meetings import links, services
 from govern.meetings import results as results_mod
 from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, meeting_required
 from govern.meetings.forms import MeetingForm
+from govern.meetings.participation import participation
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
 
@@ -146,7 +147,7 @@ def publish(meeting: Meeting):
 @bp.get("/meetings/<int:meeting_id>")
 @meeting_required()
 def show(meeting: Meeting):
-    part = services.participation(meeting) if meeting.is_published else None
+    part = participation(meeting) if meeting.is_published else None
     me = voter.voter_summary(meeting, current_user) if meeting.is_published else None
     return render_template(
         "meetings/show.html",
@@ -234,7 +235,7 @@ def result(meeting: Meeting):
     rows = results_mod.ensure_results(meeting)
     jobs.commit()
     counting = ledger.counting(meeting)
-    part = services.participation(meeting, voters=counting.keys())
+    part = participation(meeting, voters=counting.keys())
     by_motion = {r.motion_id: r for r in rows}
     return render_template(
         "meetings/result.html",

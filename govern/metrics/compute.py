@@ -19,7 +19,7 @@ from govern.ballots.models import Meeting
 from govern.delivery.models import DeliveryPreference
 from govern.delivery.settings import setting
 from govern.extensions import db
-from govern.meetings.services import participation
+from govern.meetings.participation import participation
 from govern.metrics.formats import Rate, decimal_string, mean, percentile_nearest_rank
 from govern.notices.models import Notice, NoticeReceipt
 from govern.register.models import Owner, Ownership, Unit, UnitStatus

@@ -21,7 +21,7 @@ from govern.core.ballot import format_time
 from govern.core.canonical import sha256_hex
 from govern.core.register import format_area
 from govern.extensions import db
-from govern.meetings.services import participation
+from govern.meetings.participation import participation
 from govern.record.models import Certification
 
 #: Which kind of hash ``record_hash`` is (printed beside it).

@@ -32,8 +32,8 @@ from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
 from govern.core.rules import Matter
 from govern.extensions import db
 from govern.meetings import results as results_mod
+from govern.meetings.roll import load_roll
 from govern.meetings.serverkey import server_private_key
-from govern.meetings.services import load_roll
 from govern.record.models import Certification
 
 EDITIONS = (AUDITOR, PUBLIC)
