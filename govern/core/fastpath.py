@@ -68,7 +68,7 @@ def _fast_canonical(obj: Any) -> bytes:
 
     For such values (str keys, strings without lone surrogates, integers below 2**53, no
     floats) JCS is exactly sorted-key compact JSON with only ``"``, ``\\`` and control
-    characters escaped, which the C encoder produces; ``tests/core/test_record.py`` checks the
+    characters escaped, which the C encoder produces; ``tests/core/test_verify.py`` checks the
     equivalence against :func:`govern.core.canonical.canonical_bytes` property-wise.
     """
     return _DUMPS(obj).encode("utf-8")
@@ -133,7 +133,7 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _roll_fast(obj: Any) -> _RollDigest:
+def _roll_fast(obj: Any) -> _RollDigest:  # noqa: C901 - one unrolled pass over the roll: the verify hot path
     """:func:`_roll_digest` for a roll in exactly its documented shape, straight from the parsed JSON.
 
     Gives the same hash and problems as ``roll_hash(roll_from_json(obj))`` and

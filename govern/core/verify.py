@@ -132,6 +132,23 @@ def _counts_text(counts: Any) -> str:
     return json.dumps(counts, ensure_ascii=False, sort_keys=True)
 
 
+def _crypto_failures(ballot_ok: bool, chain_ok: bool, sig_ok: bool, deleg_ok: bool | None,
+                     att_ok: bool | None) -> list[tuple[str, str]]:
+    """The problems of one ledger line from the crypto pass's flags (``None``: nothing to check)."""
+    failures = []
+    if not chain_ok:
+        failures.append(("chain_hash_mismatch", "the entry's content does not match its chain_hash"))
+    if not ballot_ok:
+        failures.append(("ballot_hash_mismatch", "ballot_hash is not the hash of the ballot"))
+    if not sig_ok:
+        failures.append(("bad_signature", "the ballot's signature does not verify under key_id"))
+    if deleg_ok is False:
+        failures.append(("delegation_bad_signature", "the delegation's signature does not verify"))
+    if att_ok is False:
+        failures.append(("paper_bad_attestation", "the attestation's signature does not verify"))
+    return failures
+
+
 class _Verifier:
     def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
@@ -382,24 +399,12 @@ class _Verifier:
             if len(self.problems) != before:
                 bad.add(index_of[index])
         # merge the hashes and signatures checked in the worker processes
-        for index, (ballot_ok, chain_ok, sig_ok, deleg_ok, att_ok) in enumerate(self.crypto.results(), start=1):
+        for index, flags in enumerate(self.crypto.results(), start=1):
             if index not in index_of:
                 continue
             i = index_of[index]
-            entry = entries[i]
-            failures = []
-            if not chain_ok:
-                failures.append(("chain_hash_mismatch", "the entry's content does not match its chain_hash"))
-            if not ballot_ok:
-                failures.append(("ballot_hash_mismatch", "ballot_hash is not the hash of the ballot"))
-            if not sig_ok:
-                failures.append(("bad_signature", "the ballot's signature does not verify under key_id"))
-            if deleg_ok is False:
-                failures.append(("delegation_bad_signature", "the delegation's signature does not verify"))
-            if att_ok is False:
-                failures.append(("paper_bad_attestation", "the attestation's signature does not verify"))
-            for code, message in failures:
-                self.problem(file, entry.position, code, message)
+            for code, message in _crypto_failures(*flags):
+                self.problem(file, entries[i].position, code, message)
                 bad.add(i)
         valid = [e for i, e in enumerate(entries) if i not in bad]
         for entry in revision_violations(valid, self.policy):

@@ -4,7 +4,6 @@ the public receipt check and the result notice."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from govern import clock, jobs
+from govern import ROOT, clock, jobs
 from govern.accounts.access import community_required, is_committee
 from govern.agenda.models import Proposal
 from govern.agenda.services import accepted_proposals, proposal_url
@@ -32,7 +31,7 @@ from govern.register.models import Building
 
 bp = Blueprint("meetings", __name__)
 
-_CSS = Path(__file__).parent / "static" / "meetings.css"
+_CSS = ROOT / "static" / "css" / "meetings.css"
 
 #: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
 CHALLENGE_PERIOD = timedelta(days=365)

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from govern.extensions import db
-from tests.audit_record.helpers import RecordWorld
+from tests.ballots.helpers import RecordWorld
 from tests.browser.test_vote_browser import _enrol, _login
 
 pytestmark = pytest.mark.browser

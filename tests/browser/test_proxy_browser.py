@@ -20,7 +20,7 @@ from sqlalchemy import select
 from govern.core.ballot import object_hash
 from govern.core.keys import verify
 from govern.extensions import db
-from tests.audit_record.helpers import RecordWorld
+from tests.ballots.helpers import RecordWorld
 from tests.browser.test_vote_browser import READ_DEVICE_KEY, _enrol, _login, _vote
 
 pytestmark = pytest.mark.browser

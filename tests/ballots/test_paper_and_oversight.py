@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from govern.ballots.models import BallotEntry
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, PNG, RecordWorld
+from tests.ballots.helpers import OPENS, PNG, RecordWorld
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from govern.core.keys import sign, verify
 from govern.core.verify import verify_record
 from govern.extensions import db
 from govern.verify_cli import verify as verify_cmd
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 from tests.core.recordfactory import SERVER, RecordFactory
 from tests.minutes.helpers import has_poppler, pdftotext
 

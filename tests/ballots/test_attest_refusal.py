@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 
 SAME_MEMBER = "A second committee member must attest: you entered this ballot."
 

@@ -9,7 +9,7 @@ import pytest
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import sign
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld, codes
+from tests.ballots.helpers import OPENS, RecordWorld, codes
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld
-from tests.audit_record.test_proxies import proxy_ballot
+from tests.ballots.helpers import OPENS, RecordWorld
+from tests.ballots.test_proxies import proxy_ballot
 
 
 @pytest.fixture

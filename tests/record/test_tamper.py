@@ -16,7 +16,7 @@ from govern.core.keys import generate_keypair, sign
 from govern.core.ledger import append_entry
 from govern.extensions import db
 from govern.verify_cli import verify as verify_cmd
-from tests.audit_record.helpers import OPENS, RecordWorld, codes
+from tests.ballots.helpers import OPENS, RecordWorld, codes
 from tests.core.recordfactory import edit_ledger
 
 
