@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from govern.extensions import db
+
 
 class DomainError(Exception):
     """A rule of the domain refused the action. ``code`` is stable; ``message`` is for people."""
@@ -78,8 +80,6 @@ def _messages() -> dict[int, str]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        from govern.extensions import db
-
         db.session.rollback()
         if is_api_request():
             return api_error(err.status, err.code, err.message, **({"details": err.details} if err.details else {}))
@@ -102,8 +102,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        from govern.extensions import db
-
         app.logger.exception("unhandled error")
         db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
