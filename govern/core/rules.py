@@ -37,6 +37,7 @@ __all__ = [
     "TallyResult",
     "Vote",
     "deemed_consent",
+    "failing_legs",
     "major_legs",
     "ordinary_legs",
     "quorum_legs",
@@ -257,7 +258,10 @@ def unanimity_holds(agreeing: Collection[str], interested: Collection[str]) -> b
     return all(person in agreed for person in interested)
 
 
-def _reasons(quorum: Legs, threshold: Legs) -> tuple[str, ...]:
+def failing_legs(quorum: Legs, threshold: Legs) -> tuple[str, ...]:
+    """R21: every failing leg as a reason code, in the order QUORUM_AREA, QUORUM_COUNT,
+    THRESHOLD_AREA, THRESHOLD_COUNT.
+    """
     out = []
     if not quorum.area:
         out.append(Reason.QUORUM_AREA.value)
@@ -316,7 +320,7 @@ def deemed_consent(
             new_oppose = Count(oppose.area + added.area, oppose.persons + added.persons)
     quorum = quorum_legs(new_part, totals)
     threshold = threshold_legs(matter, new_agree, new_part)
-    reasons = list(_reasons(quorum, threshold))
+    reasons = list(failing_legs(quorum, threshold))
     if majority is None:
         reasons.insert(0, Reason.NO_MAJORITY.value)
     if clause.variant is DeemedVariant.ZHEJIANG:
@@ -425,7 +429,7 @@ def tally(
         interested = (len(wanted), len(wanted.intersection(agreeing)))
         reasons: tuple[str, ...] = () if unanimity_holds(agreeing, wanted) else (Reason.UNANIMITY.value,)
     else:
-        reasons = _reasons(quorum, threshold_legs(matter, agree, participation))
+        reasons = failing_legs(quorum, threshold_legs(matter, agree, participation))
         if deemed_consent is not None:
             deemed = _deemed_consent(
                 clause=deemed_consent,
