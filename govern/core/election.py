@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govern.core.register import FrozenMap, LineError, UnitRecord, read_rows
-from govern.core.rules import Count, InvalidPolicy, Legs, failing_legs, ordinary_legs, quorum_legs
+from govern.core.rules import Count, InvalidPolicy, Legs, check_voter, failing_legs, ordinary_legs, quorum_legs
 
 __all__ = [
     "CANDIDATE_ID_RE",
@@ -206,12 +206,8 @@ def count_election(
     seen: set[str] = set()
     for ballot in ballots:
         pid = ballot.person_id
-        if pid in seen:
-            raise ValueError(f"person {pid} voted twice")
-        seen.add(pid)
         area = ballot.area
-        if type(area) is not int or area <= 0:
-            raise ValueError(f"person {pid}: area must be a positive integer number of hundredths of a m²")
+        check_voter(seen, pid, area)
         marks = ballot.marks
         if marks is not None:
             unknown = [m for m in marks if m not in index]

@@ -36,6 +36,7 @@ __all__ = [
     "Reason",
     "TallyResult",
     "Vote",
+    "check_voter",
     "deemed_consent",
     "failing_legs",
     "major_legs",
@@ -342,6 +343,19 @@ def deemed_consent(
     )
 
 
+def check_voter(seen: set[str], person_id: str, area: object) -> None:
+    """One ballot per person (R13) with a positive integer area (hundredths of a m²); adds ``person_id`` to ``seen``.
+
+    Raises ``ValueError`` for a person seen before or a bad area. Shared by :func:`tally` and the
+    election count.
+    """
+    if person_id in seen:
+        raise ValueError(f"person {person_id} voted twice")
+    seen.add(person_id)
+    if type(area) is not int or area <= 0:
+        raise ValueError(f"person {person_id}: area must be a positive integer number of hundredths of a m²")
+
+
 _deemed_consent = deemed_consent  # the tally() keyword of the same name shadows the function
 
 
@@ -393,12 +407,8 @@ def tally(
     agreeing: list[str] = []
     for vote in votes:
         pid = vote.person_id
-        if pid in seen:
-            raise ValueError(f"person {pid} voted twice")
-        seen.add(pid)
         area = vote.area
-        if type(area) is not int or area <= 0:
-            raise ValueError(f"person {pid}: area must be a positive integer number of hundredths of a m²")
+        check_voter(seen, pid, area)
         i = index.get(vote.choice)
         if i is None:
             i = index[Choice(vote.choice)]
