@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from govern.rules_cli import tally
+from tests.core.test_tally_cli import assert_clean_failure, run, write
 
 DATA = Path(__file__).parent / "data"
 GARDEN = str(DATA / "test_garden_register.csv")
@@ -20,29 +19,10 @@ ART_279 = ("--matter", "unanimous-interested", "--interested")
 BAD_ID = "must be 1 to 32 letters, digits, '_' or '-', and not 'invalid'"
 
 
-def run(*args):
-    return CliRunner().invoke(tally, [str(a) for a in args])
-
-
 def ok(*args):
     result = run(*args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def assert_clean_failure(result, *lines):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.stdout == ""
-    for line in lines:
-        assert line in result.stderr.splitlines(), result.stderr
 
 
 def assert_usage_error(result, text):
