@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask, g, request, session
-from flask_babel import get_locale
+if TYPE_CHECKING:  # Flask is imported by create_app, not by ``import govern`` (govern verify/tally stay light)
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -61,7 +64,7 @@ def translation_directories() -> list[str]:
 
 
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
+    from flask import current_app, has_request_context, request, session
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
@@ -146,6 +149,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
+    from flask import g, request, session
+    from flask_babel import get_locale
+
     from govern import templating
 
     templating.init_app(app)

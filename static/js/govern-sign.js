@@ -165,29 +165,101 @@ export async function signBytes(record, bytes) {
   throw new Error('unknown key kind');
 }
 
-/** True iff `sigB64` is an Ed25519 signature of `bytes` by `publicB64`. Never throws. */
-export async function verifyBytes(publicB64, bytes, sigB64) {
+// ------------------------------------------------------------------ strict Ed25519 (as govern.core.keys)
+//
+// Before any signature is trusted, A (the public key) and R (the signature's first half) must be
+// canonical encodings (y < p) and not one of the 14 encodings of the small-order points (the
+// list libsodium blocks); S must be below L. These are byte comparisons. Then the cofactorless
+// equation [S]B = R + [k]A: WebCrypto (Chromium's BoringSSL) checks it exactly; @noble/ed25519's
+// own verify uses the cofactored equation, so with noble the equation is checked here with its
+// point arithmetic. docs/signatures.md gives the rules and the twelve test vectors.
+
+const FIELD_P = 2n ** 255n - 19n;
+const ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const Y_MASK = (1n << 255n) - 1n;
+/** y (little-endian hex, sign bit clear) of the small-order points, and y = p, p + 1 (non-canonical). */
+const SMALL_ORDER_Y = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+/** The 14 encodings (hex) of the small-order points: each y with the sign bit clear and set. */
+export const SMALL_ORDER_ENCODINGS = Object.freeze(SMALL_ORDER_Y.flatMap((y) => [
+  y, y.slice(0, 62) + (parseInt(y.slice(62), 16) | 0x80).toString(16).padStart(2, '0'),
+]));
+const SMALL_ORDER = new Set(SMALL_ORDER_ENCODINGS);
+
+function numberLE(bytes) {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
+  return n;
+}
+
+/** 'small_order', 'non_canonical' or null for a 32-byte point encoding (byte comparisons only). */
+export function pointProblem(bytes) {
+  if (SMALL_ORDER.has(toHex(bytes))) return 'small_order';
+  if ((numberLE(bytes) & Y_MASK) >= FIELD_P) return 'non_canonical';
+  return null;
+}
+
+async function webCryptoEquation(pub, sig, bytes) {
+  const key = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+  return crypto.subtle.verify({ name: 'Ed25519' }, key, sig, bytes);
+}
+
+/** [S]B = R + [k]A exactly (no cofactor), with k = SHA-512(R || A || M) mod L over the bytes as given. */
+async function nobleEquation(pub, sig, bytes) {
+  const r = sig.subarray(0, 32);
+  const A = noble.Point.fromBytes(pub, false); // throws if no point has this y
+  const R = noble.Point.fromBytes(r, false);
+  const hashed = new Uint8Array(64 + bytes.length);
+  hashed.set(r, 0);
+  hashed.set(pub, 32);
+  hashed.set(bytes, 64);
+  const k = numberLE(new Uint8Array(await crypto.subtle.digest('SHA-512', hashed))) % ORDER_L;
+  const SB = noble.Point.BASE.multiply(numberLE(sig.subarray(32)), false);
+  return SB.equals(R.add(A.multiply(k, false)));
+}
+
+/**
+ * Why `sigB64` is not a strict Ed25519 signature of `bytes` by `publicB64`, or null if it is.
+ * Reasons as govern.core.keys.signature_problem: bad_key, weak_key, bad_signature_encoding, weak_r,
+ * s_not_reduced, invalid. `engine`: 'webcrypto' or 'noble' to force one (tests); by default
+ * WebCrypto where the browser has Ed25519, else noble. Never throws.
+ */
+export async function signatureProblem(publicB64, bytes, sigB64, { engine } = {}) {
   let pub;
   let sig;
   try {
     pub = b64urlDecode(publicB64, 32);
+  } catch (e) {
+    return 'bad_key';
+  }
+  if (pointProblem(pub) !== null) return 'weak_key';
+  try {
     sig = b64urlDecode(sigB64, 64);
   } catch (e) {
-    return false;
+    return 'bad_signature_encoding';
   }
-  if (await hasWebCryptoEd25519()) {
-    try {
-      const key = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
-      return await crypto.subtle.verify({ name: 'Ed25519' }, key, sig, bytes);
-    } catch (e) {
-      return false;
-    }
-  }
+  if (pointProblem(sig.subarray(0, 32)) !== null) return 'weak_r';
+  if (numberLE(sig.subarray(32)) >= ORDER_L) return 's_not_reduced';
+  const message = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const use = engine || ((await hasWebCryptoEd25519()) ? 'webcrypto' : 'noble');
   try {
-    return await noble.verifyAsync(sig, bytes, pub, { zip215: false }); // strict RFC 8032, like the server
+    const ok = use === 'webcrypto' ? await webCryptoEquation(pub, sig, message) : await nobleEquation(pub, sig, message);
+    return ok ? null : 'invalid';
   } catch (e) {
-    return false;
+    return 'invalid';
   }
+}
+
+/** True iff `sigB64` is a strict Ed25519 signature of `bytes` by `publicB64` (see signatureProblem). Never throws. */
+export async function verifyBytes(publicB64, bytes, sigB64, options = {}) {
+  return (await signatureProblem(publicB64, bytes, sigB64, options)) === null;
 }
 
 // ------------------------------------------------------------------ IndexedDB key store

@@ -1,0 +1,44 @@
+"""App-bound commands without a feature package of their own: ``govern audit verify`` and ``govern worker``.
+
+Kept out of :mod:`govern.cli` so that the ``govern`` entry point itself imports no Flask.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 naming the first broken entry."""
+    from govern.audit.services import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"audit log intact: {report.entries} entries")
+        return
+    click.echo(f"audit log BROKEN at entry {report.first_broken}: {report.problem}", err=True)
+    sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--queue", "-q", "queues", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an rq worker for govern's jobs (needs REDIS_URL)."""
+    from govern.jobs import QUEUES, run_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
+    run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)
