@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# pytest-xdist workers for `make test` (one per core; each has its own database): `make test PYTEST_WORKERS=0` runs serially.
+PYTEST_WORKERS ?= auto
 # Debian packages: a CJK font for PDFs (WeasyPrint), Poppler for PDF checks in tests.
 SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils fontconfig
 # Only the tests need a browser.
@@ -49,7 +51,7 @@ run: demo  ## install, migrate, load the demo if the database is empty, serve on
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: install-test  ## install with the test extras and run the whole suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check govern tests bench scripts

@@ -130,11 +130,11 @@ def setup() -> tuple[int, list[tuple[str, bytes]], list[tuple[str, bytes]], str]
     from govern.accounts.auth import hash_password
     from govern.accounts.models import Role, RoleGrant, User
     from govern.accounts.services import issue_token
+    from govern.ballots.models import OwnerKey, RollCaster, RollPerson
     from govern.core.ballot import build_ballot, new_nonce
     from govern.core.keys import b64url_encode, generate_keypair, sign
     from govern.extensions import db
     from govern.meetings import services
-    from govern.meetings.models import OwnerKey, RollCaster, RollPerson
     from govern.register.models import Community, Owner
     from govern.register.services import import_register
 
@@ -356,10 +356,10 @@ def main() -> None:
           f"{raw_ratios[len(raw_ratios) // 2]:.2f}")
     print("'ms cpu' = gunicorn workers' CPU per request, 'ms pg' = PostgreSQL's")
     from govern import create_app
+    from govern.ballots.models import Meeting
     from govern.core.ledger import verify_chain
     from govern.extensions import db
     from govern.meetings import services
-    from govern.meetings.models import Meeting
 
     app = create_app({"GOVERN_SERVER_KEY": seed})
     with app.app_context():

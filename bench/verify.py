@@ -25,12 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 
+from govern.core.archive import build_record, read_record
 from govern.core.ballot import build_ballot, format_time  # noqa: E402
 from govern.core.canonical import GENESIS_HASH, canonical_bytes  # noqa: E402
 from govern.core.keys import b64url_decode, b64url_encode, private_key_from_bytes, public_key_b64, sign  # noqa: E402
 from govern.core.ledger import append_entry  # noqa: E402
-from govern.core.record import build_record, read_record, sign_results, verify_record  # noqa: E402
+from govern.core.results import sign_results
 from govern.core.roll import RollPerson, RollUnit, build_roll, roll_hash  # noqa: E402
+from govern.core.verify import verify_record  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 OPENS = datetime(2025, 3, 20, tzinfo=UTC)

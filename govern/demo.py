@@ -18,6 +18,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from govern import jobs
+from govern.accounts.auth import hash_password
+from govern.accounts.models import Role, RoleGrant, User
+from govern.audit.services import record
+from govern.clock import now
+from govern.extensions import db
+from govern.register.models import Community, Owner
+from govern.register.services import import_register
+
 DEMO_SLUG = "shifan"
 DEMO_NAME = "示范花园"
 DEMO_PASSWORD = "govern-demo"
@@ -115,15 +124,6 @@ def register_csv(seed: int = 278) -> str:
 
 def load_demo(*, echo: Callable[[str], None] = print) -> bool:
     """Load the demo community; return False (and change nothing) when it is already there."""
-    from govern import jobs
-    from govern.accounts.auth import hash_password
-    from govern.accounts.models import Role, RoleGrant, User
-    from govern.audit.services import record
-    from govern.clock import now
-    from govern.extensions import db
-    from govern.register.models import Community, Owner
-    from govern.register.services import import_register
-
     if db.session.scalar(select(Community.id).where(Community.slug == DEMO_SLUG)) is not None:
         echo(f"The demo community {DEMO_NAME} is already loaded; nothing changed.")
         return False
@@ -176,10 +176,6 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
 
 
 def _link_owner(user, owner, confirmer, moment) -> None:
-    from govern.accounts.models import Role, RoleGrant
-    from govern.audit.services import record
-    from govern.extensions import db
-
     owner.user_id = user.id
     owner.confirmed_at = moment
     owner.confirmed_by_id = confirmer.id
@@ -195,9 +191,6 @@ def _link_owner(user, owner, confirmer, moment) -> None:
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the demo community 示范花园 (refused when GOVERN_ENV=production)."""
-    from govern.extensions import db
-    from govern.register.models import Community
-
     if current_app.config["GOVERN_ENV"] == "production":
         click.echo("error: the demo is refused when GOVERN_ENV=production.", err=True)
         sys.exit(2)

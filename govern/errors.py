@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from govern.extensions import db
+
 
 class DomainError(Exception):
     """A rule of the domain refused the action. ``code`` is stable; ``message`` is for people."""
@@ -54,7 +56,8 @@ _HTTP_CODES = {
 }
 
 
-def _is_api() -> bool:
+def is_api_request() -> bool:
+    """The request is for the JSON API (errors answer JSON there, HTML pages elsewhere)."""
     return request.path.startswith("/api/")
 
 
@@ -77,16 +80,14 @@ def _messages() -> dict[int, str]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        from govern.extensions import db
-
         db.session.rollback()
-        if _is_api():
+        if is_api_request():
             return api_error(err.status, err.code, err.message, **({"details": err.details} if err.details else {}))
         return render_template("errors/error.html", status=err.status, message=err.message), err.status
 
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):
-        if _is_api():
+        if is_api_request():
             return api_error(400, "csrf", _("The form has expired. Please reload the page and try again."))
         msg = _("The form has expired. Please reload the page and try again.")
         return render_template("errors/error.html", status=400, message=msg), 400
@@ -95,19 +96,17 @@ def init_app(app: Flask) -> None:
     def _http(err: HTTPException):
         status = err.code or 500
         message = _messages().get(status, err.description or "")
-        if _is_api():
+        if is_api_request():
             return api_error(status, _HTTP_CODES.get(status, "error"), message)
         return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        from govern.extensions import db
-
         app.logger.exception("unhandled error")
         db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise err
         message = _messages()[500]
-        if _is_api():
+        if is_api_request():
             return api_error(500, "internal_error", message)
         return render_template("errors/error.html", status=500, message=message), 500

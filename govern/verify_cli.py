@@ -13,7 +13,8 @@ import os
 
 import click
 
-from govern.core.record import NotARecord, verify_record
+from govern.core.archive import NotARecord
+from govern.core.verify import verify_record
 
 __all__ = ["verify"]
 

@@ -11,9 +11,37 @@ import pytest
 from govern import create_app
 from govern.extensions import db
 
+#: Under pytest-xdist each worker ("gw0", "gw1", …) gets a database and a Redis db of its own.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 PG_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ON_POSTGRES = PG_URL.startswith(("postgres", "postgresql"))
+
+
+def _per_worker_urls() -> tuple[str, str]:
+    """The PostgreSQL and Redis URLs of this xdist worker: ``<db>_gwN`` (created when missing) and Redis db − N."""
+    if not XDIST_WORKER:
+        return PG_URL, REDIS_URL
+    n = int(XDIST_WORKER.removeprefix("gw") or 0)
+    pg, redis_url = PG_URL, REDIS_URL
+    if ON_POSTGRES:
+        import psycopg
+
+        base, _, name = PG_URL.rpartition("/")
+        name, _, query = name.partition("?")
+        worker_db = f"{name}_{XDIST_WORKER}"
+        plain = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", f"{base}/postgres")
+        with psycopg.connect(plain, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (worker_db,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{worker_db}"')
+        pg = f"{base}/{worker_db}" + (f"?{query}" if query else "")
+    if REDIS_URL:
+        base, _, index = REDIS_URL.rpartition("/")
+        redis_url = f"{base}/{max(int(index or 0) - n, 0)}" if index.isdigit() else REDIS_URL
+    return pg, redis_url
+
+
+PG_URL, REDIS_URL = _per_worker_urls()
 
 TEST_PASSWORD = "correct-horse-battery"
 

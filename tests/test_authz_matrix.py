@@ -211,7 +211,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("minutes.notice_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.result_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
-    # record, proxies, paper ballots, street office (samples from tests/audit_record/helpers.py: in the open
+    # record, proxies, paper ballots, street office (samples from tests/ballots/helpers.py: in the open
     # sample meeting, a delegation by "owner" naming "observer", a paper ballot entered by "committee_member";
     # the meeting has no result yet, so the certification page answers 404 even to the auditor)
     ("record.audit_index", "GET"): (L, F, F, F, F, o, F, F, F, o),
@@ -286,7 +286,7 @@ def build_world(app, factory) -> World:
             **_agenda_args(community, db.session.get(User, users["owner"])),
             **_communication_args(community, users),
             **__import__("tests.minutes.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
-            **__import__("tests.audit_record.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
+            **__import__("tests.ballots.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
     return World(users, tokens, args)
 

@@ -44,8 +44,7 @@ def test_demo_loads_community_with_register_and_accounts(app, runner):
 
 
 def _counts() -> tuple[int, ...]:
-    from govern.meetings.models import BallotEntry, Meeting, MotionResult
-    from govern.record.models import PaperBallot
+    from govern.ballots.models import BallotEntry, Meeting, MotionResult, PaperBallot
 
     return tuple(db.session.scalar(select(func.count(model.id)))
                  for model in (Community, Unit, User, Meeting, BallotEntry, PaperBallot, MotionResult))
@@ -97,8 +96,8 @@ def test_demo_owner_logs_in_and_gets_api_token(app, runner, client):
 
 def test_demo_records_verify(app, runner, tmp_path):
     """An auditor who exports the demo's assemblies gets records that `govern verify` accepts."""
-    from govern.core.record import verify_record
-    from govern.meetings.models import Meeting
+    from govern.ballots.models import Meeting
+    from govern.core.verify import verify_record
 
     runner.invoke(args=["demo"])
     with app.app_context():
@@ -113,7 +112,7 @@ def test_demo_records_verify(app, runner, tmp_path):
 
 
 def _meetings_by_status() -> dict:
-    from govern.meetings.models import Meeting
+    from govern.ballots.models import Meeting
 
     return {m.status.value: m for m in db.session.scalars(select(Meeting).order_by(Meeting.id))}
 
@@ -126,10 +125,9 @@ def test_demo_closed_assembly_meets_quorum_with_paper_ballots(app, runner, tmp_p
     """
     import hashlib
 
-    from govern.core.record import verify_record
+    from govern.ballots.models import BallotEntry, PaperBallot
+    from govern.core.verify import verify_record
     from govern.meetings import results
-    from govern.meetings.models import BallotEntry
-    from govern.record.models import PaperBallot
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():

@@ -7,6 +7,12 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from govern import jobs
+from govern.accounts.models import Role
+from govern.accounts.services import create_user, grant_role
+from govern.admin.services import create_community
+from govern.errors import DomainError
+
 
 @click.command("create-community")
 @click.argument("slug")
@@ -16,10 +22,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def create_community_command(slug: str, name: str, district: str, address: str) -> None:
     """Create the community SLUG named NAME."""
-    from govern import jobs
-    from govern.admin.services import create_community
-    from govern.errors import DomainError
-
     try:
         community = create_community(slug, name, district=district, address=address, actor=None)
     except DomainError as err:
@@ -35,11 +37,6 @@ def create_community_command(slug: str, name: str, district: str, address: str) 
 @with_appcontext
 def create_admin_command(username: str, password: str) -> None:
     """Create a platform admin account (for a fresh production installation)."""
-    from govern import jobs
-    from govern.accounts.models import Role
-    from govern.accounts.services import create_user, grant_role
-    from govern.errors import DomainError
-
     try:
         user = create_user(username, password, display_name=username)
         grant_role(user, Role.ADMIN, None, actor=None)

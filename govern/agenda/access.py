@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import (
@@ -13,6 +18,7 @@ from govern.accounts.access import (
 )
 from govern.accounts.models import Role
 from govern.agenda.models import CoSignature, Proposal, ProposalState
+from govern.errors import DomainError, is_api_request
 from govern.extensions import db
 
 
@@ -100,3 +106,43 @@ def badge_for(user, community) -> str:
     if has_role(user, community, Role.AUDITOR):
         return "street"
     return ""
+
+
+def is_author(user, proposal: Proposal) -> bool:
+    return proposal.author_id == user.id
+
+
+def of_community(predicate):
+    """``predicate(user, community)`` as a predicate on a proposal (for :func:`proposal_required`)."""
+    return lambda user, proposal: predicate(user, proposal.community)
+
+
+def proposal_required(predicate=None, *, denied=None):
+    """Load the proposal named by the URL argument ``pid`` and pass it to the view as ``proposal``.
+
+    Used by pages (under ``@community_required``, which passes ``community``: the proposal must be that
+    community's) and the API alike, as Helios's ``election_view``: unknown, another community's, or not
+    readable by the caller (drafts are their author's): 404, both look alike; ``predicate(user, proposal)``
+    false: 403. Under /api/ the errors are JSON (``not_found``, ``forbidden`` with ``denied``).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*, pid: int, **kwargs):
+            proposal = db.session.get(Proposal, pid)
+            community = kwargs.get("community")
+            if proposal is None or (community is not None and proposal.community_id != community.id) \
+                    or not can_read_proposal(current_user, proposal):
+                if is_api_request():
+                    raise DomainError("not_found", _("No such proposal."), status=404)
+                abort(404)
+            if predicate is not None and not predicate(current_user, proposal):
+                if is_api_request():
+                    raise DomainError("forbidden", str(denied or _("You do not have permission to do this.")),
+                                      status=403)
+                abort(403)
+            return view(proposal=proposal, **kwargs)
+
+        return wrapper
+
+    return decorator

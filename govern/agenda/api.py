@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,13 +24,6 @@ bp = make_blueprint("agenda_api", __name__)
 
 def _ts(dt) -> str | None:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
-
-
-def _load(pid: int) -> Proposal:
-    proposal = db.session.get(Proposal, pid)
-    if proposal is None or not access.can_read_proposal(current_user, proposal):
-        raise NotFound("not_found", _("No such proposal."))
-    return proposal
 
 
 def proposal_json(p: Proposal, *, full: bool = False) -> dict:
@@ -104,16 +98,15 @@ def create_proposal():
 
 @bp.get("/proposals/<int:pid>")
 @api_login_required
-def get_proposal(pid):
-    return jsonify(proposal_json(_load(pid), full=True))
+@access.proposal_required()
+def get_proposal(proposal):
+    return jsonify(proposal_json(proposal, full=True))
 
 
 @bp.post("/proposals/<int:pid>/cosign")
 @api_login_required
-def cosign(pid):
-    proposal = _load(pid)
-    if not is_confirmed_owner(current_user, proposal.community):
-        raise Forbidden("forbidden", _("Only confirmed owners can co-sign."))
+@access.proposal_required(access.of_community(is_confirmed_owner), denied=_l("Only confirmed owners can co-sign."))
+def cosign(proposal):
     rows = services.cosign_proposal(proposal, actor=current_user)
     jobs.commit()
     return jsonify({"persons": [r.person_id for r in rows], "proposal": proposal_json(proposal)}), 201
@@ -121,12 +114,10 @@ def cosign(pid):
 
 @bp.post("/proposals/<int:pid>/review")
 @api_login_required
-def review(pid):
+@access.proposal_required(access.of_community(is_committee), denied=_l("Only committee members decide proposals."))
+def review(proposal):
     """``{"action": "accept", "motion_title", "motion_text", "motion_matter"}``, ``{"action": "reject",
     "reason"}`` or ``{"action": "merge", "into", "reason"}``."""
-    proposal = _load(pid)
-    if not is_committee(current_user, proposal.community):
-        raise Forbidden("forbidden", _("Only committee members decide proposals."))
     data = json_body(required=("action",))
     services.review_proposal(proposal, data, actor=current_user)
     jobs.commit()
@@ -145,8 +136,8 @@ def comment_json(c: Comment, see_hidden: bool) -> dict:
 
 @bp.get("/proposals/<int:pid>/comments")
 @api_login_required
-def list_comments(pid):
-    proposal = _load(pid)
+@access.proposal_required()
+def list_comments(proposal):
     page = request.args.get("page", 1, type=int)
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
     result = threads.comments_page(threads.find_thread("proposal", proposal.id), page, per_page)
@@ -160,11 +151,9 @@ def list_comments(pid):
 
 @bp.post("/proposals/<int:pid>/comments")
 @api_login_required
-def post_comment(pid):
+@access.proposal_required(access.of_community(access.can_comment), denied=_l("You cannot take part in this thread."))
+def post_comment(proposal):
     """``{"body", "stance": "support"|"oppose"|"question"|"none", "parent_id"}``."""
-    proposal = _load(pid)
-    if not access.can_comment(current_user, proposal.community):
-        raise Forbidden("forbidden", _("You cannot take part in this thread."))
     if proposal.state == ProposalState.DRAFT:
         raise DomainError("not_open", _("A draft has no thread yet."), status=409)
     data = json_body(required=("body",))

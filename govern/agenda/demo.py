@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 
+from govern.agenda import services, threads
 from govern.demo import demo_step
 from govern.errors import DomainError
 
 
 @demo_step("agenda")
 def agenda_demo(community, accounts) -> None:
-    from govern.agenda import services, threads
-
     with current_app.test_request_context():  # url_for for the notifications' links
         owners = [accounts[k] for k in sorted(accounts) if k.startswith("owner")]
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from govern.agenda import notifications
 from govern.agenda.access import has_interest
@@ -33,14 +32,13 @@ from govern.agenda.models import (
 )
 from govern.audit.services import record
 from govern.clock import now
-from govern.core.persons import Person, Roll, build_persons
+from govern.core.persons import Person, Roll
 from govern.core.procedure import petition_threshold
-from govern.core.register import UnitRecord
-from govern.core.register import UnitStatus as CoreUnitStatus
 from govern.core.rules import Matter
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
-from govern.register.models import Owner, Ownership, Unit
+from govern.register.records import community_persons
+from govern.register.records import persons_of as register_persons_of
 
 #: Community settings of this feature (``Community.settings_json``) and their defaults.
 DEFAULT_SETTINGS = {
@@ -87,18 +85,7 @@ def community_roll(community) -> Roll:
     """The community's voting persons (R4–R5) from the register, once per request."""
     cache = g.setdefault("_agenda_rolls", {}) if _has_g() else {}
     if community.id not in cache:
-        units = db.session.scalars(
-            select(Unit).where(Unit.community_id == community.id)
-            .options(selectinload(Unit.ownerships).selectinload(Ownership.owner), selectinload(Unit.building))
-        ).all()
-        records = [
-            UnitRecord(
-                unit=u.number, building=u.building.code, area=u.area, status=CoreUnitStatus(u.status.value),
-                owners=tuple(sorted(o.owner.ref for o in u.ownerships)), counts=u.counts_for_voting,
-            )
-            for u in units
-        ]
-        cache[community.id] = build_persons(records)
+        cache[community.id] = community_persons(community.id)
     return cache[community.id]
 
 
@@ -109,17 +96,10 @@ def _has_g() -> bool:
 
 
 def persons_of(user, community, roll: Roll | None = None) -> list[Person]:
-    """The voting persons the user's confirmed owner records belong to (co-owners share one person)."""
+    """The user's voting persons (:func:`govern.register.records.persons_of`) against the request's cached roll."""
     if not getattr(user, "is_authenticated", False):
         return []
-    refs = set(db.session.scalars(
-        select(Owner.ref).where(Owner.community_id == community.id, Owner.user_id == user.id,
-                                Owner.confirmed_at.is_not(None))
-    ))
-    if not refs:
-        return []
-    roll = roll or community_roll(community)
-    return [p for p in roll.persons if not p.is_developer and refs & set(p.owners)]
+    return register_persons_of(user, community, roll or community_roll(community))
 
 
 # --- thresholds --------------------------------------------------------------------------------------------

@@ -133,10 +133,8 @@ def new(community):
 
 @bp.route("/c/<slug>/proposals/<int:pid>/edit", methods=["GET", "POST"])
 @community_required()
-def edit(community, pid):
-    proposal = load_proposal(community, pid)
-    if proposal.author_id != current_user.id:
-        abort(403)
+@access.proposal_required(access.is_author)
+def edit(community, proposal):
     if not access.can_edit_proposal(current_user, proposal):
         flash(_("Only a draft can be edited."), "error")
         return _detail(proposal)
@@ -158,10 +156,8 @@ def edit(community, pid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/attachments")
 @community_required()
-def upload(community, pid):
-    proposal = load_proposal(community, pid)
-    if proposal.author_id != current_user.id:
-        abort(403)
+@access.proposal_required(access.is_author)
+def upload(community, proposal):
     form = AttachmentForm()
     if form.validate_on_submit() and form.file.data:
         limit = services.DEFAULT_MAX_ATTACHMENT
@@ -185,8 +181,8 @@ def upload(community, pid):
 
 @bp.get("/c/<slug>/proposals/<int:pid>/attachments/<int:aid>")
 @community_required()
-def attachment(community, pid, aid):
-    proposal = load_proposal(community, pid)
+@access.proposal_required()
+def attachment(community, proposal, aid):
     att = db.session.get(Attachment, aid)
     if att is None or att.proposal_id != proposal.id:
         abort(404)
@@ -199,10 +195,8 @@ def attachment(community, pid, aid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/open")
 @community_required()
-def open_(community, pid):
-    proposal = load_proposal(community, pid)
-    if proposal.author_id != current_user.id:
-        abort(403)
+@access.proposal_required(access.is_author)
+def open_(community, proposal):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -217,10 +211,8 @@ def open_(community, pid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/withdraw")
 @community_required()
-def withdraw(community, pid):
-    proposal = load_proposal(community, pid)
-    if proposal.author_id != current_user.id:
-        abort(403)
+@access.proposal_required(access.is_author)
+def withdraw(community, proposal):
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
@@ -236,12 +228,8 @@ def withdraw(community, pid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/cosign")
 @community_required()
-def cosign(community, pid):
-    proposal = load_proposal(community, pid)
-    from govern.accounts.access import is_confirmed_owner
-
-    if not is_confirmed_owner(current_user, community):
-        abort(403)
+@access.proposal_required(access.of_community(access.is_confirmed_owner))
+def cosign(community, proposal):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -256,12 +244,8 @@ def cosign(community, pid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/review")
 @community_required()
-def review(community, pid):
-    proposal = load_proposal(community, pid)
-    from govern.accounts.access import is_committee
-
-    if not is_committee(current_user, community):
-        abort(403)
+@access.proposal_required(access.of_community(access.is_committee))
+def review(community, proposal):
     form = ReviewForm()
     form.motion_matter.validate_choice = False
     if not form.validate_on_submit():
@@ -305,8 +289,8 @@ def _signers(proposal: Proposal, roll) -> list[dict]:
 
 @bp.get("/c/<slug>/proposals/<int:pid>")
 @community_required()
-def detail(community, pid):
-    proposal = load_proposal(community, pid)
+@access.proposal_required()
+def detail(community, proposal):
     roll = services.community_roll(community)
     prog = services.progress(proposal, roll) if proposal.state != ProposalState.DRAFT else None
     mine = services.persons_of(current_user, community, roll)
@@ -345,10 +329,8 @@ def detail(community, pid):
 
 @bp.post("/c/<slug>/proposals/<int:pid>/comments")
 @community_required()
-def comment(community, pid):
-    proposal = load_proposal(community, pid)
-    if not access.can_comment(current_user, community):
-        abort(403)
+@access.proposal_required(access.of_community(access.can_comment))
+def comment(community, proposal):
     form = CommentForm()
     if not form.validate_on_submit():
         for errs in form.errors.values():

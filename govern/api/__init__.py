@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from govern.errors import DomainError
+from govern.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
@@ -22,8 +23,6 @@ API_PREFIX = "/api/v1"
 def make_blueprint(name: str, import_name: str) -> Blueprint:
     """A feature's API blueprint, mounted under /api/v1 and exempt from form CSRF."""
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
-    from govern.extensions import csrf
-
     csrf.exempt(bp)
     return bp
 

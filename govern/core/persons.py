@@ -21,11 +21,22 @@ import gc
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from govern.core.register import DEVELOPER_ID, BallotRecord, FrozenMap, LineError, UnitRecord, UnitStatus
 from govern.core.rules import Choice, Vote
 
-__all__ = ["DEVELOPER_ID", "OverlapFlag", "Person", "Roll", "build_persons", "collect_votes", "person_id_for"]
+__all__ = [
+    "DEVELOPER_ID",
+    "BallotLine",
+    "OverlapFlag",
+    "Person",
+    "Roll",
+    "build_persons",
+    "collect_votes",
+    "person_id_for",
+    "resolve_ballots",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +198,20 @@ def _build_persons(units: Iterable[UnitRecord], scope: frozenset[str] | None) ->
     )
 
 
+class BallotLine(Protocol):
+    """One line of a ballots file: a unit and a choice; two choices are equal iff their strings are."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def choice(self) -> str: ...
+
+
+_B = TypeVar("_B", bound=BallotLine)
+
+
 def collect_votes(
     roll: Roll, ballots: Iterable[BallotRecord], units_by_id: Mapping[str, UnitRecord]
 ) -> tuple[list[Vote], list[LineError]]:
@@ -196,10 +221,24 @@ def collect_votes(
     same person with the same choice count once; different choices are a
     ``conflicting_ballots`` error. A unit missing from the register is ``unknown_unit``,
     one outside the scope ``outside_scope``, one that does not count for voting (R3)
-    ``not_counted``.
+    ``not_counted`` (see :func:`resolve_ballots`).
+    """
+    first, errors = resolve_ballots(roll, ballots, units_by_id)
+    votes = [Vote(person_id=pid, area=roll.person(pid).area, choice=Choice(b.choice)) for pid, b in first.items()]
+    return votes, errors
+
+
+def resolve_ballots(
+    roll: Roll, ballots: Iterable[_B], units_by_id: Mapping[str, UnitRecord]
+) -> tuple[dict[str, _B], list[LineError]]:
+    """Resolve per-unit ballot lines to persons: ``{person id: the person's first line}`` and every problem.
+
+    The rules of :func:`collect_votes` for any kind of ballot line (a motion's choice, an
+    election's marks): lines whose ``choice`` strings differ for one person are
+    ``conflicting_ballots`` and that person is left out of the result.
     """
     errors: list[LineError] = []
-    first: dict[str, BallotRecord] = {}
+    first: dict[str, _B] = {}
     reported: set[tuple[str, str]] = set()
     for b in ballots:
         unit = units_by_id.get(b.unit)
@@ -241,11 +280,9 @@ def collect_votes(
                     choices=f"{earlier.choice} vs {b.choice}",
                 )
             )
-    votes = [Vote(person_id=pid, area=roll.person(pid).area, choice=Choice(b.choice)) for pid, b in first.items()]
-    conflicted = {pid for pid, _ in reported}
-    if conflicted:
-        votes = [v for v in votes if v.person_id not in conflicted]
-    return votes, errors
+    for pid, _ in reported:
+        first.pop(pid, None)
+    return first, errors
 
 
 def _err(line: int, code: str, message: str, **params) -> LineError:

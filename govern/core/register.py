@@ -48,6 +48,7 @@ __all__ = [
     "parse_area",
     "parse_ballots",
     "parse_register",
+    "read_rows",
 ]
 
 #: Person id of the developer (R4a); reserved, so no delivered owner may use it.
@@ -401,6 +402,28 @@ def _parse_unit_row(line: int, values: dict[str, str], known: set[str], errors: 
     )
 
 
+def read_rows(text: str, required: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], list[LineError]]:
+    """Read a CSV with a header line into ``(line, {column: value})`` rows, collecting every bad line.
+
+    Column names are case-insensitive and may come in any order; ``required`` columns must be
+    present (``missing_column``), none may repeat (``duplicate_column``), and a row with the wrong
+    number of fields is reported (``wrong_field_count``) and skipped. Blank lines are ignored.
+    With a bad header no row is returned. Values are as read (not stripped).
+    """
+    errors: list[LineError] = []
+    records = _records(text)
+    header = _read_header(records, required, errors)
+    if header is None:
+        return [], errors
+    _, names = header
+    rows = [
+        (line, dict(zip(names, row, strict=True)))
+        for line, row in records
+        if _check_width(line, row, len(names), errors)
+    ]
+    return rows, errors
+
+
 def parse_ballots(
     text: str, units_by_id: Mapping[str, UnitRecord] | None
 ) -> tuple[list[BallotRecord], list[LineError]]:
@@ -410,17 +433,9 @@ def parse_ballots(
     a unit that is not in it is an ``unknown_unit`` error. Grouping ballots by person,
     conflicts and scope are checked by :func:`govern.core.persons.collect_votes`.
     """
-    errors: list[LineError] = []
     ballots: list[BallotRecord] = []
-    records = _records(text)
-    header = _read_header(records, BALLOT_COLUMNS, errors)
-    if header is None:
-        return [], errors
-    _, names = header
-    for line, row in records:
-        if not _check_width(line, row, len(names), errors):
-            continue
-        values = dict(zip(names, row, strict=True))
+    rows, errors = read_rows(text, BALLOT_COLUMNS)
+    for line, values in rows:
         unit = values["unit"].strip()
         choice = values["choice"].strip().lower()
         ok = True
@@ -443,4 +458,5 @@ def parse_ballots(
             ok = False
         if ok:
             ballots.append(BallotRecord(line=line, unit=unit, choice=choice))
+    errors.sort(key=lambda e: e.line)  # field-count errors come from read_rows; keep file order
     return ballots, errors

@@ -36,7 +36,9 @@ __all__ = [
     "Reason",
     "TallyResult",
     "Vote",
+    "check_voter",
     "deemed_consent",
+    "failing_legs",
     "major_legs",
     "ordinary_legs",
     "quorum_legs",
@@ -257,7 +259,10 @@ def unanimity_holds(agreeing: Collection[str], interested: Collection[str]) -> b
     return all(person in agreed for person in interested)
 
 
-def _reasons(quorum: Legs, threshold: Legs) -> tuple[str, ...]:
+def failing_legs(quorum: Legs, threshold: Legs) -> tuple[str, ...]:
+    """R21: every failing leg as a reason code, in the order QUORUM_AREA, QUORUM_COUNT,
+    THRESHOLD_AREA, THRESHOLD_COUNT.
+    """
     out = []
     if not quorum.area:
         out.append(Reason.QUORUM_AREA.value)
@@ -316,7 +321,7 @@ def deemed_consent(
             new_oppose = Count(oppose.area + added.area, oppose.persons + added.persons)
     quorum = quorum_legs(new_part, totals)
     threshold = threshold_legs(matter, new_agree, new_part)
-    reasons = list(_reasons(quorum, threshold))
+    reasons = list(failing_legs(quorum, threshold))
     if majority is None:
         reasons.insert(0, Reason.NO_MAJORITY.value)
     if clause.variant is DeemedVariant.ZHEJIANG:
@@ -336,6 +341,19 @@ def deemed_consent(
         adopted=not reasons,
         reasons=tuple(reasons),
     )
+
+
+def check_voter(seen: set[str], person_id: str, area: object) -> None:
+    """One ballot per person (R13) with a positive integer area (hundredths of a m²); adds ``person_id`` to ``seen``.
+
+    Raises ``ValueError`` for a person seen before or a bad area. Shared by :func:`tally` and the
+    election count.
+    """
+    if person_id in seen:
+        raise ValueError(f"person {person_id} voted twice")
+    seen.add(person_id)
+    if type(area) is not int or area <= 0:
+        raise ValueError(f"person {person_id}: area must be a positive integer number of hundredths of a m²")
 
 
 _deemed_consent = deemed_consent  # the tally() keyword of the same name shadows the function
@@ -389,12 +407,8 @@ def tally(
     agreeing: list[str] = []
     for vote in votes:
         pid = vote.person_id
-        if pid in seen:
-            raise ValueError(f"person {pid} voted twice")
-        seen.add(pid)
         area = vote.area
-        if type(area) is not int or area <= 0:
-            raise ValueError(f"person {pid}: area must be a positive integer number of hundredths of a m²")
+        check_voter(seen, pid, area)
         i = index.get(vote.choice)
         if i is None:
             i = index[Choice(vote.choice)]
@@ -425,7 +439,7 @@ def tally(
         interested = (len(wanted), len(wanted.intersection(agreeing)))
         reasons: tuple[str, ...] = () if unanimity_holds(agreeing, wanted) else (Reason.UNANIMITY.value,)
     else:
-        reasons = _reasons(quorum, threshold_legs(matter, agree, participation))
+        reasons = failing_legs(quorum, threshold_legs(matter, agree, participation))
         if deemed_consent is not None:
             deemed = _deemed_consent(
                 clause=deemed_consent,

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from flask import current_app
 
+from govern.delivery.models import SmsOutbox
 from govern.extensions import db
 
 
@@ -73,8 +74,6 @@ class OutboxProvider:
     """The default provider: writes the message to ``sms_outbox`` in the job's transaction."""
 
     def send(self, phone: str, text: str, *, community_id: int, delivery_id: int | None) -> str:
-        from govern.delivery.models import SmsOutbox
-
         row = SmsOutbox(community_id=community_id, delivery_id=delivery_id, phone=phone, text=text)
         db.session.add(row)
         db.session.flush()

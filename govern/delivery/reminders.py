@@ -14,13 +14,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from govern import clock
+from govern.accounts.models import User
 from govern.audit.services import record
+from govern.ballots.models import Meeting
 from govern.delivery.models import Reminder, ReminderRecipient
 from govern.delivery.quiet import community_window, in_quiet_hours, postpone
 from govern.delivery.services import send_message
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.nonvoters import non_voting_accounts
+from govern.notices.models import Notice, NoticeReceipt
 from govern.register.models import Community
 
 KINDS = ("notice_ack", "meeting_vote")
@@ -91,11 +94,7 @@ def set_meeting_schedule(meeting, offsets: list[int], *, actor) -> list[Reminder
 
 def _targets(reminder: Reminder, moment: datetime):
     """(accounts, message) for a reminder, or a reason string to skip it."""
-    from govern.accounts.models import User
-
     if reminder.kind == "notice_ack":
-        from govern.notices.models import Notice, NoticeReceipt
-
         notice = db.session.get(Notice, reminder.target_id)
         if notice is None:
             return "notice gone"
@@ -108,8 +107,6 @@ def _targets(reminder: Reminder, moment: datetime):
             kind="notice_reminder", template="notice_reminder", context={"notice": notice},
             subject=_l("Reminder: %(title)s", title=notice.title),
             path=f"/c/{community.slug}/notices/{notice.id}", ref_type="notices", ref_id=notice.id)
-    from govern.meetings.models import Meeting
-
     meeting = db.session.get(Meeting, reminder.target_id)
     if meeting is None or meeting.published_at is None:
         return "meeting not published"
@@ -134,8 +131,6 @@ def run_reminder(reminder: Reminder, moment: datetime | None = None) -> int:
         reminder.run_at = postpone(moment, window)
         return 0
     if reminder.kind == "meeting_vote":
-        from govern.meetings.models import Meeting
-
         meeting = db.session.get(Meeting, reminder.target_id)
         if meeting is not None and moment < meeting.opens_at:
             reminder.run_at = postpone(meeting.opens_at, window)

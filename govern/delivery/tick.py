@@ -13,17 +13,15 @@ import click
 from flask.cli import with_appcontext
 
 from govern import clock, jobs
+from govern.delivery.reminders import run_due_reminders
+from govern.service.services import escalate_overdue
 
 
 def _reminders(moment: datetime) -> int:
-    from govern.delivery.reminders import run_due_reminders
-
     return run_due_reminders(moment)
 
 
 def _escalations(moment: datetime) -> int:
-    from govern.service.services import escalate_overdue
-
     return escalate_overdue(moment)
 
 

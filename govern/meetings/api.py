@@ -6,26 +6,26 @@ from datetime import timedelta
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from govern import jobs
 from govern.accounts.access import is_committee, user_communities
+from govern.accounts.services import token_issued_within
 from govern.api import api_login_required, json_body, make_blueprint
+from govern.ballots import cast as casting
+from govern.ballots import owner_keys, voter
+from govern.ballots.models import BallotEntry, Meeting, MeetingStatus, MotionResult
 from govern.core.ballot import format_time
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results as results_mod
-from govern.meetings import services
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult
+from govern.meetings.access import meeting_required
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 bp = make_blueprint("meetings_api", __name__)
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    return services.meeting_for(meeting_id, current_user)
 
 
 def meeting_json(meeting: Meeting) -> dict:
@@ -67,14 +67,12 @@ def enroll_key():
     fresh = "password" not in data and _fresh_token()
     if "password" not in data and not fresh:
         raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
-    key = services.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
+    key = owner_keys.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
     jobs.commit()
     return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint}), 201
 
 
 def _fresh_token() -> bool:
-    from govern.accounts.services import token_issued_within
-
     return token_issued_within(g.get("api_token_id"), FRESH_TOKEN)
 
 
@@ -96,16 +94,17 @@ def list_meetings():
 
 @bp.get("/meetings/<int:meeting_id>")
 @api_login_required
-def get_meeting(meeting_id: int):
-    return jsonify(meeting_json(_meeting(meeting_id)))
+@meeting_required()
+def get_meeting(meeting: Meeting):
+    return jsonify(meeting_json(meeting))
 
 
 @bp.get("/meetings/<int:meeting_id>/me")
 @api_login_required
-def me(meeting_id: int):
+@meeting_required()
+def me(meeting: Meeting):
     """The caller's voting person on the frozen roll: voter id, area, units, whether it has voted."""
-    meeting = _meeting(meeting_id)
-    summary = services.voter_summary(meeting, current_user)
+    summary = voter.voter_summary(meeting, current_user)
     if summary is None:
         raise DomainError("not_eligible", _("You are not on this meeting's roll."), status=403)
     return jsonify(summary)
@@ -115,7 +114,7 @@ def me(meeting_id: int):
 @api_login_required
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
-    done = services.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
+    done = casting.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
     position, ballot_hash, chain_hash = done.entry.position, done.entry.ballot_hash, done.entry.chain_hash
     try:
         jobs.commit()
@@ -152,9 +151,9 @@ def result_json(row: MotionResult) -> dict:
 
 @bp.get("/meetings/<int:meeting_id>/results")
 @api_login_required
-def results(meeting_id: int):
+@meeting_required()
+def results(meeting: Meeting):
     """The signed result documents (computed on first need after close)."""
-    meeting = _meeting(meeting_id)
     if meeting.status is not MeetingStatus.CLOSED:
         return jsonify({"status": meeting.status.value, "results": []})
     rows = results_mod.ensure_results(meeting)
@@ -164,13 +163,9 @@ def results(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")
 @api_login_required
-def countersign(meeting_id: int, motion_id: int):
+@meeting_required(is_committee, state=MeetingStatus.CLOSED, denied=_l("Only committee members countersign results."))
+def countersign(meeting: Meeting, motion_id: int):
     """A committee member countersigns a result document with their enrolled key: 201."""
-    meeting = _meeting(meeting_id)
-    if not is_committee(current_user, meeting.community):
-        raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
-    if meeting.status is not MeetingStatus.CLOSED:
-        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
     results_mod.ensure_results(meeting)
     row = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                        MotionResult.motion_id == motion_id))

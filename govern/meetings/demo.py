@@ -1,7 +1,7 @@
 """Demo content: one assembly open for voting now (some owners have voted) and one closed with its signed result.
 
 The closed assembly is a valid vote that meets the quorum: the demo's 40 owner accounts vote electronically,
-and the committee enters and attests paper ballots for most of the other owners (``govern.record.demo``),
+and the committee enters and attests paper ballots for most of the other owners (``govern.ballots.demo``),
 so its result shows one motion adopted and one rejected by the owners. The open one has, realistically,
 few ballots yet.
 
@@ -16,31 +16,31 @@ import os
 from datetime import timedelta
 
 from govern import clock
+from govern.ballots.cast import cast_ballot
+from govern.ballots.demo import Member, enter_paper_ballots
+from govern.ballots.ledger import has_voted
+from govern.ballots.owner_keys import enroll_key
+from govern.ballots.voter import persons_for
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
+from govern.meetings import results, services
 
 
 def _cast(meeting, user, private, public, choices) -> None:
-    from govern.meetings import services
-
-    persons = services.persons_for(meeting, user)
-    if not persons or services.has_voted(meeting.id, persons[0].person):
+    persons = persons_for(meeting, user)
+    if not persons or has_voted(meeting.id, persons[0].person):
         return  # co-owners share one person: one ballot each person
     voter = persons[0].person
     ballot = build_ballot(community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
                           voter=voter, choices=choices, issued_at=clock.now(), nonce=new_nonce(os.urandom))
-    services.cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public},
-                         actor=user)
+    cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public}, actor=user)
 
 
 @demo_step("meetings")
 def demo_meetings(community, accounts) -> None:
     """An open assembly (12 owners voted) and a closed one (electronic and paper ballots, result signed)."""
-    from govern.meetings import results, services
-    from govern.record.demo import Member, enter_paper_ballots
-
     real_now = clock.now()
     chair = accounts["chair"]
     owners = [accounts[k] for k in sorted(accounts) if k.startswith("owner")]
@@ -50,7 +50,7 @@ def demo_meetings(community, accounts) -> None:
     with clock.frozen_at(real_now - timedelta(days=60)):
         for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
             private, public = generate_keypair()
-            services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
+            enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
             keys[user.id] = (private, public)
 
     # Closed: convened 45 days ago, voting from day 20 to day 30.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from govern.accounts.models import User
+from govern.ballots.models import BallotEntry, Meeting, RollCaster, RollPerson
 from govern.extensions import db
-from govern.meetings.models import BallotEntry, Meeting, RollCaster, RollPerson
 
 
 def non_voting_accounts(meeting: Meeting) -> list[User]:

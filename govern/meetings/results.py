@@ -10,7 +10,7 @@ The result document (``govern.result.v1``) is what every signature covers (RFC 8
      "result": TallyResult.to_json()}
 
 ``ballots`` counts the counting ballots that carry a mark on this motion, by how they reached the
-ledger (``govern.core.record.motion_ballots``): ``electronic`` (signed by the owner on their device),
+ledger (``govern.core.results.motion_ballots``): ``electronic`` (signed by the owner on their device),
 ``proxy`` (signed by a proxy under a delegation), ``paper`` (entered and attested by two committee
 members). The kinds are disjoint and add up to the motion's agree + oppose + abstain + invalid persons;
 a ballot that leaves the motion out is not counted on it. ``govern verify`` recomputes them.
@@ -27,16 +27,18 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
+from govern.ballots.ledger import counting, lock_meeting
+from govern.ballots.models import Countersignature, Meeting, MeetingStatus, MotionResult, RollPerson
+from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
-from govern.core.record import motion_ballots
+from govern.core.results import motion_ballots
 from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services
-from govern.meetings.models import Countersignature, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
 from govern.meetings.serverkey import server_private_key, server_public_key
+from govern.register.models import Community
 
 RESULT_TYPE = "govern.result.v1"
 
@@ -58,10 +60,10 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
     existing = results_of(meeting)
     if existing and len(existing) == len(meeting.motions):
         return existing
-    locked = services.lock_meeting(meeting.id)
+    locked = lock_meeting(meeting.id)
     assert locked is not None
     done = {r.motion_id for r in results_of(locked)}
-    counting = services.counting(locked)
+    counted = counting(locked)
     areas = {p.person: p.area for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == locked.id))}
     private = server_private_key()
     public = server_public_key()
@@ -70,7 +72,7 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
             continue
         mid = str(motion.id)
         votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
-                 for person, entry in sorted(counting.items())
+                 for person, entry in sorted(counted.items())
                  if person in areas and mid in entry.ballot.get("choices", {})]
         matter = Matter(motion.matter)
         interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
@@ -87,7 +89,7 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
             "ledger": {"length": locked.ledger_length, "head": locked.ledger_head},
             "closes_at": format_time(locked.closes_at),
             "revision_policy": locked.revision_policy,
-            "ballots": motion_ballots(counting, mid, areas),
+            "ballots": motion_ballots(counted, mid, areas),
             "result": outcome.to_json(),
         }
         row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,
@@ -107,16 +109,10 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
 def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersignature:
     """Store a committee member's countersignature after verifying it over the result document."""
     community_id = result.community_id
-    from govern.register.models import Community
-
     if not is_committee(actor, db.session.get(Community, community_id)):
         raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
     signature, key_id = data.get("signature"), data.get("key_id")
-    key = db.session.scalar(select(OwnerKey).where(OwnerKey.public_key == key_id)) if isinstance(key_id, str) else None
-    if key is None or key.user_id != actor.id:
-        raise DomainError("unknown_key", _("This key is not enrolled to your account."), status=400)
-    if key.revoked_at is not None:
-        raise DomainError("revoked_key", _("This key was revoked. Use your current key."), status=403)
+    key = own_active_key(actor, key_id)
     if not verify(key.public_key, result.document, signature):
         raise DomainError("bad_signature", _("The signature does not verify over the result document."), status=400)
     if db.session.scalar(select(Countersignature.id).where(Countersignature.result_id == result.id,

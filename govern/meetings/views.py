@@ -4,72 +4,48 @@ the public receipt check and the result notice."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from govern import clock, jobs
+from govern import ROOT, clock, jobs
 from govern.accounts.access import community_required, is_committee
+from govern.agenda.models import Proposal
+from govern.agenda.services import accepted_proposals, proposal_url
+from govern.ballots import ledger, owner_keys, proxies, voter
+from govern.ballots.models import BallotEntry, Meeting, MeetingStatus
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.home import panels
+from govern.meetings import links, services
 from govern.meetings import results as results_mod
-from govern.meetings import services
-from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, visible_meeting
+from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, meeting_required
 from govern.meetings.forms import MeetingForm
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus
+from govern.meetings.participation import participation
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
 
 bp = Blueprint("meetings", __name__)
 
-_CSS = Path(__file__).parent / "static" / "meetings.css"
+_CSS = ROOT / "static" / "css" / "meetings.css"
 
 #: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
 CHALLENGE_PERIOD = timedelta(days=365)
 
 
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = visible_meeting(meeting_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
-
-
 def _thread_urls(meeting: Meeting) -> dict[str, str]:
-    """Links to each motion's discussion thread (its proposal's page), when the agenda feature offers them."""
-    try:
-        from govern.agenda.models import Proposal
-        from govern.agenda.services import proposal_url
-    except ImportError:
-        return {}
+    """Links to each motion's discussion thread (the page of the agenda proposal it comes from)."""
     out = {}
     for m in meeting.motions:
         if m.proposal_id:
             proposal = db.session.get(Proposal, m.proposal_id)
             if proposal is not None and proposal.community_id == meeting.community_id:
-                try:
-                    out[str(m.id)] = proposal_url(proposal)
-                except Exception:  # another feature's page must never break the notice
-                    continue
+                out[str(m.id)] = proposal_url(proposal)
     return out
-
-
-def _accepted_proposals(community) -> list:
-    try:
-        from govern.agenda.services import accepted_proposals  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    try:
-        return list(accepted_proposals(community))
-    except Exception:  # never let another feature's bug block convening a meeting
-        return []
 
 
 @bp.get("/meetings/meetings.css")
@@ -125,7 +101,7 @@ def _save(form, community, meeting=None):
 @community_required(can_manage_meetings)
 def create(community):
     form = _form(community)
-    proposals = _accepted_proposals(community)
+    proposals = accepted_proposals(community)
     if request.method == "GET" and proposals:
         for entry, p in zip(form.motions.entries, proposals, strict=False):
             entry.form.title.data = getattr(p, "title", "")
@@ -142,11 +118,8 @@ def create(community):
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_manage_meetings(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_meetings)
+def edit(meeting: Meeting):
     form = _form(meeting.community, meeting)
     if form.validate_on_submit():
         if _save(form, meeting.community, meeting) is not None:
@@ -157,28 +130,24 @@ def edit(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/publish")
-@login_required
-def publish(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_manage_meetings(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_meetings)
+def publish(meeting: Meeting):
     try:
         services.publish_meeting(meeting, actor=current_user)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     jobs.commit()
     flash(_("The notice was published and the roll frozen."), "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting_id))
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@login_required
-def show(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    part = services.participation(meeting) if meeting.is_published else None
-    me = services.voter_summary(meeting, current_user) if meeting.is_published else None
+@meeting_required()
+def show(meeting: Meeting):
+    part = participation(meeting) if meeting.is_published else None
+    me = voter.voter_summary(meeting, current_user) if meeting.is_published else None
     return render_template(
         "meetings/show.html",
         meeting=meeting,
@@ -189,57 +158,20 @@ def show(meeting_id: int):
         can_manage=can_manage_meetings(current_user, meeting.community),
         door_to_door=can_see_door_to_door(current_user, meeting),
         server_key=server_public_key(),
-        related=_related_links(meeting),
+        related=links.related_links(meeting, current_user),
     )
 
 
-def _related_links(meeting) -> list[tuple[str, str]]:
-    """``(url, label)`` of the documents and services of a meeting that the caller may open.
-
-    Each link is shown by the same predicate the target view checks (the features live in other packages).
-    """
-    from govern.minutes.services import minutes_of
-    from govern.record.access import can_audit, can_read_public_record, can_see_paper
-
-    community = meeting.community
-    links: list[tuple[str, str]] = []
-    if not meeting.is_published:
-        return links
-    links.append((url_for("minutes.notice_pdf", assembly_id=meeting.id), _("Printable notice for the lobby (PDF)")))
-    if meeting.status == MeetingStatus.CLOSED:
-        links.append((url_for("minutes.result_pdf", assembly_id=meeting.id), _("Result notice (PDF)")))
-        minutes = minutes_of(meeting)
-        if minutes is not None and minutes.published_revision is not None:
-            links.append((url_for("minutes.assembly_pdf", assembly_id=meeting.id), _("Minutes (PDF)")))
-        if minutes is not None or can_manage_meetings(current_user, community):
-            links.append((url_for("minutes.assembly", assembly_id=meeting.id), _("Minutes")))
-    if meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.OPEN):
-        links.append((url_for("record.proxies_page", meeting_id=meeting.id), _("Vote by proxy")))
-    if can_see_paper(current_user, community):
-        links.append((url_for("record.paper_index", meeting_id=meeting.id), _("Paper ballots")))
-    if can_read_public_record(current_user, community):
-        links.append((url_for("record_api.record", meeting_id=meeting.id, edition="public"),
-                      _("Download the verifiable record (public edition)")))
-    if can_audit(current_user, community):
-        links.append((url_for("record.audit_meeting", meeting_id=meeting.id), _("Street office's audit")))
-    return links
-
-
 @bp.get("/meetings/<int:meeting_id>/ballot")
-@login_required
-def ballot(meeting_id: int):
+@meeting_required(published=True)
+def ballot(meeting: Meeting):
     """The caller's own ballot (if on the roll) and one per owner who made the caller their proxy (R15).
 
     A proxy's ballot names the principal as ``voter`` and is signed with the proxy's own key; the
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
-    from govern.record import proxies
-
-    meeting = _meeting(meeting_id)
-    if not meeting.is_published:
-        abort(404)
     is_open = meeting.status is MeetingStatus.OPEN
-    me = services.voter_summary(meeting, current_user)
+    me = voter.voter_summary(meeting, current_user)
     principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
     if me is None and not principals:
         abort(403)
@@ -254,8 +186,8 @@ def ballot(meeting_id: int):
         meeting=meeting,
         motions=list(meeting.motions),
         me=me,
-        ballot_context=services.ballot_context(meeting, me["voter"]) if me else None,
-        active_key=services.active_key(current_user),
+        ballot_context=voter.ballot_context(meeting, me["voter"]) if me else None,
+        active_key=owner_keys.active_key(current_user),
         is_open=is_open,
         single_cast=single_cast,
         show_form=show_form,
@@ -270,8 +202,8 @@ def ballot(meeting_id: int):
 @bp.get("/keys")
 @login_required
 def keys():
-    return render_template("meetings/keys.html", active_key=services.active_key(current_user),
-                           history=[k for k in services.key_history(current_user) if k.revoked_at is not None])
+    return render_template("meetings/keys.html", active_key=owner_keys.active_key(current_user),
+                           history=[k for k in owner_keys.key_history(current_user) if k.revoked_at is not None])
 
 
 @bp.get("/meetings/<int:meeting_id>/receipts/check")
@@ -294,16 +226,15 @@ def check_receipt(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/result")
-@login_required
-def result(meeting_id: int):
-    meeting = _meeting(meeting_id)
+@meeting_required()
+def result(meeting: Meeting):
     if meeting.status is not MeetingStatus.CLOSED:
         flash(_("The result is published after voting closes."), "info")
-        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     rows = results_mod.ensure_results(meeting)
     jobs.commit()
-    counting = services.counting(meeting)
-    part = services.participation(meeting, voters=counting.keys())
+    counting = ledger.counting(meeting)
+    part = participation(meeting, voters=counting.keys())
     by_motion = {r.motion_id: r for r in rows}
     return render_template(
         "meetings/result.html",
@@ -328,7 +259,7 @@ def home_panel(community, user) -> list[dict]:
     items = []
     privileged = can_manage_meetings(user, community)
     for m in rows:
-        if m.scope_buildings and not privileged and not services.persons_for(m, user):
+        if m.scope_buildings and not privileged and not voter.persons_for(m, user):
             continue
         items.append({
             "title": m.title,

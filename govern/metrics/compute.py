@@ -15,9 +15,11 @@ from sqlalchemy import func, select
 
 from govern import clock
 from govern.accounts.models import User
+from govern.ballots.models import Meeting
 from govern.delivery.models import DeliveryPreference
 from govern.delivery.settings import setting
 from govern.extensions import db
+from govern.meetings.participation import participation
 from govern.metrics.formats import Rate, decimal_string, mean, percentile_nearest_rank
 from govern.notices.models import Notice, NoticeReceipt
 from govern.register.models import Owner, Ownership, Unit, UnitStatus
@@ -119,11 +121,6 @@ def service_figures(community, moment, since=None, until=None):
 
 def decision_participation(community, moment) -> list[dict] | None:
     """Per assembly whose voting has opened: persons and area that voted, from the meetings feature."""
-    try:
-        from govern.meetings.models import Meeting
-        from govern.meetings.services import participation
-    except ImportError:
-        return None
     out = []
     meetings = db.session.scalars(select(Meeting).where(
         Meeting.community_id == community.id, Meeting.published_at.is_not(None), Meeting.opens_at <= moment)

@@ -8,7 +8,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from govern import clock
+from govern.delivery.services import update_preferences
 from govern.demo import demo_step
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.notices.models import NoticeReceipt
+from govern.notices.services import acknowledge_notice, publish_notice, record_view
+from govern.service import services as svc
+from govern.surveys.services import close_survey, create_survey, open_survey, respond
 
 
 @contextmanager
@@ -24,12 +31,6 @@ def _at(moment):
 
 @demo_step("communication")
 def demo_communication(community, accounts) -> None:
-    from govern.delivery.services import update_preferences
-    from govern.errors import DomainError
-    from govern.notices.services import acknowledge_notice, publish_notice, record_view
-    from govern.service import services as svc
-    from govern.surveys.services import close_survey, create_survey, open_survey, respond
-
     rng = random.Random(8)
     start = clock.now()
     owners = [u for name, u in sorted(accounts.items()) if name.startswith("owner")]
@@ -116,9 +117,6 @@ def demo_communication(community, accounts) -> None:
 
 def notice_receipts(notice):
     from sqlalchemy import select
-
-    from govern.extensions import db
-    from govern.notices.models import NoticeReceipt
 
     return db.session.scalars(select(NoticeReceipt).where(NoticeReceipt.notice_id == notice.id)
                               .order_by(NoticeReceipt.id))

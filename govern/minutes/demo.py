@@ -13,9 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from govern import clock
+from govern.ballots.models import Meeting, MeetingStatus
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
+from govern.meetings import services as meeting_services
+from govern.minutes import services, signing
 
 MINUTES_TEXT = """## 会议概况
 
@@ -35,10 +38,6 @@ MINUTES_TEXT = """## 会议概况
 @demo_step("minutes")
 def demo_minutes(community, accounts) -> None:
     """Approve and publish the minutes of the closed assembly; hold and publish one committee meeting."""
-    from govern.meetings import services as meeting_services
-    from govern.meetings.models import Meeting, MeetingStatus
-    from govern.minutes import services, signing
-
     members = [accounts[n] for n in ("chair", "committee1", "committee2") if n in accounts]
     keys = {}
     for user in members:

@@ -23,10 +23,13 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.models import User
 from govern.audit.services import record
+from govern.ballots.models import MeetingStatus
+from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.procedure import CommitteeRule, committee_decision, committee_decision_passes, committee_meeting_quorum
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.meetings.results import ensure_results
 from govern.minutes import signing
 from govern.minutes.matters import ART278_ITEMS, art278_label
 from govern.minutes.models import (
@@ -39,6 +42,7 @@ from govern.minutes.models import (
     MinutesApproval,
     MinutesRevision,
 )
+from govern.minutes.sections import sections_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: R31: the agenda of a committee meeting is published this many days ahead unless the community says otherwise.
@@ -234,8 +238,6 @@ def decide_item(item: CommitteeAgendaItem, votes: dict[int, str], *, actor) -> C
 
 def committee_minutes_document(cm: CommitteeMeeting) -> dict:
     """The canonical document the members present sign (``govern.committee_minutes.v1``)."""
-    from govern.core.ballot import format_time
-
     return {
         "type": signing.COMMITTEE_MINUTES_TYPE,
         "community": str(cm.community_id),
@@ -344,10 +346,6 @@ def save_minutes(meeting, text: str, *, actor) -> tuple[MinutesRevision, bool]:
     Identical content (text and record) is a no-op returning the current revision. After
     publication a save is a correction: a new revision that points at the published one.
     """
-    from govern.meetings.models import MeetingStatus
-    from govern.meetings.results import ensure_results
-    from govern.minutes.record import sections_for
-
     _require_member(actor, meeting.community)
     if meeting.status is not MeetingStatus.CLOSED:
         raise Conflict("MEETING_NOT_CLOSED", _("Minutes are drafted after the vote has closed."))

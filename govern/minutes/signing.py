@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from govern.accounts.access import COMMITTEE
 from govern.accounts.models import RoleGrant, User
+from govern.ballots.owner_keys import active_key
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import key_fingerprint, verify
 from govern.errors import DomainError
@@ -53,20 +54,12 @@ def committee_members(community) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
 
 
-def active_key(user_id: int):
-    """The member's active enrolled key (``meetings.OwnerKey``), or None."""
-    from govern.meetings.models import OwnerKey
-
-    return db.session.scalar(select(OwnerKey).where(OwnerKey.user_id == user_id, OwnerKey.revoked_at.is_(None))
-                             .order_by(OwnerKey.id.desc()).limit(1))
-
-
 def check_signature(user, document: dict, data: dict):
     """The member's active key if ``data["signature"]`` signs ``document`` with it; else a DomainError.
 
     ``data["key_id"]``, when given, must be that key: a signature by a revoked or foreign key is refused.
     """
-    key = active_key(user.id)
+    key = active_key(user)
     if key is None:
         raise DomainError("NO_KEY", _("You have no signing key enrolled. Enrol one on your device first."))
     key_id = (data.get("key_id") or "").strip()

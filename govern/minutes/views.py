@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,10 +21,14 @@ from sqlalchemy import select
 from govern import jobs
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
+from govern.core.canonical import canonical_bytes
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings.access import meeting_required
+from govern.meetings.results import ensure_results
 from govern.minutes import labels, services, signing
+from govern.minutes import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.minutes.access import (
     can_manage_committee,
     can_read_committee_drafts,
@@ -35,6 +39,7 @@ from govern.minutes.forms import CommitteeMeetingForm, MinutesTextForm, Signatur
 from govern.minutes.markdown import render as markdown
 from govern.minutes.matters import art278_label
 from govern.minutes.models import CommitteeMeeting, MinutesRevision
+from govern.minutes.sections import record_hash, sections_for
 from govern.pdf.render import public_url
 from govern.pdf.views import serve_pdf
 
@@ -151,8 +156,6 @@ def committee_meeting(community, cm_id: int):
 
 
 def _canonical_text(doc) -> str:
-    from govern.core.canonical import canonical_bytes
-
     return canonical_bytes(doc).decode("utf-8")
 
 
@@ -259,24 +262,6 @@ def committee_minutes_pdf(community, cm_id: int):
 # --------------------------------------------------------------------------- assembly minutes
 
 
-def _meeting(assembly_id: int):
-    from govern.meetings.access import visible_meeting
-
-    meeting = visible_meeting(assembly_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
-
-
-def _login_first():
-    if not current_user.is_authenticated:
-        from govern.extensions import login_manager
-
-        return login_manager.unauthorized()
-    return None
-
-
 def _revision(meeting, number: int) -> MinutesRevision:
     minutes = services.minutes_of(meeting)
     revision = next((r for r in (minutes.revisions if minutes else []) if r.number == number), None)
@@ -286,10 +271,8 @@ def _revision(meeting, number: int) -> MinutesRevision:
 
 
 @bp.get("/meetings/<int:assembly_id>/minutes")
-def assembly(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def assembly(meeting):
     community = meeting.community
     minutes = services.minutes_of(meeting)
     committee = can_manage_committee(current_user, community)
@@ -310,12 +293,8 @@ def assembly(assembly_id: int):
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes")
-def assembly_save(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not can_manage_committee(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_save(meeting):
     form = MinutesTextForm()
     target = url_for("minutes.assembly", assembly_id=meeting.id)
     if not form.validate_on_submit():
@@ -331,12 +310,7 @@ def assembly_save(assembly_id: int):
     return redirect(target)
 
 
-def _assembly_action(assembly_id: int, version: int, action):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not can_manage_committee(current_user, meeting.community):
-        abort(403)
+def _assembly_action(meeting, version: int, action):
     revision = _revision(meeting, version)
     target = url_for("minutes.assembly", assembly_id=meeting.id)
     try:
@@ -349,7 +323,8 @@ def _assembly_action(assembly_id: int, version: int, action):
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/approve")
-def assembly_approve(assembly_id: int, version: int):
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_approve(meeting, version: int):
     form = SignatureForm()
 
     def act(revision):
@@ -357,15 +332,16 @@ def assembly_approve(assembly_id: int, version: int):
                                   actor=current_user)
         return _("Your approval is recorded.") if revision.approved_at is None else \
             _("Your approval is recorded. The committee has approved this version.")
-    return _assembly_action(assembly_id, version, act)
+    return _assembly_action(meeting, version, act)
 
 
 @bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/publish")
-def assembly_publish(assembly_id: int, version: int):
+@meeting_required(can_manage_committee, arg="assembly_id")
+def assembly_publish(meeting, version: int):
     def act(revision):
         services.publish_revision(revision, actor=current_user)
         return _("The minutes are published to the owners.")
-    return _assembly_action(assembly_id, version, act)
+    return _assembly_action(meeting, version, act)
 
 
 def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
@@ -380,10 +356,8 @@ def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
 
 
 @bp.get("/meetings/<int:assembly_id>/minutes.pdf")
-def assembly_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def assembly_pdf(meeting):
     minutes = services.minutes_of(meeting)
     draft = request.args.get("draft") == "1" and can_read_committee_drafts(current_user, meeting.community)
     revision = (minutes.current_revision if draft else minutes.published_revision) if minutes else None
@@ -398,12 +372,8 @@ def assembly_pdf(assembly_id: int):
 
 
 @bp.get("/meetings/<int:assembly_id>/notice.pdf")
-def notice_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
-    if not meeting.is_published:
-        abort(404)
+@meeting_required(published=True, arg="assembly_id")
+def notice_pdf(meeting):
     return serve_pdf(
         kind="notice", subject_type="meeting", subject_id=meeting.id, community=meeting.community,
         template="minutes/pdf/notice.html", filename=f"notice-{meeting.id}.pdf",
@@ -413,9 +383,6 @@ def notice_pdf(assembly_id: int):
 
 
 def result_pdf_context(meeting) -> dict:
-    from govern.meetings.results import ensure_results
-    from govern.minutes.record import record_hash, sections_for
-
     results = ensure_results(meeting)
     sections = sections_for(meeting)
     closes = meeting.closes_at.astimezone(services.SHANGHAI)
@@ -425,10 +392,8 @@ def result_pdf_context(meeting) -> dict:
 
 
 @bp.get("/meetings/<int:assembly_id>/result.pdf")
-def result_pdf(assembly_id: int):
-    if (resp := _login_first()) is not None:
-        return resp
-    meeting = _meeting(assembly_id)
+@meeting_required(arg="assembly_id")
+def result_pdf(meeting):
     if meeting.status.value != "closed":
         abort(404)
     context = result_pdf_context(meeting)
@@ -454,4 +419,6 @@ def claim_sheet_pdf(community, sheet_id: int):
         html=html, filename=f"claim-codes-{sheet.id}.pdf", private=True,
         back_url=url_for("minutes.claim_sheet_pdf", slug=community.slug, sheet_id=sheet.id),
     )
+
+
 from govern.minutes import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)

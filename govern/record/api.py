@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from govern import jobs
 from govern.api import api_login_required, make_blueprint
+from govern.ballots import proxies
+from govern.ballots.models import Delegation, Meeting, MeetingStatus, MotionResult
+from govern.core.archive import AUDITOR, PUBLIC
 from govern.core.ballot import format_time
-from govern.core.record import AUDITOR, PUBLIC
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services
-from govern.meetings.access import visible_meeting
-from govern.meetings.models import Meeting, MeetingStatus, MotionResult
-from govern.record import audit, proxies
+from govern.meetings import results as results_mod
+from govern.meetings.access import meeting_required, visible_meeting
+from govern.record import oversight
 from govern.record.access import can_audit, can_read_public_record
 from govern.record.export import export_record, record_filename
-from govern.record.models import Delegation
 
 bp = make_blueprint("record_api", __name__)
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    return services.meeting_for(meeting_id, current_user)
 
 
 def _delegation(delegation_id: int) -> Delegation:
@@ -45,9 +42,9 @@ def delegation_json(d: Delegation) -> dict:
 
 @bp.get("/meetings/<int:meeting_id>/record")
 @api_login_required
-def record(meeting_id: int):
+@meeting_required()
+def record(meeting: Meeting):
     """The record archive (zip): ``?edition=auditor`` (street office, admins) or ``public`` (owners)."""
-    meeting = _meeting(meeting_id)
     auditor = can_audit(current_user, meeting.community)
     edition = request.args.get("edition") or (AUDITOR if auditor else PUBLIC)
     if edition not in (AUDITOR, PUBLIC):
@@ -65,9 +62,9 @@ def record(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/delegations")
 @api_login_required
-def create_delegation(meeting_id: int):
+@meeting_required()
+def create_delegation(meeting: Meeting):
     """Register the caller's signed delegation naming a proxy: 201."""
-    meeting = _meeting(meeting_id)
     row = proxies.create_delegation(meeting, request.get_json(silent=True), actor=current_user)
     jobs.commit()
     return jsonify(delegation_json(row)), 201
@@ -93,34 +90,27 @@ def revoke_delegation(delegation_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/certifications")
 @api_login_required
-def certify(meeting_id: int, motion_id: int):
+@meeting_required(can_audit, state=MeetingStatus.CLOSED,
+                  denied=_l("Only the street office's auditors certify results."))
+def certify(meeting: Meeting, motion_id: int):
     """An auditor's signed govern.certification.v1 over the motion's result: 201."""
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        raise DomainError("forbidden", _("Only the street office's auditors certify results."), status=403)
-    if meeting.status is not MeetingStatus.CLOSED:
-        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
-    from govern.meetings import results as results_mod
-
     results_mod.ensure_results(meeting)
     result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                           MotionResult.motion_id == motion_id))
     if result is None:
         raise DomainError("not_found", _("There is no such motion."), status=404)
-    row = audit.certify_result(result, request.get_json(silent=True), actor=current_user)
+    row = oversight.certify_result(result, request.get_json(silent=True), actor=current_user)
     jobs.commit()
     return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201
 
 
 @bp.post("/meetings/<int:meeting_id>/verifications")
 @api_login_required
-def verify(meeting_id: int):
+@meeting_required(can_audit, denied=_l("Only the street office verifies records on the server."))
+def verify(meeting: Meeting):
     """Queue a verification of the meeting's record on the server: 202 with the run (its report when done)."""
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        raise DomainError("forbidden", _("Only the street office verifies records on the server."), status=403)
-    run = audit.request_verification(meeting, actor=current_user)
+    run = oversight.request_verification(meeting, actor=current_user)
     run_id = run.id
     jobs.commit()
-    run = db.session.get(audit.VerificationRun, run_id)
+    run = db.session.get(oversight.VerificationRun, run_id)
     return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202

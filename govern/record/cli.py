@@ -8,6 +8,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from govern import jobs
+from govern.ballots.models import Meeting
+from govern.extensions import db
+from govern.record.export import export_record
+
 
 @click.command("export-record")
 @click.argument("meeting_id", type=int)
@@ -17,11 +22,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def export_record_command(meeting_id: int, out: str, edition: str) -> None:
     """Write the verifiable record of meeting MEETING_ID to OUT (check it with ``govern verify OUT``)."""
-    from govern import jobs
-    from govern.extensions import db
-    from govern.meetings.models import Meeting
-    from govern.record.export import export_record
-
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not meeting.is_published:
         click.echo(f"meeting {meeting_id}: no such published meeting", err=True)

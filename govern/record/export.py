@@ -1,4 +1,4 @@
-"""Build a meeting's record archive (docs/record-format.md) from the database with ``core.record.build_record``.
+"""Build a meeting's record archive (docs/record-format.md) from the database with ``core.archive.build_record``.
 
 Interim while voting is open or before every motion has a signed result (no ``result.json``);
 final afterwards. The auditor edition names each roll person's owners and units; the public
@@ -14,28 +14,31 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.access import COMMITTEE
 from govern.accounts.models import Role, RoleGrant
+from govern.ballots.ledger import ledger_entries
+from govern.ballots.models import (
+    BallotEntry,
+    Delegation,
+    Meeting,
+    MeetingStatus,
+    MotionResult,
+    OwnerKey,
+    PaperBallot,
+    RollPerson,
+)
+from govern.ballots.proxies import proxy_cap
+from govern.core.archive import AUDITOR, PUBLIC, build_record
 from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
-from govern.core.record import AUDITOR, PUBLIC, build_record
 from govern.core.rules import Matter
 from govern.extensions import db
-from govern.meetings import services as meeting_services
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, OwnerKey, RollPerson
+from govern.meetings import results as results_mod
+from govern.meetings.roll import load_roll
 from govern.meetings.serverkey import server_private_key
-from govern.record.models import Certification, Delegation, PaperBallot
+from govern.record.models import Certification
 
 EDITIONS = (AUDITOR, PUBLIC)
 #: ``check_ballot``'s default tolerance between a ballot's ``issued_at`` and its arrival.
 CLOCK_TOLERANCE_SECONDS = 600
-
-
-def proxy_cap(community) -> int | None:
-    """Principals per proxy (R15): the community setting ``proxy_cap`` (default 3); 0 or less means no cap."""
-    value = community.setting("proxy_cap")
-    if value is None:
-        return 3
-    value = int(value)
-    return value if value > 0 else None
 
 
 def meeting_json(meeting: Meeting) -> dict:
@@ -148,8 +151,6 @@ def is_final(meeting: Meeting) -> bool:
 def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datetime | None = None) -> bytes:
     """The record archive of a published meeting as zip bytes. Closed meetings get their results computed
     first (``meetings.results.ensure_results``, idempotent); the caller commits."""
-    from govern.meetings import results as results_mod
-
     if edition not in EDITIONS:
         raise ValueError("edition must be 'auditor' or 'public'")
     if not meeting.is_published:
@@ -157,8 +158,8 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
     if meeting.status is MeetingStatus.CLOSED:
         results_mod.ensure_results(meeting)
     final = is_final(meeting)
-    roll = meeting_services.load_roll(meeting)
-    entries = meeting_services.ledger_entries(meeting)
+    roll = load_roll(meeting)
+    entries = ledger_entries(meeting)
     delegations = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                           .order_by(Delegation.id)))
     results = results_mod.results_of(meeting) if final else []

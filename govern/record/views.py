@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,17 +13,30 @@ from sqlalchemy import select
 from govern import clock, jobs
 from govern.accounts.access import can_read_audit, community_required, is_committee
 from govern.accounts.models import User
+from govern.ballots import paper, proxies
+from govern.ballots.ledger import ledger_entries
+from govern.ballots.models import (
+    BallotEntry,
+    Delegation,
+    Meeting,
+    MeetingStatus,
+    MotionResult,
+    PaperBallot,
+    RollPerson,
+    RollUnit,
+)
+from govern.ballots.proxies import proxy_cap
+from govern.ballots.voter import persons_for
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes
+from govern.core.ledger import counting_ballots
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import services as meeting_services
-from govern.meetings.access import visible_meeting
-from govern.meetings.models import BallotEntry, Meeting, MeetingStatus, MotionResult, RollPerson, RollUnit
-from govern.record import audit, paper, proxies
+from govern.meetings.access import load_meeting, meeting_required
+from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
+from govern.record import oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
-from govern.record.export import proxy_cap
-from govern.record.models import Delegation, PaperBallot
+from govern.record.export import ballot_kinds
 
 bp = Blueprint("record", __name__)
 
@@ -35,22 +48,12 @@ def _record_globals():
 
 def record_summary(meeting: Meeting) -> dict:
     """For the meeting's result page: counted ballots by kind, proxy ballots, the street office's verdicts."""
-    from govern.record.export import ballot_kinds
-
-    entries = meeting_services.ledger_entries(meeting)
-    counted = meeting_services.counting_ballots(entries, meeting.revision_policy)
+    entries = ledger_entries(meeting)
+    counted = counting_ballots(entries, meeting.revision_policy)
     return {"kinds": ballot_kinds(entries, meeting.revision_policy),
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
-            "certifications": audit.certifications_of(meeting),
+            "certifications": oversight.certifications_of(meeting),
             "can_audit": can_audit(current_user, meeting.community)}
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = visible_meeting(meeting_id, current_user)
-    if meeting is None:
-        abort(404)
-    g.community = meeting.community
-    return meeting
 
 
 def _body(field: str = "body"):
@@ -79,11 +82,8 @@ def audit_index(community):
 
 
 @bp.get("/audit/meetings/<int:meeting_id>")
-@login_required
-def audit_meeting(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        abort(403)
+@meeting_required(can_audit)
+def audit_meeting(meeting: Meeting):
     proxies.sync_lapses(meeting)
     jobs.commit()
     persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
@@ -101,21 +101,18 @@ def audit_meeting(meeting_id: int):
         papers=paper.pending_for(meeting),
         delegations=list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                             .order_by(Delegation.id))),
-        run=audit.latest_run(meeting), results=results, certifications=audit.certifications_of(meeting),
+        run=oversight.latest_run(meeting), results=results, certifications=oversight.certifications_of(meeting),
         can_certify=can_certify(current_user, meeting.community), closed=meeting.status is MeetingStatus.CLOSED,
-        verdicts=audit.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
+        verdicts=oversight.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
     )
 
 
 @bp.post("/audit/meetings/<int:meeting_id>/verify")
-@login_required
-def audit_verify(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_audit(current_user, meeting.community):
-        abort(403)
-    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+@meeting_required(can_audit)
+def audit_verify(meeting: Meeting):
+    target = url_for("record.audit_meeting", meeting_id=meeting.id)
     try:
-        audit.request_verification(meeting, actor=current_user)
+        oversight.request_verification(meeting, actor=current_user)
     except DomainError as err:
         return _fail(err, target)
     jobs.commit()
@@ -124,17 +121,14 @@ def audit_verify(meeting_id: int):
 
 
 @bp.route("/audit/meetings/<int:meeting_id>/results/<int:motion_id>/certify", methods=["GET", "POST"])
-@login_required
-def certify(meeting_id: int, motion_id: int):
+@meeting_required(can_certify)
+def certify(meeting: Meeting, motion_id: int):
     """Step 1 (GET ?verdict=&reason=): the certification object to sign; step 2 (POST): its signature."""
-    meeting = _meeting(meeting_id)
-    if not can_certify(current_user, meeting.community):
-        abort(403)
     result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
                                                           MotionResult.motion_id == motion_id))
     if result is None:
         abort(404)
-    target = url_for("record.audit_meeting", meeting_id=meeting_id)
+    target = url_for("record.audit_meeting", meeting_id=meeting.id)
     if request.method == "POST":
         try:
             obj = json.loads(request.form.get("document") or "null")
@@ -143,17 +137,17 @@ def certify(meeting_id: int, motion_id: int):
         data = {"certification": obj, "signature": request.form.get("signature", "").strip(),
                 "key_id": request.form.get("key_id", "").strip()}
         try:
-            audit.certify_result(result, data, actor=current_user)
+            oversight.certify_result(result, data, actor=current_user)
         except DomainError as err:
             return _fail(err, target)
         jobs.commit()
         flash(_("Your signed verdict was recorded and announced to the owners."), "success")
         return redirect(target), 303
     verdict = request.args.get("verdict", "certify")
-    if verdict not in audit.VERDICTS:
+    if verdict not in oversight.VERDICTS:
         abort(400)
-    reason = (request.args.get("reason") or "").strip()[: audit.MAX_REASON]
-    obj = audit.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
+    reason = (request.args.get("reason") or "").strip()[: oversight.MAX_REASON]
+    obj = oversight.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
     return render_template("record/certify.html", meeting=meeting, result=result, verdict=verdict,
                            document_text=canonical_bytes(obj).decode("utf-8"))
 
@@ -162,15 +156,12 @@ def certify(meeting_id: int, motion_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/proxies")
-@login_required
-def proxies_page(meeting_id: int):
+@meeting_required(published=True)
+def proxies_page(meeting: Meeting):
     """The owner names a proxy (signed on the device, delegation.js); the proxy accepts."""
-    meeting = _meeting(meeting_id)
-    if not meeting.is_published:
-        abort(404)
     proxies.sync_lapses(meeting)
     jobs.commit()
-    mine = meeting_services.persons_for(meeting, current_user)
+    mine = persons_for(meeting, current_user)
     person = mine[0].person if mine else None
     given = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
                                                              Delegation.principal == person)
@@ -200,7 +191,7 @@ def accept(delegation_id: int):
     d = db.session.get(Delegation, delegation_id)
     if d is None:
         abort(404)
-    meeting = _meeting(d.meeting_id)
+    meeting = load_meeting(d.meeting_id)
     target = url_for("record.proxies_page", meeting_id=meeting.id)
     if d.proxy_user_id != current_user.id:
         abort(403)
@@ -218,12 +209,9 @@ def accept(delegation_id: int):
 
 
 @bp.route("/meetings/<int:meeting_id>/paper", methods=["GET", "POST"])
-@login_required
-def paper_index(meeting_id: int):
-    meeting = _meeting(meeting_id)
-    if not can_see_paper(current_user, meeting.community):
-        abort(403)
-    target = url_for("record.paper_index", meeting_id=meeting_id)
+@meeting_required(can_see_paper)
+def paper_index(meeting: Meeting):
+    target = url_for("record.paper_index", meeting_id=meeting.id)
     if request.method == "POST":
         if not can_enter_paper(current_user, meeting.community):
             abort(403)
@@ -257,10 +245,7 @@ def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:
     row = db.session.get(PaperBallot, paper_id)
     if row is None:
         abort(404)
-    meeting = _meeting(row.meeting_id)
-    if not can_see_paper(current_user, meeting.community):
-        abort(403)
-    return row, meeting
+    return row, load_meeting(row.meeting_id, can_see_paper)
 
 
 @bp.get("/paper-ballots/<int:paper_id>")

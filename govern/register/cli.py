@@ -8,6 +8,11 @@ from typing import NoReturn
 import click
 from flask.cli import with_appcontext
 
+from govern import jobs
+from govern.extensions import db
+from govern.register.models import Community
+from govern.register.services import RegisterImportError, describe_error, import_register
+
 
 @click.command("import-register")
 @click.argument("community")
@@ -24,11 +29,6 @@ def import_register_command(community: str, file: str, dry_run: bool, lang: str)
     """
     from flask_babel import force_locale
     from sqlalchemy import select
-
-    from govern import jobs
-    from govern.extensions import db
-    from govern.register.models import Community
-    from govern.register.services import RegisterImportError, describe_error, import_register
 
     row = db.session.scalar(select(Community).where(Community.slug == community))
     if row is None:

@@ -266,7 +266,7 @@ def parse_register_file(data: bytes) -> ParsedRegister:
     return ParsedRegister(units, contacts, voters, ignored)
 
 
-def import_register(community: Community, data: bytes, *, actor, source: str = "upload") -> ImportReport:
+def import_register(community: Community, data: bytes, *, actor, source: str = "upload") -> ImportReport:  # noqa: C901 - the whole diff in one pass, one audit entry
     """Apply a register file to ``community`` as a diff, in the caller's transaction (the caller commits).
 
     Raises ``RegisterImportError`` before changing anything when any line is bad, or when a unit

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from govern.accounts.access import COMMITTEE, has_role, is_confirmed_owner
 from govern.accounts.models import Role
+from govern.extensions import db
+from govern.register.models import Community
 
 
 def can_file_requests(user, community) -> bool:
@@ -26,8 +28,5 @@ def can_use_service(user, community) -> bool:
 
 def can_see_request(user, request) -> bool:
     community = request.community_id
-    from govern.extensions import db
-    from govern.register.models import Community
-
     c = db.session.get(Community, community)
     return request.filed_by_id == getattr(user, "id", None) or can_oversee_requests(user, c)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from govern import clock
 from govern.audit.services import record
-from govern.core.persons import Person, build_persons
-from govern.core.register import UnitRecord
-from govern.core.register import UnitStatus as CoreUnitStatus
+from govern.core.persons import Person
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
-from govern.register.models import Owner, Ownership, Unit
+from govern.register.records import persons_of
 from govern.surveys.defaults import DEFAULT_ITEMS
 from govern.surveys.models import DIMENSIONS, SCALE, Survey, SurveyAnswer, SurveyItem, SurveyResponse
 from govern.surveys.scoring import Scores, score
@@ -21,21 +18,6 @@ from govern.surveys.scoring import Scores, score
 TITLE_MAX = 200
 STATEMENT_MAX = 300
 ITEMS_MAX = 40
-
-
-def persons_of(user, community) -> list[Person]:
-    """The voting persons (govern.core.persons) the account's confirmed owner records belong to."""
-    refs = set(db.session.scalars(select(Owner.ref).where(
-        Owner.community_id == community.id, Owner.user_id == user.id, Owner.confirmed_at.is_not(None))))
-    if not refs:
-        return []
-    units = db.session.scalars(select(Unit).where(Unit.community_id == community.id).options(
-        selectinload(Unit.ownerships).selectinload(Ownership.owner), selectinload(Unit.building)))
-    records = [UnitRecord(unit=u.number, building=u.building.code, area=u.area,
-                          status=CoreUnitStatus(u.status.value),
-                          owners=tuple(sorted(o.owner.ref for o in u.ownerships)),
-                          counts=u.counts_for_voting) for u in units]
-    return [p for p in build_persons(records).persons if not p.is_developer and refs & set(p.owners)]
 
 
 def create_survey(community, data: dict, *, actor) -> Survey:

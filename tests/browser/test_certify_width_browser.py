@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 from tests.browser.test_vote_browser import _login
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ def world(app, factory, monkeypatch):
 
 
 def test_minutes_approval_signed_with_device_key(app, client, world, live_server, page):
-    from govern.meetings.models import Meeting
+    from govern.ballots.models import Meeting
     from govern.minutes import services
     from govern.minutes.models import MinutesApproval
 
@@ -38,7 +38,7 @@ def test_minutes_approval_signed_with_device_key(app, client, world, live_server
         button.click()
     with app.app_context():
         approvals = db.session.scalars(select(MinutesApproval)).all()
-        from govern.meetings.models import OwnerKey
+        from govern.ballots.models import OwnerKey
 
         active = db.session.scalar(select(OwnerKey).where(OwnerKey.user_id == world.users["chair"],
                                                           OwnerKey.revoked_at.is_(None)))

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from govern.extensions import db
-from tests.audit_record.helpers import RecordWorld
+from tests.ballots.helpers import RecordWorld
 from tests.browser.test_vote_browser import _enrol, _login
 
 pytestmark = pytest.mark.browser
@@ -52,14 +52,14 @@ def _zh(app, message: str) -> str:
 
 
 def _motions(app, mid) -> list[str]:
-    from govern.meetings.models import Meeting
+    from govern.ballots.models import Meeting
 
     with app.app_context():
         return [str(m.id) for m in db.session.get(Meeting, mid).motions]
 
 
 def _active_key(app, world, name) -> str:
-    from govern.meetings.models import OwnerKey
+    from govern.ballots.models import OwnerKey
 
     with app.app_context():
         return db.session.scalar(select(OwnerKey.public_key).where(OwnerKey.user_id == world.users[name],
@@ -97,8 +97,7 @@ def _door_list(page, live_server, mid) -> str:
 def test_paper_entered_with_scan_attested_by_second_member_then_counted(
     app, world, live_server, page, second_page, open_meeting,
 ):
-    from govern.meetings.models import BallotEntry
-    from govern.record.models import PaperBallot
+    from govern.ballots.models import BallotEntry, PaperBallot
 
     mid = open_meeting
     m1, m2 = _motions(app, mid)
@@ -181,8 +180,7 @@ def test_paper_entered_with_scan_attested_by_second_member_then_counted(
 def test_paper_for_owner_who_voted_electronically_is_refused_and_nothing_stored(
     app, client, world, live_server, page, open_meeting,
 ):
-    from govern.meetings.models import BallotEntry
-    from govern.record.models import PaperBallot
+    from govern.ballots.models import BallotEntry, PaperBallot
 
     mid = open_meeting
     m1, m2 = _motions(app, mid)
@@ -201,7 +199,7 @@ def test_paper_for_owner_who_voted_electronically_is_refused_and_nothing_stored(
 
 
 def test_invalid_mark_without_reason_is_not_signed(app, world, live_server, page, open_meeting):
-    from govern.record.models import PaperBallot
+    from govern.ballots.models import PaperBallot
 
     mid = open_meeting
     m1, m2 = _motions(app, mid)

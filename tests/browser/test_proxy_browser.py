@@ -20,7 +20,7 @@ from sqlalchemy import select
 from govern.core.ballot import object_hash
 from govern.core.keys import verify
 from govern.extensions import db
-from tests.audit_record.helpers import RecordWorld
+from tests.ballots.helpers import RecordWorld
 from tests.browser.test_vote_browser import READ_DEVICE_KEY, _enrol, _login, _vote
 
 pytestmark = pytest.mark.browser
@@ -50,14 +50,14 @@ def _device_key(page, world, name) -> str:
 
 
 def _motions(app, mid) -> list[str]:
-    from govern.meetings.models import Meeting
+    from govern.ballots.models import Meeting
 
     with app.app_context():
         return [str(m.id) for m in db.session.get(Meeting, mid).motions]
 
 
 def _delegations(app, **where) -> list:
-    from govern.record.models import Delegation
+    from govern.ballots.models import Delegation
 
     with app.app_context():
         query = select(Delegation).order_by(Delegation.id)
@@ -153,10 +153,9 @@ def _accepted_delegation(client, world, mid, principal, proxy, **kw) -> dict:
 
 
 def test_proxy_votes_for_the_owner_then_the_owner_votes_in_person(page, live_server, app, world, mid, tmp_path):
+    from govern.ballots.models import BallotEntry, Delegation, Meeting
     from govern.core.ledger import verify_receipt
     from govern.meetings import services
-    from govern.meetings.models import BallotEntry, Meeting
-    from govern.record.models import Delegation
 
     m1, m2 = _motions(app, mid)
     d = _accepted_delegation(app.test_client(), world, mid, "A", "member", instructions={m1: "oppose"})
@@ -249,8 +248,8 @@ def test_proxy_votes_for_the_owner_then_the_owner_votes_in_person(page, live_ser
 
 def test_owner_who_is_also_a_proxy_casts_both_ballots(page, live_server, app, world, mid):
     """A and the principal's ballot on one page: each form signs its own voter, and both are counted."""
+    from govern.ballots.models import Meeting
     from govern.meetings import services
-    from govern.meetings.models import Meeting
 
     d = _accepted_delegation(app.test_client(), world, mid, "C", "A")
     prefix = f"proxy-{d['id']}-"
@@ -297,7 +296,7 @@ def test_proxy_told_plainly_when_the_owner_voted_meanwhile(page, live_server, ap
     expect(status).to_have_attribute("data-kind", "error")
     expect(status).to_contain_text("该业主已亲自投票")
     assert panel.locator(f"#{prefix}receipt").is_hidden()
-    from govern.meetings.models import BallotEntry
+    from govern.ballots.models import BallotEntry
 
     with app.app_context():
         assert db.session.scalar(select(BallotEntry.delegation_hash).where(BallotEntry.meeting_id == mid)) is None

@@ -87,8 +87,8 @@ def _enrol(page, live_server, *, acknowledge=True, password=TEST_PASSWORD):
 def _keys_of(app, world, name):
     from sqlalchemy import select
 
+    from govern.ballots.models import OwnerKey
     from govern.extensions import db
-    from govern.meetings.models import OwnerKey
 
     with app.app_context():
         rows = db.session.scalars(select(OwnerKey).where(OwnerKey.user_id == world.users[name]).order_by(OwnerKey.id))

@@ -21,6 +21,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from govern.core.archive import CERTIFICATION_TYPE, COUNTERSIGNATURE_TYPE, build_record, read_record, write_record
 from govern.core.ballot import (
     build_attestation,
     build_ballot,
@@ -34,14 +35,7 @@ from govern.core.ballot import (
 from govern.core.canonical import GENESIS_HASH, canonical_bytes
 from govern.core.keys import b64url_encode, private_key_from_bytes, public_key_b64, sign
 from govern.core.ledger import PAPER, LedgerEntry, append_entry
-from govern.core.record import (
-    CERTIFICATION_TYPE,
-    COUNTERSIGNATURE_TYPE,
-    build_record,
-    read_record,
-    sign_results,
-    write_record,
-)
+from govern.core.results import sign_results
 from govern.core.roll import RollPerson, RollUnit, build_roll, roll_hash
 
 COMMUNITY = "12"

@@ -403,3 +403,40 @@ def test_deemed_consent_invalid_ballot_is_not_silence(garden):
     d = r.deemed_consent
     assert d.added == Count(60000, 6)  # H's spoilt ballot is neither added nor counted
     assert d.participation == Count(190000, 14)
+
+
+# -- vectors L2 and L3 (domain-rules §8) ----------------------------------------------------------------------
+
+L2 = {"agree": "A DEV C D E H", "oppose": "F", "abstain": "G"}
+
+
+@pytest.mark.parametrize("matter", [Matter.ORDINARY, Matter.MAJOR])
+def test_l2_strict_quorum_fails_plain_deemed_consent_adopted(garden, matter):
+    r = garden_tally(garden, matter, **L2, deemed_consent=DeemedConsent(DeemedVariant.PLAIN))
+    assert (r.participation, r.agree) == (Count(130000, 8), Count(110000, 6))
+    assert not r.adopted and r.reasons == ("QUORUM_AREA", "QUORUM_COUNT")
+    d = r.deemed_consent
+    assert (d.participation, d.agree, d.added) == (Count(200000, 15), Count(180000, 13), Count(70000, 7))
+    assert d.adopted and d.reasons == ()
+
+
+def test_l2_zhejiang_actual_majority_count_fails(garden):
+    d = garden_tally(garden, **L2, deemed_consent=DeemedConsent(DeemedVariant.ZHEJIANG)).deemed_consent
+    assert not d.adopted and d.reasons == ("ACTUAL_MAJORITY_COUNT",)  # 2*1100.00 > 2000.00, 2*6 > 15 fails
+
+
+L3_INTERESTED = ["C", *"EFGHIJKLMN"]  # building 3 without the applicant D (302)
+
+
+@pytest.mark.parametrize(
+    ("ballots", "adopted"),
+    [
+        ({"agree": L3_INTERESTED}, True),
+        ({"agree": [p for p in L3_INTERESTED if p != "G"], "oppose": ["G"]}, False),
+        ({"agree": [p for p in L3_INTERESTED if p != "G"]}, False),
+    ],
+)
+def test_l3_art_279_one_oppose_or_one_silent_not_adopted(garden, ballots, adopted):
+    r = garden_tally(garden, Matter.UNANIMOUS_INTERESTED, **ballots, interested_persons=set(L3_INTERESTED))
+    assert r.adopted is adopted
+    assert r.reasons == (() if adopted else ("UNANIMITY",))

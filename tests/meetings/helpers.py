@@ -80,7 +80,7 @@ class World:
             return meeting.id
 
     def meeting(self, mid: int):
-        from govern.meetings.models import Meeting
+        from govern.ballots.models import Meeting
 
         return db.session.get(Meeting, mid)
 

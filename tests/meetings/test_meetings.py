@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from govern.audit.models import AuditEntry
+from govern.ballots.models import OwnerKey, RollPerson
 from govern.core.keys import generate_keypair, sign
 from govern.core.roll import roll_hash
 from govern.core.rules import Choice, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import results, services
-from govern.meetings.models import OwnerKey, RollPerson
 from govern.register.models import Community
 from tests.conftest import TEST_PASSWORD
 from tests.meetings.helpers import CLOSES, OPENS, START, World
@@ -271,7 +271,7 @@ def test_list_meetings_api_by_status(client, world):
 
 
 def test_demo_step_makes_open_and_closed_meetings(app, runner):
-    from govern.meetings.models import Countersignature, Meeting, MotionResult
+    from govern.ballots.models import Countersignature, Meeting, MotionResult
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():

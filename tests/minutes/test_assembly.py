@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from govern.ballots.models import Meeting
 from govern.core.keys import sign
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings.models import Meeting
 from govern.minutes import services
 from govern.minutes.models import AssemblyMinutes, MinutesRevision
-from govern.minutes.record import record_hash
+from govern.minutes.sections import record_hash
 from govern.register.models import Community
 from tests.minutes.helpers import World, add_members, approve, closed_assembly, has_poppler, pdffonts, pdftotext
 

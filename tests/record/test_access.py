@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from govern.ballots.models import BallotEntry
 from govern.extensions import db
-from govern.meetings.models import BallotEntry
-from tests.audit_record.helpers import OPENS, PNG, RecordWorld
+from tests.ballots.helpers import OPENS, PNG, RecordWorld
 
 
 @pytest.fixture

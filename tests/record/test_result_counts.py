@@ -14,13 +14,14 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from govern.core.archive import read_record, write_record
 from govern.core.ballot import build_ballot, new_nonce, parse_time
 from govern.core.canonical import canonical_bytes
 from govern.core.keys import sign, verify
-from govern.core.record import read_record, verify_record, write_record
+from govern.core.verify import verify_record
 from govern.extensions import db
 from govern.verify_cli import verify as verify_cmd
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 from tests.core.recordfactory import SERVER, RecordFactory
 from tests.minutes.helpers import has_poppler, pdftotext
 
@@ -73,7 +74,7 @@ def _persons_on(tally: dict) -> int:
 
 
 def test_signed_result_carries_counts_by_kind_per_motion(app, world, client, mixed):
-    from govern.meetings.models import Countersignature
+    from govern.ballots.models import Countersignature
 
     mid, m1, m2 = mixed
     results = {r["motion"]: r for r in world.results(client, mid)}

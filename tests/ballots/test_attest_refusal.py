@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 
 SAME_MEMBER = "A second committee member must attest: you entered this ballot."
 
@@ -46,7 +46,7 @@ def _zh(app, message: str) -> str:
 
 def _post_attest(world, client, paper_id: int, name: str):
     """As ``name`` (already logged in), send an attestation correctly signed with their own key."""
-    from govern.record.models import PaperBallot
+    from govern.ballots.models import PaperBallot
 
     with world.app.app_context():
         ballot = db.session.get(PaperBallot, paper_id).ballot
@@ -72,7 +72,7 @@ def test_own_entry_refused_with_the_reason_on_the_paper_page_and_nothing_stored(
 
 
 def test_after_the_refusal_a_second_member_still_attests(app, world, client, paper_id):
-    from govern.meetings.models import BallotEntry
+    from govern.ballots.models import BallotEntry
 
     world.login(client, "member")
     assert _post_attest(world, client, paper_id, "member").status_code == 303

@@ -7,6 +7,7 @@ import io
 import os
 from datetime import timedelta
 
+from govern.core.archive import CERTIFICATION_TYPE
 from govern.core.ballot import (
     build_attestation,
     build_delegation,
@@ -17,7 +18,7 @@ from govern.core.ballot import (
     object_hash,
 )
 from govern.core.keys import sign
-from govern.core.record import CERTIFICATION_TYPE, verify_record
+from govern.core.verify import verify_record
 from govern.extensions import db
 from tests.meetings.helpers import CLOSES, OPENS, World
 
@@ -67,7 +68,7 @@ class RecordWorld(World):
     def attest(self, client, paper_id: int, *, attested_by="chair", body=None):
         import json
 
-        from govern.record.models import PaperBallot
+        from govern.ballots.models import PaperBallot
 
         with self.app.app_context():
             ballot = db.session.get(PaperBallot, paper_id).ballot
@@ -85,7 +86,7 @@ class RecordWorld(World):
     def latest_paper_id(self) -> int:
         from sqlalchemy import func, select
 
-        from govern.record.models import PaperBallot
+        from govern.ballots.models import PaperBallot
 
         with self.app.app_context():
             return db.session.scalar(select(func.max(PaperBallot.id)))
@@ -163,8 +164,7 @@ def authz_sample(app, community_id: int, users: dict) -> dict:
     ``delegation_id`` and ``paper_id``."""
     from sqlalchemy import select
 
-    from govern.meetings.models import Meeting, RollCaster, RollPerson
-    from govern.record.models import Delegation, PaperBallot
+    from govern.ballots.models import Delegation, Meeting, PaperBallot, RollCaster, RollPerson
 
     with app.test_request_context():
         meeting = db.session.scalar(select(Meeting).where(Meeting.community_id == community_id,

@@ -9,7 +9,7 @@ import pytest
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import sign
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld, codes
+from tests.ballots.helpers import OPENS, RecordWorld, codes
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_proxy_votes_for_the_owner_and_the_record_verifies(world, client, mid):
     assert codes(data) == set()
     import json
 
-    from govern.core.record import read_record
+    from govern.core.archive import read_record
 
     entry = json.loads(read_record(data)["ledger.jsonl"].splitlines()[0])
     assert entry["delegation"]["object"]["proxy"] == str(world.users["member"])
@@ -81,7 +81,7 @@ def test_proxy_cap(app, world, client, mid):
 def test_default_cap_is_three(app, world, client, mid, factory):
     for ref in ("A", "B1", "C"):
         assert world.delegate(client, mid, ref, "member").status_code == 201
-    from govern.record.export import proxy_cap
+    from govern.ballots.proxies import proxy_cap
     from govern.register.models import Community
 
     with app.app_context():
@@ -119,7 +119,7 @@ def test_owner_voting_in_person_lapses_the_delegation(app, world, client, mid):
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "delegation_lapsed"
     world.login(client, "member")
     assert client.get(f"/meetings/{mid}/proxies").status_code == 200
-    from govern.record.models import Delegation
+    from govern.ballots.models import Delegation
 
     with app.app_context():
         assert db.session.get(Delegation, did).status == "lapsed"
@@ -143,7 +143,7 @@ def test_owner_after_proxy_supersedes_it(world, client, mid):
     assert world.cast(client, mid, "C", world.ballot(client, mid, "C", "oppose")).status_code == 201
     world.close()
     data = world.export(client, mid)
-    from govern.core.record import verify_record
+    from govern.core.verify import verify_record
 
     report = verify_record(data, workers=1)
     assert report.valid and report.ballots == 2 and report.counted == 1

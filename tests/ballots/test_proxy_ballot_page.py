@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 
 from govern.extensions import db
-from tests.audit_record.helpers import OPENS, RecordWorld
-from tests.audit_record.test_proxies import proxy_ballot
+from tests.ballots.helpers import OPENS, RecordWorld
+from tests.ballots.test_proxies import proxy_ballot
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_accepted_proxy_off_the_roll_gets_a_form_for_the_principal(world, client
     assert f'id="proxy-{did}-ballot-form"' in html and 'src="/static/js/ballot.js"' in html
     ctx = _context(html, f"proxy-{did}-")
     assert ctx["voter"] == world.person_of(mid, "C")
-    from govern.record.models import Delegation
+    from govern.ballots.models import Delegation
 
     with world.app.app_context():
         assert ctx["delegation_hash"] == db.session.get(Delegation, did).delegation_hash
@@ -131,7 +131,7 @@ def test_owner_voting_in_person_lapses_the_proxy_panel(app, world, client, mid):
     _resp, html = _page(world, client, mid, "member")
     assert f'id="proxy-{did}-ballot-form"' not in html
     assert f'id="proxy-{did}-state"' in html and "亲自投票" in html
-    from govern.record.models import Delegation
+    from govern.ballots.models import Delegation
 
     with app.app_context():
         assert db.session.get(Delegation, did).status == "lapsed"

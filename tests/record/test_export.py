@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from govern.core.record import read_record, verify_record
+from govern.core.archive import read_record
+from govern.core.verify import verify_record
 from govern.verify_cli import verify as verify_cmd
-from tests.audit_record.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import OPENS, RecordWorld
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
+from govern.ballots.models import BallotEntry, Meeting, OwnerKey, RollPerson
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import generate_keypair, sign
 from govern.core.ledger import append_entry
 from govern.extensions import db
-from govern.meetings.models import BallotEntry, Meeting, OwnerKey, RollPerson
 from govern.verify_cli import verify as verify_cmd
-from tests.audit_record.helpers import OPENS, RecordWorld, codes
+from tests.ballots.helpers import OPENS, RecordWorld, codes
 from tests.core.recordfactory import edit_ledger
 
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from govern.ballots.models import BallotEntry, RollPerson
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keys import generate_keypair, sign
 from govern.core.ledger import verify_chain
 from govern.extensions import db
 from govern.meetings import services
-from govern.meetings.models import BallotEntry, RollPerson
 from tests.conftest import ON_POSTGRES
 from tests.meetings.helpers import OPENS, World
 
@@ -68,7 +68,7 @@ def test_concurrent_casts_one_chain_no_lost_ballot(app, factory, monkeypatch):
     def cast(uid: int) -> None:
         try:
             with app.test_request_context():
-                from govern.meetings.models import Meeting
+                from govern.ballots.models import Meeting
 
                 user = db.session.get(User, uid)
                 db.session.rollback()
@@ -88,7 +88,7 @@ def test_concurrent_casts_one_chain_no_lost_ballot(app, factory, monkeypatch):
     assert not errors, errors[:3]
     assert sorted(p for p, _ in receipts) == list(range(1, VOTERS + 1))
     with app.app_context():
-        from govern.meetings.models import Meeting
+        from govern.ballots.models import Meeting
 
         m = db.session.get(Meeting, mid)
         entries = services.ledger_entries(m)

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from govern.ballots.models import BallotEntry
 from govern.core.keys import generate_keypair, sign
 from govern.core.ledger import verify_chain, verify_receipt
 from govern.extensions import db
 from govern.meetings import services
-from govern.meetings.models import BallotEntry
 from tests.meetings.helpers import CLOSES, OPENS, World
 
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from govern.core import record as record_mod
+from govern.core import fastpath
+from govern.core.archive import NotARecord, build_record, pseudonymise, read_record
 from govern.core.ballot import build_ballot
 from govern.core.canonical import canonical_bytes
 from govern.core.keys import sign
-from govern.core.record import NotARecord, build_record, pseudonymise, read_record, verify_record
 from govern.core.roll import roll_from_json
+from govern.core.verify import verify_record
 from tests.core.recordfactory import (
     CLOSES,
     OPENS,
@@ -68,10 +69,10 @@ def test_build_record_members_sorted_with_fixed_times(record):
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_verify_record_parallel_path_same_result(record, monkeypatch, method):
-    monkeypatch.setattr(record_mod, "PARALLEL_THRESHOLD", 0)
-    monkeypatch.setattr(record_mod, "START_METHOD", method)
+    monkeypatch.setattr(fastpath, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(fastpath, "START_METHOD", method)
     assert verify_record(record, workers=2).to_json() == verify_record(record, workers=1).to_json()
-    assert record_mod._SHARED == {}
+    assert fastpath._SHARED == {}
 
 
 def test_verify_record_interim_valid_without_result():
@@ -500,32 +501,32 @@ _json_values = st.recursive(
 @given(_json_values)
 def test_fast_canonical_equals_rfc8785_on_strict_json(value):
     line = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    if record_mod._needs_slow_path(line):
+    if fastpath._needs_slow_path(line):
         return
     try:
         expected = canonical_bytes(value)
     except Exception:
         with pytest.raises(Exception):  # noqa: B017 - lone surrogates fail on both paths
-            record_mod._fast_canonical(record_mod._strict_loads(line))
+            fastpath._fast_canonical(fastpath._strict_loads(line))
         return
-    assert record_mod._fast_canonical(record_mod._strict_loads(line)) == expected
+    assert fastpath._fast_canonical(fastpath._strict_loads(line)) == expected
 
 
 def test_strict_loads_float_and_huge_int_refused():
     for line in (b'{"a":1.0}', b'{"a":1e3}', b'{"a":NaN}', b'{"a":-Infinity}', b'{"a":1234567890123456}'):
         with pytest.raises(ValueError):
-            record_mod._strict_loads(line)
-    assert record_mod._strict_loads(b'[-123456789012345]') == [-123456789012345]
+            fastpath._strict_loads(line)
+    assert fastpath._strict_loads(b'[-123456789012345]') == [-123456789012345]
 
 
 @pytest.mark.parametrize("line", ['{"\U0001F600":1}'.encode(), b'{"a":"\\ud83d\\ude00"}', b'"\\uDBFF"'])
 def test_needs_slow_path_non_bmp_matched(line):
-    assert record_mod._needs_slow_path(line)
+    assert fastpath._needs_slow_path(line)
 
 
 @pytest.mark.parametrize("line", [b'{"h":"1234567890123456789"}', '{"中文":"\\u00e9"}'.encode()])
 def test_needs_slow_path_bmp_text_not_matched(line):
-    assert not record_mod._needs_slow_path(line)
+    assert not fastpath._needs_slow_path(line)
 
 
 def _roll_variants():
@@ -556,7 +557,7 @@ def test_roll_digest_fast_path_equals_general_path(obj):
     from govern.core.roll import roll_hash, roll_problems
 
     raw = canonical_bytes(obj)
-    digest, problems, public, head = record_mod._roll_digest(raw)
+    digest, problems, public, head = fastpath._roll_digest(raw)
     try:
         roll = roll_from_json(obj)
     except ValueError:
@@ -578,7 +579,7 @@ def test_verify_record_parallel_path_tampering_same_problems(record, monkeypatch
 
     bad = edit_ledger(edit_json(record, "roll.json", edit), edit_lines)
     serial = verify_record(bad, workers=1).to_json()
-    monkeypatch.setattr(record_mod, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(fastpath, "PARALLEL_THRESHOLD", 0)
     parallel = verify_record(bad, workers=2).to_json()
     assert parallel == serial
     assert {"roll_hash_mismatch", "bad_signature"} <= {p["code"] for p in parallel["problems"]}

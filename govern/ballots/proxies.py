@@ -1,0 +1,270 @@
+"""Proxies (R15): a signed delegation for one meeting, accepted by the proxy, revocable before the proxy
+votes, lapsing when the owner votes in person, capped per proxy (community setting ``proxy_cap``).
+
+The shapes are the core's (``govern.delegation.v1``, ``govern.delegation_revocation.v1``) and so are
+the checks (``core.ballot.check_delegation`` / ``check_revocation``). The cast path asks
+:func:`delegation_for_cast` and :func:`check_proxy_ballot` when the caller is not a caster of the voter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from govern import clock
+from govern.accounts.access import can_view_community
+from govern.accounts.models import User
+from govern.audit.services import record
+from govern.ballots.common import context, envelope_parts, is_caster, refuse
+from govern.ballots.ledger import has_voted
+from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
+from govern.ballots.owner_keys import own_active_key
+from govern.ballots.voter import ballot_context
+from govern.core.ballot import check_delegation, check_revocation
+from govern.extensions import db
+
+
+def proxy_cap(community) -> int | None:
+    """Principals per proxy (R15): the community setting ``proxy_cap`` (default 3); 0 or less means no cap."""
+    value = community.setting("proxy_cap")
+    if value is None:
+        return 3
+    value = int(value)
+    return value if value > 0 else None
+
+
+def live_delegations(meeting_id: int, **where) -> list[Delegation]:
+    query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.revoked_at.is_(None),
+                                     Delegation.lapsed_at.is_(None))
+    for name, value in where.items():
+        query = query.where(getattr(Delegation, name) == value)
+    return list(db.session.scalars(query.order_by(Delegation.id)))
+
+
+def sync_lapses(meeting: Meeting) -> int:
+    """Mark live delegations whose principal has voted in person as lapsed (R15). Returns how many."""
+    own = set(db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == meeting.id,
+                                                                 BallotEntry.delegation_hash.is_(None))))
+    return _lapse(meeting, [d for d in live_delegations(meeting.id) if d.principal in own])
+
+
+def _lapse(meeting: Meeting, rows: list[Delegation]) -> int:
+    moment = clock.now()
+    for d in rows:
+        d.lapsed_at = moment
+        record("delegation.lapse", actor=None, community=d.community_id, obj=d,
+               data={"meeting": meeting.id, "principal": d.principal, "delegation_hash": d.delegation_hash})
+    if rows:
+        db.session.flush()
+    return len(rows)
+
+
+def sync_lapses_of(meeting: Meeting, rows: list[Delegation]) -> int:
+    """:func:`sync_lapses` for a few delegations (one indexed query each, not the whole ledger)."""
+    return _lapse(meeting, [d for d in rows if d.is_live and has_voted(meeting.id, d.principal)])
+
+
+def _proxy_voted(d: Delegation) -> bool:
+    return db.session.scalar(select(BallotEntry.id).where(
+        BallotEntry.meeting_id == d.meeting_id, BallotEntry.delegation_hash == d.delegation_hash).limit(1)) is not None
+
+
+def create_delegation(meeting: Meeting, data: Any, *, actor) -> Delegation:
+    """Register a delegation signed by an owner who may cast for its principal.
+
+    ``data``: ``{"delegation": {govern.delegation.v1}, "signature", "key_id"}``. Refused when the
+    principal already has a live delegation (revoke it first), has voted (``delegation_lapsed``), the
+    proxy is unknown or not a member of the community (``bad_proxy``), or already holds ``proxy_cap``
+    principals (``proxy_cap_exceeded``). The signature is verified before anything is stored.
+    """
+    obj, signature, key_id = envelope_parts(data, "delegation")
+    if not meeting.is_published:
+        raise refuse("not_published", _("The notice is not published: there is no roll yet."))
+    key = own_active_key(actor, key_id)
+    principal = obj.get("principal")
+    proxy = None
+    if isinstance(obj.get("proxy"), str) and obj["proxy"].isdigit():
+        proxy = db.session.get(User, int(obj["proxy"]))
+    if proxy is None or not proxy.is_active_account or proxy.id == actor.id or not can_view_community(
+            proxy, meeting.community):
+        raise refuse("bad_proxy", _("The proxy must be another member of this community."))
+    if is_caster(meeting.id, proxy.id, principal):
+        raise refuse("bad_proxy", _("The proxy may already vote for this home: no delegation is needed."))
+    eligible = is_caster(meeting.id, actor.id, principal)
+    if eligible and live_delegations(meeting.id, principal=principal):
+        raise refuse("already_delegated", _("This home already has a proxy for this meeting: revoke it first."))
+    held = {d.principal for d in live_delegations(meeting.id, proxy_user_id=proxy.id)}
+    nonces = set(db.session.scalars(select(Delegation.nonce).where(Delegation.meeting_id == meeting.id)))
+    result = check_delegation(
+        obj, signature, context=context(meeting), principal_key=key.public_key, principal_eligible=eligible,
+        proxy_principals=held, proxy_cap=proxy_cap(meeting.community), revoked_hashes=(),
+        principal_has_voted=eligible and has_voted(meeting.id, principal), seen_nonces=nonces,
+        now=clock.now(),
+    )
+    if not result.ok:
+        raise refuse(str(result.code), result.message)
+    row = Delegation(community_id=meeting.community_id, meeting_id=meeting.id, principal=principal,
+                     principal_user_id=actor.id, proxy_user_id=proxy.id,
+                     envelope={"object": obj, "signature": signature, "key_id": key.public_key},
+                     delegation_hash=result.object_hash, nonce=obj["nonce"], received_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    record("delegation.create", actor=actor, community=meeting.community_id, obj=row,
+           data={"meeting": meeting.id, "principal": principal, "proxy": proxy.id,
+                 "delegation_hash": row.delegation_hash, "instructions": obj.get("instructions") or {}})
+    return row
+
+
+def accept_delegation(delegation: Delegation, *, actor) -> Delegation:
+    """The proxy accepts to act for the principal (until revoked or lapsed)."""
+    if actor.id != delegation.proxy_user_id:
+        raise refuse("forbidden", _("Only the named proxy may accept this delegation."))
+    meeting = db.session.get(Meeting, delegation.meeting_id)
+    sync_lapses(meeting)
+    if delegation.revoked_at is not None:
+        raise refuse("delegation_revoked", _("The owner revoked this delegation."))
+    if delegation.lapsed_at is not None:
+        raise refuse("delegation_lapsed", _("The owner has voted: the delegation lapsed."))
+    if delegation.accepted_at is not None:
+        raise refuse("already_accepted", _("You have already accepted this delegation."))
+    if clock.now() >= meeting.closes_at:
+        raise refuse("window_closed", _("Voting has closed."))
+    delegation.accepted_at = clock.now()
+    db.session.flush()
+    record("delegation.accept", actor=actor, community=delegation.community_id, obj=delegation,
+           data={"meeting": meeting.id, "principal": delegation.principal,
+                 "delegation_hash": delegation.delegation_hash})
+    return delegation
+
+
+def revoke_delegation(delegation: Delegation, data: Any, *, actor) -> Delegation:
+    """The principal revokes with a signed ``govern.delegation_revocation.v1``, before the proxy has voted."""
+    if not is_caster(delegation.meeting_id, actor.id, delegation.principal):
+        raise refuse("forbidden", _("Only the owner who may vote for this home may revoke its delegation."))
+    obj, signature, key_id = envelope_parts(data, "revocation")
+    key = own_active_key(actor, key_id)
+    meeting = db.session.get(Meeting, delegation.meeting_id)
+    if delegation.revoked_at is not None:
+        raise refuse("delegation_revoked", _("This delegation is already revoked."))
+    result = check_revocation(obj, signature, context=context(meeting), delegation=delegation.obj,
+                              principal_key=key.public_key, proxy_has_voted=_proxy_voted(delegation))
+    if not result.ok:
+        raise refuse(str(result.code), result.message)
+    delegation.revocation = {"object": obj, "signature": signature, "key_id": key.public_key}
+    delegation.revoked_at = clock.now()
+    db.session.flush()
+    record("delegation.revoke", actor=actor, community=delegation.community_id, obj=delegation,
+           data={"meeting": meeting.id, "principal": delegation.principal,
+                 "delegation_hash": delegation.delegation_hash})
+    return delegation
+
+
+# --------------------------------------------------------------------------- the cast path
+
+
+def delegation_for_cast(meeting_id: int, actor_id: int, voter: Any) -> Delegation | None:
+    """The accepted, unrevoked delegation under which ``actor_id`` may cast for ``voter``, if any."""
+    if not isinstance(voter, str):
+        return None
+    return db.session.scalar(
+        select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.principal == voter,
+                                 Delegation.proxy_user_id == actor_id, Delegation.accepted_at.is_not(None),
+                                 Delegation.revoked_at.is_(None)).order_by(Delegation.id.desc()).limit(1)
+    )
+
+
+def check_proxy_ballot(meeting: Meeting, delegation: Delegation, ballot: Any, *, actor, now) -> None:
+    """Cast-time checks of a proxy ballot under the meeting lock: revoked, lapsed (the principal voted),
+    cap, instructions. Raises the core's rejection code."""
+    voted_for = set()
+    for env in db.session.scalars(select(BallotEntry.delegation).where(
+            BallotEntry.meeting_id == meeting.id, BallotEntry.delegation_hash.is_not(None))):
+        o = env.get("object") if isinstance(env, dict) else None
+        if isinstance(o, dict) and o.get("proxy") == str(actor.id):
+            voted_for.add(o.get("principal"))
+    result = check_delegation(
+        delegation.obj, delegation.envelope["signature"], context=context(meeting),
+        principal_key=delegation.envelope["key_id"], principal_eligible=True, proxy_principals=voted_for,
+        proxy_cap=proxy_cap(meeting.community),
+        revoked_hashes={delegation.delegation_hash} if delegation.revoked_at is not None else (),
+        principal_has_voted=has_voted(meeting.id, delegation.principal), seen_nonces=(), now=now,
+        ballot=ballot, proxy_account=str(actor.id),
+    )
+    if not result.ok:
+        raise refuse(str(result.code), result.message)
+
+
+def lapse_after_own_ballot(meeting_id: int, voter: str, moment) -> None:
+    """The owner voted in person: their live delegations lapse (R15). One UPDATE, no ORM load."""
+    db.session.execute(update(Delegation).where(
+        Delegation.meeting_id == meeting_id, Delegation.principal == voter, Delegation.revoked_at.is_(None),
+        Delegation.lapsed_at.is_(None)).values(lapsed_at=moment))
+
+
+# --------------------------------------------------------------------------- the ballot page
+
+
+def _proxy_entry(meeting_id: int, delegation_hash: str) -> BallotEntry | None:
+    """The latest ledger entry cast under the delegation (the proxy's ballot), if any."""
+    return db.session.scalar(select(BallotEntry).where(
+        BallotEntry.meeting_id == meeting_id, BallotEntry.delegation_hash == delegation_hash)
+        .order_by(BallotEntry.position.desc()).limit(1))
+
+
+def _homes(meeting_id: int, person: str) -> tuple[list[str], str]:
+    """The units of roll person ``person`` and its area as "123.45" (m²)."""
+    row = db.session.scalar(select(RollPerson).where(RollPerson.meeting_id == meeting_id, RollPerson.person == person))
+    if row is None:
+        return [], ""
+    units = list(db.session.scalars(select(RollUnit.unit).where(RollUnit.roll_person_id == row.id)
+                                    .order_by(RollUnit.unit)))
+    return units, f"{row.area // 100}.{row.area % 100:02d}"
+
+
+def held_for_ballot(meeting: Meeting, user, *, can_vote: bool) -> tuple[list[dict], list[Delegation]]:
+    """What the ballot page shows ``user`` as a proxy: ``(principals, pending)``.
+
+    One item per principal whose latest delegation naming ``user`` was accepted: the delegation, the
+    principal's name, homes and area, the proxy's latest ballot under it, the ballot context the
+    browser signs (``voter`` = the principal, plus the delegation hash and instructions, which the
+    server checks), and whether a ballot may be cast now (``can_vote``: voting is open; the delegation
+    is live; not already cast under single-cast). ``pending``: live delegations still to be accepted.
+    A shown delegation whose principal has voted in person is lapsed here (R15); the caller commits.
+    """
+    latest: dict[str, Delegation] = {}
+    for d in db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
+                                                         Delegation.proxy_user_id == user.id)
+                                .order_by(Delegation.id.desc())):
+        latest.setdefault(d.principal, d)
+    sync_lapses_of(meeting, list(latest.values()))
+    single_cast = meeting.revision_policy != "revisable-until-close"
+    principals, pending = [], []
+    for d in sorted(latest.values(), key=lambda d: d.id):
+        if d.accepted_at is None:
+            if d.is_live:
+                pending.append(d)
+            continue
+        entry = _proxy_entry(meeting.id, d.delegation_hash)
+        units, area = _homes(meeting.id, d.principal)
+        principals.append({
+            "delegation": d, "name": d.principal_user.name, "units": units, "area": area, "entry": entry,
+            "instructions": d.instructions, "prefix": f"proxy-{d.id}-",
+            "can_vote": can_vote and d.is_live and not (entry is not None and single_cast),
+            "context": {**ballot_context(meeting, d.principal), "delegation_hash": d.delegation_hash,
+                        "instructions": d.instructions},
+        })
+    return principals, pending
+
+
+def given_for_ballot(meeting: Meeting, person: str) -> dict | None:
+    """For the principal's own ballot: their live delegation (the proxy's name, and the proxy's ballot if cast).
+
+    Lapses it (R15) if the principal has voted in person; the caller commits."""
+    d = db.session.scalar(select(Delegation).where(
+        Delegation.meeting_id == meeting.id, Delegation.principal == person, Delegation.revoked_at.is_(None),
+        Delegation.lapsed_at.is_(None)).order_by(Delegation.id.desc()).limit(1))
+    if d is None or sync_lapses_of(meeting, [d]):
+        return None
+    return {"delegation": d, "proxy": d.proxy_user.name, "entry": _proxy_entry(meeting.id, d.delegation_hash)}

@@ -1,0 +1,57 @@
+"""The voter's side of a meeting: the roll persons an account may cast for, their summary and the ballot
+context the browser signs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.ballots.ledger import has_voted
+from govern.ballots.models import Meeting, RollCaster, RollPerson, RollUnit
+from govern.ballots.owner_keys import active_key
+from govern.extensions import db
+
+
+def persons_for(meeting: Meeting, user) -> list[RollPerson]:
+    """The roll persons ``user`` may cast for in ``meeting`` (usually one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(
+        select(RollPerson).join(RollCaster, RollCaster.roll_person_id == RollPerson.id)
+        .where(RollCaster.meeting_id == meeting.id, RollCaster.user_id == user.id).order_by(RollPerson.id)
+    ))
+
+
+def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
+    """The dict of ``GET /api/v1/meetings/{id}/me``; ``None`` when the caller is not on the roll."""
+    persons = persons_for(meeting, user)
+    if not persons:
+        return None
+    person = persons[0]
+    units = db.session.scalars(select(RollUnit).where(RollUnit.roll_person_id == person.id).order_by(RollUnit.unit))
+    out: dict[str, Any] = {
+        "voter": person.person,
+        "area": person.area,
+        "area_display": f"{person.area // 100}.{person.area % 100:02d}",
+        "persons": person.weight,
+        "units": [{"unit": u.unit, "building": u.building, "area": u.area, "area_source": u.area_source}
+                  for u in units],
+        "has_voted": has_voted(meeting.id, person.person),
+        "voted_by_proxy": has_voted(meeting.id, person.person, by_proxy=True),
+    }
+    key = active_key(user)
+    if key is not None:
+        out["key_id"] = key.key_id
+    return out
+
+
+def ballot_context(meeting: Meeting, voter: str) -> dict[str, Any]:
+    """What the browser needs to build a ``govern.ballot.v1``: ids as the ballot must carry them."""
+    return {
+        "community": str(meeting.community_id),
+        "meeting": str(meeting.id),
+        "roll_hash": meeting.roll_hash or "",
+        "voter": voter,
+        "motions": [str(m.id) for m in meeting.motions],
+    }

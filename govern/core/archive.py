@@ -1,0 +1,206 @@
+"""The verifiable record of a meeting as an archive: its format constants, packing and reading the zip with its
+signed manifest, building the auditor edition and deriving the public one.
+
+The archive (a zip) and every field in it are described in ``docs/record-format.md``. In short::
+
+    manifest.json    format, community, meeting, edition, interim, created_at, server_key, files {name: sha256}
+    manifest.sig     base64url Ed25519 signature of the manifest's canonical bytes by server_key
+    meeting.json     the meeting: motions (matter class), window, revision and invalid-ballot policies, settings
+    roll.json        the frozen roll (govern.core.roll); identities redacted in the public edition
+    keys.json        key enrolments and revocations with times; committee members and auditors
+    delegations.json delegations as registered, with their revocations
+    ledger.jsonl     the ledger, one entry per line (govern.core.ledger)
+    result.json      per motion: the signed tally, committee countersignatures, auditor certifications
+                     (absent from an interim record)
+
+The results inside come from :mod:`govern.core.results`; :func:`govern.core.verify.verify_record` checks
+an archive.
+"""
+
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from govern.core.ballot import (
+    format_time,
+)
+from govern.core.canonical import canonical_bytes, sha256_hex
+from govern.core.keys import public_key_b64, sign
+from govern.core.ledger import LedgerEntry
+from govern.core.roll import Roll, roll_from_json, roll_to_json
+
+FORMAT = "govern.record.v1"
+AUDITOR = "auditor"
+PUBLIC = "public"
+MEETING_TYPE = "govern.meeting.v1"
+KEYS_TYPE = "govern.keys.v1"
+DELEGATIONS_TYPE = "govern.delegations.v1"
+RESULTS_TYPE = "govern.results.v1"
+RESULT_TYPE = "govern.result.v1"
+COUNTERSIGNATURE_TYPE = "govern.countersignature.v1"
+CERTIFICATION_TYPE = "govern.certification.v1"
+#: A certification's ``verdict`` (R28) and the key of the verify report listing its signers.
+CERTIFICATION_VERDICTS = {
+    "certify": "certified_by",
+    "object": "objected_by",
+    "order_correction": "correction_ordered_by",
+    "revoke": "revoked_by",
+}
+
+MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.sig"
+REQUIRED_FILES = ("meeting.json", "roll.json", "keys.json", "delegations.json", "ledger.jsonl")
+RESULT_FILE = "result.json"
+#: Zip entries carry this fixed timestamp so that the same content gives the same bytes.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class NotARecord(Exception):
+    """The file is not a govern record at all: missing, not a zip, no manifest, or another format."""
+
+
+# --------------------------------------------------------------------------- packing
+
+
+def _json_bytes(obj: Any) -> bytes:
+    """Stored JSON files are canonical (RFC 8785) UTF-8, so their hashes are reproducible."""
+    return canonical_bytes(obj)
+
+
+def write_record(
+    files: Mapping[str, bytes],
+    *,
+    server_private: Ed25519PrivateKey,
+    community: str,
+    meeting: str,
+    edition: str,
+    interim: bool,
+    created_at: datetime,
+) -> bytes:
+    """Zip ``files`` with a signed manifest listing each file's SHA-256. Deterministic for equal input."""
+    if edition not in (AUDITOR, PUBLIC):
+        raise ValueError("edition must be 'auditor' or 'public'")
+    manifest = {
+        "format": FORMAT,
+        "community": community,
+        "meeting": meeting,
+        "edition": edition,
+        "interim": interim,
+        "created_at": format_time(created_at),
+        "server_key": public_key_b64(server_private),
+        "files": {name: sha256_hex(data) for name, data in sorted(files.items())},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        members = [(MANIFEST, _json_bytes(manifest)), (MANIFEST_SIG, sign(server_private, manifest).encode())]
+        members += sorted(files.items())
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return out.getvalue()
+
+
+def read_record(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every member of a record archive by name; raises :class:`NotARecord` when it is not one."""
+    try:
+        if isinstance(source, bytes | bytearray):
+            zf = zipfile.ZipFile(io.BytesIO(source))
+        else:
+            zf = zipfile.ZipFile(source)
+    except FileNotFoundError as exc:
+        raise NotARecord(f"no such file: {source}") from exc
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise NotARecord(f"not a zip archive: {exc}") from exc
+    with zf:
+        names = zf.namelist()
+        if MANIFEST not in names:
+            raise NotARecord("no manifest.json: not a govern record")
+        try:
+            files = {name: zf.read(name) for name in names if not name.endswith("/")}
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            raise NotARecord(f"unreadable zip archive: {exc}") from exc
+    try:
+        manifest = json.loads(files[MANIFEST])
+    except ValueError as exc:
+        raise NotARecord("manifest.json is not JSON") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise NotARecord(f"manifest.json does not declare format {FORMAT}")
+    return files
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_record(
+    *,
+    meeting: Mapping[str, Any],
+    roll: Roll,
+    keys: Mapping[str, Any],
+    delegations: Sequence[Mapping[str, Any]],
+    ledger: Iterable[LedgerEntry | Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]] | None,
+    server_private: Ed25519PrivateKey,
+    created_at: datetime,
+    interim: bool = False,
+    public: bool = False,
+) -> bytes:
+    """The record archive as zip bytes (deterministic: sorted members, fixed timestamps, canonical JSON).
+
+    ``meeting``: the ``meeting.json`` object. ``keys``: the ``keys.json`` object.
+    ``delegations``: the items of ``delegations.json``. ``results``: the items of
+    ``result.json`` (:func:`sign_results` plus countersignatures and certifications); ``None``
+    for an interim record. ``public=True`` writes the public edition (see :func:`pseudonymise`).
+    """
+    if interim != (results is None):
+        raise ValueError("an interim record has no results, and a final record needs them")
+    lines = []
+    for entry in ledger:
+        obj = entry.to_json() if isinstance(entry, LedgerEntry) else dict(entry)
+        lines.append(_json_bytes(obj) + b"\n")
+    files = {
+        "meeting.json": _json_bytes(dict(meeting)),
+        "roll.json": _json_bytes(roll_to_json(roll, public=public)),
+        "keys.json": _json_bytes(dict(keys)),
+        "delegations.json": _json_bytes({"type": DELEGATIONS_TYPE, "delegations": [dict(d) for d in delegations]}),
+        "ledger.jsonl": b"".join(lines),
+    }
+    if results is not None:
+        files[RESULT_FILE] = _json_bytes({"type": RESULTS_TYPE, "motions": [dict(r) for r in results]})
+    return write_record(
+        files, server_private=server_private, community=meeting["community"], meeting=meeting["meeting"],
+        edition=PUBLIC if public else AUDITOR, interim=interim, created_at=created_at,
+    )
+
+
+def pseudonymise(
+    record: bytes | str | os.PathLike[str], *, server_private: Ed25519PrivateKey, created_at: datetime
+) -> bytes:
+    """The public edition of an auditor record: every roll identity replaced by its salted digest.
+
+    Voters already appear only under their per-meeting roll pseudonyms (``voter`` in every
+    signed ballot is the roll's person id, see :func:`govern.core.roll.person_pseudonym`), so
+    nothing signed changes and every signature, the chain, the key bindings, the proxy rules
+    and the tally still verify. What is removed: which owners and which units (house numbers,
+    unit areas, area sources) make up each person. The roll hash is computed over the digest
+    form, so it is unchanged. The manifest is rewritten and re-signed with the server key.
+    """
+    files = read_record(record)
+    manifest = json.loads(files[MANIFEST])
+    roll = roll_from_json(json.loads(files["roll.json"]))
+    out = {name: data for name, data in files.items() if name not in (MANIFEST, MANIFEST_SIG)}
+    out["roll.json"] = _json_bytes(roll_to_json(roll, public=True))
+    return write_record(
+        out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
+        edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at,
+    )

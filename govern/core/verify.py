@@ -1,0 +1,687 @@
+"""Verifying a record archive: :func:`verify_record` trusts nothing in the archive but the mathematics.
+
+It recomputes every hash, checks every signature and every binding of a key to an account and of an account
+to a roll person at the time it was used, replays the revision policy and the proxy rules, and recomputes
+each motion's result with :func:`govern.core.rules.tally`. It lists **every** problem it finds, in a
+:class:`Report`. The checks are listed in ``docs/record-format.md``.
+"""
+
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from govern.core.archive import (
+    AUDITOR,
+    CERTIFICATION_TYPE,
+    CERTIFICATION_VERDICTS,
+    COUNTERSIGNATURE_TYPE,
+    DELEGATIONS_TYPE,
+    MANIFEST,
+    MANIFEST_SIG,
+    MEETING_TYPE,
+    PUBLIC,
+    REQUIRED_FILES,
+    RESULT_FILE,
+    RESULT_TYPE,
+    RESULTS_TYPE,
+    read_record,
+)
+from govern.core.ballot import (
+    ATTESTATION_TYPE,
+    RevisionPolicy,
+    instructions_followed,
+    object_hash,
+    parse_time,
+    validate_attestation_shape,
+    validate_ballot_shape,
+    validate_delegation_shape,
+    validate_envelope_shape,
+    validate_paper_shape,
+    validate_revocation_shape,
+)
+from govern.core.canonical import sha256_hex
+from govern.core.fastpath import CryptoPass, gc_paused, light_roll
+from govern.core.keybook import parse_keys
+from govern.core.keys import verify
+from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
+from govern.core.roll import Roll
+from govern.core.rules import InvalidPolicy, Matter
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class Report:
+    """What :func:`verify_record` found. ``valid`` iff there is no problem."""
+
+    meeting: str | None = None
+    community: str | None = None
+    edition: str | None = None
+    interim: bool = False
+    ballots: int = 0
+    counted: int = 0
+    #: Counted ballots by kind: ``{"electronic": n, "paper": n}`` (proxy ballots are electronic).
+    counted_by_kind: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    motions: list[dict[str, Any]] = field(default_factory=list)
+    #: Checks that this edition cannot make (the public edition cannot see roll identities).
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """No problem was found."""
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary printed by ``govern verify``."""
+        out: dict[str, Any] = {
+            "valid": self.valid,
+            "meeting": self.meeting,
+            "community": self.community,
+            "edition": self.edition,
+            "interim": self.interim,
+            "ballots": self.ballots,
+            "counted": self.counted,
+            "counted_by_kind": self.counted_by_kind,
+            "motions": self.motions,
+            "unchecked": self.unchecked,
+        }
+        if self.problems:
+            out["problems"] = [p.to_json() for p in self.problems]
+        return out
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _result_fields(res: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """``(ledger length, ledger head, tally)`` of a result object in either shape.
+
+    The core's shape (:func:`result_object`) has ``ledger_length``, ``ledger_head`` and ``tally``;
+    the app's result document (``docs/meetings.md``) has ``ledger: {"length", "head"}`` and ``result``.
+    """
+    if "ledger" in res:
+        ledger = res["ledger"]
+        if not isinstance(ledger, dict):
+            raise ValueError("ledger must be an object")
+        return ledger.get("length"), ledger.get("head"), res.get("result")
+    return res.get("ledger_length"), res.get("ledger_head"), res.get("tally")
+
+
+def _same_counts(signed: Any, expected: Mapping[str, int]) -> bool:
+    """``signed`` is exactly the counts ``expected``: the same kinds, each an integer (not a boolean) equal to it."""
+    return (
+        isinstance(signed, dict)
+        and set(signed) == set(expected)
+        and all(type(signed[k]) is int and signed[k] == v for k, v in expected.items())
+    )
+
+
+def _counts_text(counts: Any) -> str:
+    """``electronic 2, paper 1, proxy 0`` (or the JSON of whatever malformed value was signed)."""
+    if isinstance(counts, dict) and set(counts) == set(BALLOT_KINDS):
+        return ", ".join(f"{k} {counts[k]}" for k in BALLOT_KINDS)
+    return json.dumps(counts, ensure_ascii=False, sort_keys=True)
+
+
+def _crypto_failures(ballot_ok: bool, chain_ok: bool, sig_ok: bool, deleg_ok: bool | None,
+                     att_ok: bool | None) -> list[tuple[str, str]]:
+    """The problems of one ledger line from the crypto pass's flags (``None``: nothing to check)."""
+    failures = []
+    if not chain_ok:
+        failures.append(("chain_hash_mismatch", "the entry's content does not match its chain_hash"))
+    if not ballot_ok:
+        failures.append(("ballot_hash_mismatch", "ballot_hash is not the hash of the ballot"))
+    if not sig_ok:
+        failures.append(("bad_signature", "the ballot's signature does not verify under key_id"))
+    if deleg_ok is False:
+        failures.append(("delegation_bad_signature", "the delegation's signature does not verify"))
+    if att_ok is False:
+        failures.append(("paper_bad_attestation", "the attestation's signature does not verify"))
+    return failures
+
+
+class _Verifier:
+    def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
+        self.files = files
+        self.server_key = server_key
+        self.workers = workers
+        self.report = Report()
+        self.problems = self.report.problems
+
+    def problem(self, file: str, entry: int | None, code: str, message: str) -> None:
+        self.problems.append(Problem(file, entry, code, message))
+
+    # ---- manifest
+    def check_manifest(self) -> dict[str, Any]:
+        manifest = json.loads(self.files[MANIFEST])
+        r = self.report
+        r.meeting, r.community = manifest.get("meeting"), manifest.get("community")
+        r.edition, r.interim = manifest.get("edition"), bool(manifest.get("interim"))
+        if r.edition not in (AUDITOR, PUBLIC):
+            self.problem(MANIFEST, None, "bad_manifest", "edition must be 'auditor' or 'public'")
+        listed = manifest.get("files")
+        if not isinstance(listed, dict):
+            self.problem(MANIFEST, None, "bad_manifest", "files must map names to SHA-256")
+            listed = {}
+        if self.server_key is not None and manifest.get("server_key") != self.server_key:
+            self.problem(MANIFEST, None, "server_key_mismatch",
+                         "the record is signed by another server key than the one expected")
+        sig = self.files.get(MANIFEST_SIG, b"").decode("ascii", "replace").strip()
+        if not verify(manifest.get("server_key"), manifest, sig):
+            self.problem(MANIFEST_SIG, None, "manifest_signature_invalid",
+                         "the manifest is not signed by the server key it names")
+        for name, digest in sorted(listed.items()):
+            data = self.files.get(name)
+            if data is None:
+                self.problem(name, None, "file_missing", "listed in the manifest but absent")
+            elif sha256_hex(data) != digest:
+                self.problem(name, None, "file_hash_mismatch", "the file's SHA-256 differs from the manifest")
+        for name in sorted(set(self.files) - set(listed) - {MANIFEST, MANIFEST_SIG}):
+            self.problem(name, None, "file_unlisted", "present in the archive but not in the manifest")
+        wanted = list(REQUIRED_FILES) + ([] if r.interim else [RESULT_FILE])
+        for name in wanted:
+            if name not in self.files and name not in listed:
+                self.problem(name, None, "file_missing", "required file absent")
+        if r.interim and RESULT_FILE in self.files:
+            self.problem(RESULT_FILE, None, "unexpected_result", "an interim record carries no result")
+        return manifest
+
+    def load_json(self, name: str) -> Any:
+        data = self.files.get(name)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            self.problem(name, None, "bad_json", "not valid JSON")
+            return None
+
+    # ---- the run
+    def run(self) -> Report:
+        data = self.files.get("ledger.jsonl")
+        lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
+        # start the hashing and signature checks first: they run in workers while the rest is checked here
+        self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers)
+        try:
+            return self._run()
+        finally:
+            self.crypto.close()
+
+    def _run(self) -> Report:
+        manifest = self.check_manifest()
+        meeting = self.load_json("meeting.json")
+        if not self.check_meeting(meeting, manifest):
+            return self.report
+        self.meeting = meeting
+        self.window = (parse_time(meeting["opens_at"]), parse_time(meeting["closes_at"]))
+        self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
+        self.policy = RevisionPolicy(meeting["revision_policy"])
+        self.motion_ids = {m["id"] for m in meeting["motions"]}
+        self.roll = self.check_roll()
+        self.keys = parse_keys(self.load_json("keys.json"), self.problems)
+        if self.roll is not None:
+            self.check_roll_keys()
+        self.delegations = self.check_delegations(self.load_json("delegations.json"))
+        entries, valid = self.check_ledger()
+        counted = counting_ballots(valid, self.policy)
+        self.report.ballots = len(entries)
+        self.report.counted = len(counted)
+        kinds = [e.kind for e in counted.values()]
+        self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
+        if self.roll is not None:
+            self.check_results(entries, counted)
+        return self.report
+
+    def check_meeting(self, meeting: Any, manifest: Mapping[str, Any]) -> bool:
+        file = "meeting.json"
+        try:
+            if not isinstance(meeting, dict) or meeting.get("type") != MEETING_TYPE:
+                raise ValueError("not a govern.meeting.v1 object")
+            parse_time(meeting["opens_at"])
+            parse_time(meeting["closes_at"])
+            RevisionPolicy(meeting["revision_policy"])
+            InvalidPolicy(meeting["invalid_policy"])
+            if type(meeting["clock_tolerance_seconds"]) is not int:
+                raise ValueError("clock_tolerance_seconds must be an integer")
+            if meeting.get("proxy_cap") is not None and type(meeting["proxy_cap"]) is not int:
+                raise ValueError("proxy_cap must be an integer or null")
+            for m in meeting["motions"]:
+                if not isinstance(m["id"], str):
+                    raise ValueError("motion ids are strings")
+                Matter(m["matter"])
+        except (KeyError, TypeError, ValueError) as exc:
+            if meeting is not None:
+                self.problem(file, None, "bad_file", f"meeting.json is malformed: {exc}")
+            return False
+        if meeting.get("meeting") != manifest.get("meeting") or meeting.get("community") != manifest.get(
+            "community"
+        ):
+            self.problem(file, None, "wrong_meeting", "meeting.json is for another meeting than the manifest")
+        return True
+
+    def check_roll(self) -> Roll | None:
+        file = "roll.json"
+        if file not in self.files:
+            return None
+        computed, problems, is_public, head = self.crypto.roll_digest()
+        if computed is None or head is None:
+            self.problem(file, None, "bad_file", "roll.json is malformed or cannot be canonicalised")
+            return None
+        roll = light_roll(head)
+        if computed != self.meeting["roll_hash"]:
+            self.problem(file, None, "roll_hash_mismatch", "the roll's hash is not the meeting's published roll hash")
+        if roll.meeting != self.meeting["meeting"] or roll.community != self.meeting["community"]:
+            self.problem(file, None, "wrong_meeting", "the roll is for another meeting")
+        for code, message in problems:
+            self.problem(file, None, code, message)
+        if is_public:
+            self.report.unchecked.append(
+                "roll identities: the public edition shows each person's area and a salted digest of its owners "
+                "and units, so the composition of each area cannot be checked"
+            )
+        return roll
+
+    def check_roll_keys(self) -> None:
+        try:
+            frozen = parse_time(self.roll.frozen_at)
+        except ValueError:
+            self.problem("roll.json", None, "bad_file", "frozen_at is not an RFC 3339 UTC time")
+            return
+        for p in self.roll.persons:
+            expected = sorted(k for a in p.casters if (k := self.keys.active_key(a, frozen)) is not None)
+            if sorted(p.keys) != expected:
+                self.problem("roll.json", None, "roll_key_mismatch",
+                             f"person {p.person}: the keys frozen in the roll are not its casters' keys at freeze")
+
+    # ---- delegations
+    def check_delegations(self, obj: Any) -> dict[str, dict[str, Any]]:
+        """delegation hash -> {"object", "received_at", "revoked_at"} for well-signed delegations."""
+        file = "delegations.json"
+        out: dict[str, dict[str, Any]] = {}
+        if obj is None:
+            return out
+        if not isinstance(obj, dict) or obj.get("type") != DELEGATIONS_TYPE or not isinstance(
+            obj.get("delegations"), list
+        ):
+            self.problem(file, None, "bad_file", "delegations.json is not a govern.delegations.v1 object")
+            return out
+        for i, item in enumerate(obj["delegations"], start=1):
+            where = f"delegation #{i}"
+            try:
+                env = item["delegation"]
+                received = parse_time(item["received_at"])
+                if validate_envelope_shape(env) or validate_delegation_shape(env["object"]):
+                    raise ValueError("malformed delegation")
+            except (KeyError, TypeError, ValueError):
+                self.problem(file, None, "bad_delegation", f"{where} is malformed")
+                continue
+            d = env["object"]
+            h = object_hash(d)
+            if not verify(env["key_id"], d, env["signature"]):
+                self.problem(file, None, "delegation_bad_signature", f"{where}: the signature does not verify")
+                continue
+            if not self.signed_for_person(env["key_id"], d["principal"], received):
+                self.problem(file, None, "delegation_key_not_enrolled",
+                             f"{where}: not signed by a key of an account that may cast for {d['principal']}")
+                continue
+            if d["meeting"] != self.meeting["meeting"] or d["community"] != self.meeting["community"]:
+                self.problem(file, None, "wrong_meeting", f"{where} is for another meeting")
+                continue
+            revoked_at = None
+            if item.get("revocation") is not None:
+                rev = item["revocation"]
+                try:
+                    rtime = parse_time(item["revoked_at"])
+                    if validate_envelope_shape(rev) or validate_revocation_shape(rev["object"]):
+                        raise ValueError
+                except (KeyError, TypeError, ValueError):
+                    self.problem(file, None, "bad_revocation", f"{where}: the revocation is malformed")
+                else:
+                    r = rev["object"]
+                    if not verify(rev["key_id"], r, rev["signature"]):
+                        self.problem(file, None, "revocation_bad_signature", f"{where}: revocation signature")
+                    elif r["delegation_hash"] != h or r["principal"] != d["principal"]:
+                        self.problem(file, None, "bad_revocation", f"{where}: the revocation names another delegation")
+                    elif not self.signed_for_person(rev["key_id"], d["principal"], rtime):
+                        self.problem(file, None, "revocation_key_not_enrolled",
+                                     f"{where}: revocation not signed by the principal's key")
+                    else:
+                        revoked_at = rtime
+            out[h] = {"object": d, "received_at": received, "revoked_at": revoked_at}
+        return out
+
+    def signed_for_person(self, key: str, person_id: str, at: datetime) -> bool:
+        """The key was active at ``at`` for an account allowed to cast for ``person_id``."""
+        person = self.roll.person(person_id) if self.roll is not None else None
+        account, _ = self.keys.holder(key, at)
+        return person is not None and account is not None and account in person.casters
+
+    # ---- ledger
+    def check_ledger(self) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
+        file = "ledger.jsonl"
+        if "ledger.jsonl" not in self.files:
+            return [], []
+        start = len(self.problems)
+        entries: list[LedgerEntry] = []
+        seen_nonces: dict[str, int] = {}
+        seen_hashes: dict[str, int] = {}
+        proxies: dict[str, list[str]] = defaultdict(list)
+        cap = self.meeting.get("proxy_cap")
+        prev = "0" * 64
+        bad: set[int] = set()
+        index_of: dict[int, int] = {}
+        for index, line in enumerate(self.crypto.lines, start=1):
+            try:
+                entry = LedgerEntry.from_json(json.loads(line))
+            except ValueError as exc:
+                self.problem(file, index, "bad_entry", f"line {index} is not a ledger entry: {exc}")
+                prev = ""
+                continue
+            pos = entry.position
+            index_of[index] = len(entries)
+            entries.append(entry)
+            before = len(self.problems)
+            if pos != index:
+                self.problem(file, pos, "position_gap", f"line {index} holds position {pos}")
+            if entry.prev_hash != prev:
+                self.problem(file, pos, "chain_broken", "prev_hash is not the previous entry's chain_hash")
+            prev = entry.chain_hash
+            self.check_entry(entry, seen_nonces, seen_hashes, proxies, cap)
+            if len(self.problems) != before:
+                bad.add(index_of[index])
+        # merge the hashes and signatures checked in the worker processes
+        for index, flags in enumerate(self.crypto.results(), start=1):
+            if index not in index_of:
+                continue
+            i = index_of[index]
+            for code, message in _crypto_failures(*flags):
+                self.problem(file, entries[i].position, code, message)
+                bad.add(i)
+        valid = [e for i, e in enumerate(entries) if i not in bad]
+        for entry in revision_violations(valid, self.policy):
+            self.problem(file, entry.position, "revision_policy_violated",
+                         f"single-cast meeting: a second ballot for {entry.voter} was accepted")
+        if self.policy is RevisionPolicy.SINGLE_CAST:
+            violations = {e.position for e in revision_violations(valid, self.policy)}
+            valid = [e for e in valid if e.position not in violations]
+        self.problems[start:] = sorted(self.problems[start:], key=lambda p: p.entry or 0)
+        return entries, valid
+
+    def check_entry(
+        self,
+        entry: LedgerEntry,
+        seen_nonces: dict[str, int],
+        seen_hashes: dict[str, int],
+        proxies: dict[str, list[str]],
+        cap: int | None,
+    ) -> bool:
+        file, pos = "ledger.jsonl", entry.position
+        before = len(self.problems)
+        b = entry.ballot
+        try:
+            received = parse_time(entry.received_at)
+        except ValueError:
+            self.problem(file, pos, "bad_entry", "received_at is not an RFC 3339 UTC time")
+            return False
+        if entry.kind == ELECTRONIC:
+            shape = validate_ballot_shape(b)
+        elif entry.kind == PAPER:
+            shape = validate_paper_shape(b)
+        else:
+            self.problem(file, pos, "bad_entry", f"unknown kind {entry.kind!r}")
+            return False
+        if shape:
+            self.problem(file, pos, "bad_ballot_shape", "malformed ballot: " + ", ".join(shape))
+            return False
+        if b["community"] != self.meeting["community"] or b["meeting"] != self.meeting["meeting"]:
+            self.problem(file, pos, "wrong_meeting", "the ballot is for another community or meeting")
+        if b["roll_hash"] != self.meeting["roll_hash"]:
+            self.problem(file, pos, "wrong_roll", "the ballot names another roll")
+        if set(b["choices"]) - self.motion_ids:
+            self.problem(file, pos, "unknown_motion", "the ballot names a motion not in the meeting")
+        person = self.roll.person(b["voter"]) if self.roll is not None else None
+        if person is None:
+            self.problem(file, pos, "not_eligible", f"voter {b['voter']} is not on the roll")
+        for seen, value, what in ((seen_nonces, b["nonce"], "nonce"), (seen_hashes, entry.ballot_hash, "ballot")):
+            if value in seen:
+                self.problem(file, pos, "replay", f"the same {what} was already recorded at position {seen[value]}")
+            else:
+                seen[value] = pos
+        if entry.kind == PAPER:
+            self.check_paper(entry, received)
+        else:
+            opens, closes = self.window
+            if not opens <= received < closes:
+                self.problem(file, pos, "outside_window", "received outside the voting window")
+            if abs(parse_time(b["issued_at"]) - received) > self.tolerance:
+                self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
+            if entry.delegation is None:
+                if person is not None:
+                    self.check_caster_key(entry, received, person.casters, "voter")
+            else:
+                self.check_proxy(entry, received, proxies, cap)
+        return len(self.problems) == before
+
+    def check_caster_key(self, entry: LedgerEntry, at: datetime, accounts: Iterable[str], who: str) -> None:
+        account, why = self.keys.holder(entry.key_id, at)
+        if account is None:
+            detail = "was revoked before" if why == "key_revoked" else "was not enrolled at"
+            self.problem("ledger.jsonl", entry.position, why, f"the signing key {detail} casting time")
+        elif account not in set(accounts):
+            self.problem("ledger.jsonl", entry.position, "key_not_enrolled",
+                         f"the signing key belongs to account {account}, which may not cast for this {who}")
+
+    def check_proxy(self, entry: LedgerEntry, at: datetime, proxies: dict[str, list[str]], cap: int | None) -> None:
+        file, pos = "ledger.jsonl", entry.position
+        env = entry.delegation
+        if validate_envelope_shape(env) or validate_delegation_shape(env.get("object")):
+            self.problem(file, pos, "bad_delegation", "the carried delegation is malformed")
+            return
+        d = env["object"]
+        h = object_hash(d)
+        registered = self.delegations.get(h)
+        if registered is None or registered["received_at"] > at:
+            self.problem(file, pos, "delegation_unregistered",
+                         "the delegation is not a valid delegation in delegations.json registered before this ballot")
+        elif registered["revoked_at"] is not None and registered["revoked_at"] <= at:
+            self.problem(file, pos, "delegation_revoked", "the delegation was revoked before this ballot")
+        if d["principal"] != entry.voter:
+            self.problem(file, pos, "bad_delegation", "the delegation's principal is not the ballot's voter")
+        self.check_caster_key(entry, at, [d["proxy"]], "proxy")
+        if not instructions_followed(d, entry.ballot):
+            self.problem(file, pos, "instructions_not_followed", "the ballot departs from the principal's instructions")
+        held = proxies[d["proxy"]]
+        if d["principal"] not in held:
+            held.append(d["principal"])
+            if cap is not None and len(held) > cap:
+                self.problem(file, pos, "proxy_cap_exceeded",
+                             f"proxy {d['proxy']} votes for {len(held)} principals; the cap is {cap}")
+
+    def check_paper(self, entry: LedgerEntry, at: datetime) -> None:
+        file, pos = "ledger.jsonl", entry.position
+        if entry.delegation is not None:
+            self.problem(file, pos, "bad_entry", "a paper ballot carries no delegation")
+        env = entry.attestation
+        if env is None or validate_envelope_shape(env) or validate_attestation_shape(env.get("object")):
+            self.problem(file, pos, "paper_bad_attestation", "the paper ballot has no well-formed attestation")
+            return
+        a = env["object"]
+        if a.get("type") != ATTESTATION_TYPE:
+            self.problem(file, pos, "paper_bad_attestation", "the attestation is not a paper attestation")
+        if a["paper_ballot_hash"] != entry.ballot_hash or a["scan_sha256"] != entry.ballot["scan_sha256"]:
+            self.problem(file, pos, "paper_attestation_mismatch", "the attestation names another ballot or scan")
+        entered, why1 = self.keys.holder(entry.key_id, at)
+        attested, why2 = self.keys.holder(env["key_id"], at)
+        for account, why, role in ((entered, why1, "entering"), (attested, why2, "attesting")):
+            if account is None:
+                self.problem(file, pos, why, f"the {role} member's key was not active when the entry was made")
+            elif account not in self.keys.committee:
+                self.problem(file, pos, "paper_not_committee", f"the {role} account {account} is not on the committee")
+        if entry.key_id == env["key_id"] or (entered is not None and entered == attested):
+            self.problem(file, pos, "paper_same_member", "entered and attested by the same committee member")
+
+    # ---- results
+    def check_results(self, entries: list[LedgerEntry], counted: Mapping[str, LedgerEntry]) -> None:
+        try:
+            recomputed = compute_results(self.meeting, self.roll, counted)
+        except ValueError as exc:
+            self.problem("ledger.jsonl", None, "tally_impossible", f"the counted ballots cannot be tallied: {exc}")
+            return
+        titles = {m["id"]: m.get("title", "") for m in self.meeting["motions"]}
+        persons = {voter for voter in counted if self.roll.person(voter) is not None}
+        kinds = {mid: motion_ballots(counted, mid, persons) for mid in recomputed}
+        signed: dict[str, Mapping[str, Any]] = {}
+        if not self.report.interim:
+            signed = self.check_result_file(entries, kinds)
+        for mid, tally_json in recomputed.items():
+            item = {"id": mid, "title": titles[mid], **tally_json, "ballots": kinds[mid]}
+            if mid in signed:
+                item.update({k: v for k, v in signed[mid].items() if k != "tally"})
+            self.report.motions.append(item)
+            if not self.report.interim:
+                stored = signed.get(mid, {}).get("tally")
+                if stored is None:
+                    self.problem(RESULT_FILE, None, "result_missing", f"no signed result for motion {mid}")
+                elif stored != tally_json:
+                    self.problem(RESULT_FILE, None, "result_mismatch",
+                                 f"motion {mid}: the signed result differs from the recomputed tally")
+
+    def check_result_file(
+        self, entries: list[LedgerEntry], kinds: Mapping[str, Mapping[str, int]]
+    ) -> dict[str, dict[str, Any]]:
+        """Signatures, ledger pin and counts by kind of every signed result; ``kinds``: the recomputed
+        ``ballots`` per motion (:func:`motion_ballots`)."""
+        file = RESULT_FILE
+        obj = self.load_json(file)
+        out: dict[str, dict[str, Any]] = {}
+        if obj is None:
+            return out
+        if not isinstance(obj, dict) or obj.get("type") != RESULTS_TYPE or not isinstance(obj.get("motions"), list):
+            self.problem(file, None, "bad_file", "result.json is not a govern.results.v1 object")
+            return out
+        server_key = json.loads(self.files[MANIFEST]).get("server_key")
+        head = entries[-1].chain_hash if entries else "0" * 64
+        motions = {m["id"]: m for m in self.meeting["motions"]}
+        for item in obj["motions"]:
+            try:
+                res = item["result"]
+                mid = res["motion"]
+                if res.get("type") != RESULT_TYPE or not isinstance(mid, str):
+                    raise ValueError
+                length, ledger_head, tally_json = _result_fields(res)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self.problem(file, None, "bad_file", "a result item is malformed")
+                continue
+            if not verify(server_key, res, item.get("server_signature")):
+                self.problem(file, None, "result_signature_invalid", f"motion {mid}: the server's signature fails")
+            if res.get("meeting") != self.meeting["meeting"] or res.get("roll_hash") != self.meeting["roll_hash"]:
+                self.problem(file, None, "wrong_meeting", f"motion {mid}: the result is for another meeting or roll")
+            elif "ledger" in res and not self.app_result_matches(res, motions.get(mid)):
+                self.problem(file, None, "wrong_meeting",
+                             f"motion {mid}: the result names another community, motion, window or policy")
+            if length != len(entries) or ledger_head != head:
+                self.problem(file, None, "result_ledger_mismatch",
+                             f"motion {mid}: the result was signed over a different ledger")
+            expected = kinds.get(mid)
+            if expected is not None and not _same_counts(res.get("ballots"), expected):
+                if "ballots" not in res:
+                    detail = "the signed result carries no counts by kind"
+                else:
+                    detail = (f"the signed counts by kind {_counts_text(res['ballots'])} differ from the counted "
+                              f"ballots {_counts_text(expected)}")
+                self.problem(file, None, "result_counts_mismatch", f"motion {mid}: {detail}")
+            rh = object_hash(res)
+            summary: dict[str, list[str]] = {"countersigned_by": [], "certified_by": [], "objected_by": [],
+                                             "correction_ordered_by": [], "revoked_by": []}
+            self.check_endorsements(mid, rh, item.get("countersignatures"), summary, counter=True, result=res)
+            self.check_endorsements(mid, rh, item.get("certifications"), summary, counter=False)
+            out[mid] = {"tally": tally_json, **summary}
+        return out
+
+    def app_result_matches(self, res: Mapping[str, Any], motion: Mapping[str, Any] | None) -> bool:
+        """The app's result document (docs/meetings.md) also names the community, matter, close and policy."""
+        return (
+            motion is not None
+            and res.get("community") == self.meeting["community"]
+            and res.get("matter") == motion.get("matter")
+            and res.get("closes_at") == self.meeting["closes_at"]
+            and res.get("revision_policy") == self.meeting["revision_policy"]
+        )
+
+    def check_endorsements(
+        self, mid: str, result_hash: str, envelopes: Any, summary: dict[str, list[str]], *, counter: bool,
+        result: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Countersignatures (committee) or certifications (auditors) of one motion's result.
+
+        A countersignature is an envelope of a ``govern.countersignature.v1`` object, or a *direct*
+        countersignature ``{"key_id", "signature", "signed_at"}``: a signature over the result
+        object itself (what the app's committee members sign), ``signed_at`` being the server's
+        time of receipt. A certification is an envelope of a ``govern.certification.v1`` object.
+        """
+        file = RESULT_FILE
+        code = "countersignature_invalid" if counter else "certification_invalid"
+        tag = COUNTERSIGNATURE_TYPE if counter else CERTIFICATION_TYPE
+        allowed = self.keys.committee if counter else self.keys.auditors
+        signers: set[str] = set()
+        for env in envelopes or []:
+            try:
+                if counter and isinstance(env, dict) and set(env) == {"key_id", "signature", "signed_at"}:
+                    o, at = result, parse_time(env["signed_at"])
+                    if o is None or not isinstance(env["key_id"], str) or not isinstance(env["signature"], str):
+                        raise ValueError
+                    o = {**o, "result_hash": result_hash}  # signed over the result itself
+                    signed = result
+                else:
+                    if validate_envelope_shape(env):
+                        raise ValueError
+                    o = signed = env["object"]
+                    at = parse_time(o["signed_at"])
+                    if o.get("type") != tag or o.get("motion") != mid or o.get("meeting") != self.meeting["meeting"]:
+                        raise ValueError
+                if not counter and (o.get("verdict") not in CERTIFICATION_VERDICTS
+                                    or not isinstance(o.get("reason"), str)):
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                self.problem(file, None, code, f"motion {mid}: a malformed {tag}")
+                continue
+            account, _ = self.keys.holder(env["key_id"], at)
+            if not verify(env["key_id"], signed, env["signature"]):
+                self.problem(file, None, code, f"motion {mid}: a {tag} signature does not verify")
+            elif o.get("result_hash") != result_hash:
+                self.problem(file, None, code, f"motion {mid}: a {tag} names another result")
+            elif account is None or account not in allowed:
+                role = "a committee member" if counter else "an auditor"
+                self.problem(file, None, code, f"motion {mid}: a {tag} is not by {role}'s active key")
+            elif account in signers:
+                self.problem(file, None, code, f"motion {mid}: account {account} signed twice")
+            else:
+                signers.add(account)
+                key = "countersigned_by" if counter else CERTIFICATION_VERDICTS[o["verdict"]]
+                summary[key].append(account)
+
+
+def verify_record(
+    source: bytes | str | os.PathLike[str], *, workers: int = 2, server_key: str | None = None
+) -> Report:
+    """Verify a record archive and report **every** problem (``Report.valid`` iff none).
+
+    ``source``: the zip's bytes or a path. ``workers``: threads for the hashing and signature
+    pass (worker processes; ``1`` keeps everything in this process). ``server_key``: the
+    server's public key as the community published it; when given, a record signed by any
+    other key fails with ``server_key_mismatch`` (otherwise the manifest's key is used). Raises
+    :class:`NotARecord` when ``source`` is not a record at all; any other defect, however
+    gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
+    """
+    files = read_record(source)
+    with gc_paused():
+        return _Verifier(files, workers, server_key).run()

@@ -1,0 +1,113 @@
+"""The frozen roll (R4–R6, R14): written into the snapshot tables when the notice is published, and rebuilt
+from them with the same hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections import defaultdict
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
+from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
+from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
+from govern.ballots.models import (
+    Meeting,
+    OwnerKey,
+    RollCaster,
+    RollPerson,
+    RollUnit,
+)
+from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
+from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
+from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is govern.clock)
+from govern.core.ballot import format_time
+from govern.core.persons import build_persons
+from govern.core.roll import Roll, build_roll, new_salt, person_pseudonym, roll_hash
+from govern.core.roll import RollPerson as CoreRollPerson
+from govern.core.roll import RollUnit as CoreRollUnit
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.register.models import Owner
+from govern.register.records import unit_records
+
+
+def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
+    """Freeze the eligibility roll into the snapshot tables and set ``meeting.roll_hash`` (R4–R6, R14).
+
+    Casters of a person are the confirmed owner accounts of its owners; their active keys are
+    recorded as enrolled at freeze time.
+    """
+    records = unit_records(meeting.community_id)
+    persons = build_persons(records, buildings=meeting.scope_buildings)
+    if not persons.persons:
+        raise DomainError("empty_roll", _("Nobody in this scope can vote: check the scope and the register."),
+                          status=400)
+    by_unit = {r.unit: r for r in records}
+    owners = {
+        o.ref: o for o in db.session.scalars(select(Owner).where(Owner.community_id == meeting.community_id))
+    }
+    keys: dict[int, str] = {
+        k.user_id: k.public_key for k in db.session.scalars(select(OwnerKey).where(OwnerKey.revoked_at.is_(None)))
+    }
+    secret = secrets.token_bytes(32)
+    meeting.roll_secret = secret.hex()
+    core_persons = []
+    for p in persons.persons:
+        casters = sorted(
+            {str(owners[ref].user_id) for ref in p.owners
+             if ref in owners and owners[ref].user_id is not None and owners[ref].confirmed_at is not None},
+            key=int,
+        )
+        units = tuple(CoreRollUnit(u, by_unit[u].building, by_unit[u].area, by_unit[u].area_source) for u in p.units)
+        core_persons.append(CoreRollPerson(
+            person=person_pseudonym(secret, str(meeting.id), p.id),
+            area=p.area,
+            casters=tuple(casters),
+            keys=tuple(keys[int(c)] for c in casters if int(c) in keys),
+            buildings=tuple(sorted(p.building_set)),
+            owners=p.owners,
+            units=units,
+            salt=new_salt(os.urandom),
+        ))
+    register_ids = {cp.person: p.id for cp, p in zip(core_persons, persons.persons, strict=True)}
+    roll = build_roll(community=str(meeting.community_id), meeting=str(meeting.id), frozen_at=format_time(moment),
+                      persons=core_persons, buildings=meeting.scope_buildings)
+    for cp in roll.persons:
+        row = RollPerson(community_id=meeting.community_id, meeting_id=meeting.id, person=cp.person,
+                         register_person=register_ids[cp.person], area=cp.area, weight=cp.weight,
+                         buildings=list(cp.buildings), owners=list(cp.owners), casters=list(cp.casters),
+                         keys=list(cp.keys), salt=cp.salt)
+        db.session.add(row)
+        db.session.flush()
+        for u in cp.units:
+            db.session.add(RollUnit(community_id=meeting.community_id, meeting_id=meeting.id, roll_person_id=row.id,
+                                    unit=u.unit, building=u.building, area=u.area, area_source=u.area_source))
+        for c in cp.casters:
+            db.session.add(RollCaster(community_id=meeting.community_id, meeting_id=meeting.id, user_id=int(c),
+                                      roll_person_id=row.id))
+    meeting.roll_hash = roll_hash(roll)
+    meeting.roll_frozen_at = moment
+    meeting.total_area = roll.total_area
+    meeting.total_persons = roll.total_persons
+    db.session.flush()
+    return roll
+
+
+def load_roll(meeting: Meeting) -> Roll:
+    """The frozen roll of ``meeting`` rebuilt from the snapshot tables (its hash equals ``meeting.roll_hash``)."""
+    persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)))
+    units: dict[int, list[RollUnit]] = defaultdict(list)
+    for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.id)):
+        units[u.roll_person_id].append(u)
+    core = [
+        CoreRollPerson(person=p.person, area=p.area, casters=tuple(p.casters), keys=tuple(p.keys),
+                       buildings=tuple(p.buildings), weight=p.weight, owners=tuple(p.owners), salt=p.salt,
+                       units=tuple(CoreRollUnit(u.unit, u.building, u.area, u.area_source) for u in units[p.id]))
+        for p in persons
+    ]
+    return build_roll(community=str(meeting.community_id), meeting=str(meeting.id),
+                      frozen_at=format_time(meeting.roll_frozen_at), persons=core, buildings=meeting.scope_buildings)
