@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import."""
-    app = Flask(
+    from govern.web import GovernFlask  # commits once per request (see govern/web.py)
+
+    app = GovernFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,

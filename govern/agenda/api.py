@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import ROOT, jobs
+from govern import ROOT
 from govern.accounts.access import can_view_community, is_committee, is_confirmed_owner, user_communities
 from govern.agenda import access, services, threads
 from govern.agenda.models import Comment, Proposal, ProposalState
@@ -98,7 +98,6 @@ def create_proposal():
     proposal = services.create_proposal(community, data, actor=current_user)
     if data.get("open"):
         services.open_proposal(proposal, actor=current_user)
-    jobs.commit()
     return jsonify(proposal_json(proposal, full=True)), 201
 
 
@@ -115,7 +114,6 @@ def cosign(pid):
     if not is_confirmed_owner(current_user, proposal.community):
         raise Forbidden("forbidden", _("Only confirmed owners can co-sign."))
     rows = services.cosign_proposal(proposal, actor=current_user)
-    jobs.commit()
     return jsonify({"persons": [r.person_id for r in rows], "proposal": proposal_json(proposal)}), 201
 
 
@@ -129,7 +127,6 @@ def review(pid):
         raise Forbidden("forbidden", _("Only committee members decide proposals."))
     data = json_body(required=("action",))
     services.review_proposal(proposal, data, actor=current_user)
-    jobs.commit()
     return jsonify(proposal_json(proposal, full=True))
 
 
@@ -171,7 +168,6 @@ def post_comment(pid):
     thread = threads.thread_for(proposal.community, "proposal", proposal.id)
     comment = threads.post_comment(thread, data, actor=current_user,
                                    link=(proposal.title, services.proposal_url(proposal)))
-    jobs.commit()
     return jsonify(comment_json(comment, True)), 201
 
 

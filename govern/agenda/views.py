@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.agenda import access, labels, notifications, services, threads
 from govern.agenda import demo as _demo  # noqa: F401 - registers the demo step
@@ -125,7 +124,6 @@ def new(community):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Draft saved. Add attachments if needed, then open it for co-signing."), "success")
             return redirect(url_for("agenda.edit", slug=community.slug, pid=proposal.id))
     return render_template("agenda/form.html", form=form, proposal=None, attach_form=None)
@@ -149,7 +147,6 @@ def edit(community, pid):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("agenda.edit", slug=community.slug, pid=proposal.id))
     return render_template("agenda/form.html", form=form, proposal=proposal, attach_form=AttachmentForm(),
@@ -174,7 +171,6 @@ def upload(community, pid):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Attachment added."), "success")
     else:
         flash(_("Choose a file."), "error")
@@ -210,7 +206,6 @@ def open_(community, pid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The proposal is open for co-signing."), "success")
     return _detail(proposal)
 
@@ -229,7 +224,6 @@ def withdraw(community, pid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The proposal was withdrawn."), "success")
     return _detail(proposal)
 
@@ -249,7 +243,6 @@ def cosign(community, pid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("Thank you: your co-signature is recorded."), "success")
     return _detail(proposal, "#cosign")
 
@@ -274,7 +267,6 @@ def review(community, pid):
         for msg in err.details.values():
             flash(msg, "error")
     else:
-        jobs.commit()
         flash(_("The decision is recorded and published on the timeline."), "success")
     return _detail(proposal, "#review")
 
@@ -364,7 +356,6 @@ def comment(community, pid):
     except DomainError as err:
         _fail(err)
         return _detail(proposal, "#thread")
-    jobs.commit()
     return _detail(proposal, f"#c{c.id}")
 
 
@@ -381,7 +372,6 @@ def edit_comment(community, cid):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             return _detail(proposal, f"#c{comment.id}")
     return render_template("agenda/comment_edit.html", form=form, comment=comment, proposal=proposal)
 
@@ -410,7 +400,6 @@ def report(community, cid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("Thank you: the moderators will look at this comment."), "success")
     return _detail(proposal, f"#c{comment.id}")
 
@@ -429,7 +418,6 @@ def hide(community, cid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The comment is hidden; the reason is shown in its place."), "success")
     return _detail(proposal, f"#c{comment.id}")
 
@@ -482,5 +470,4 @@ def notifications_read():
     if not ActionForm().validate_on_submit():
         abort(400)
     notifications.mark_all_read(current_user)
-    jobs.commit()
     return redirect(url_for("agenda.notifications_page"))

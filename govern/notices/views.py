@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.errors import DomainError
 from govern.extensions import db
@@ -54,7 +53,6 @@ def new(community):
             flash(err.message, "error")
             status = err.status
         else:
-            jobs.commit()
             flash(_("The notice was published to %(n)d recipients.", n=notice.recipient_count), "success")
             return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
     elif form.is_submitted():
@@ -67,7 +65,6 @@ def new(community):
 def show(community, notice_id: int):
     notice = _notice(community, notice_id)
     receipt = services.record_view(notice, current_user)
-    jobs.commit()
     from govern.agenda.markdown import render
 
     follow = can_follow_up_notices(current_user, community)
@@ -81,7 +78,6 @@ def show(community, notice_id: int):
 def acknowledge(community, notice_id: int):
     notice = _notice(community, notice_id)
     services.acknowledge_notice(notice, actor=current_user)
-    jobs.commit()
     flash(_("Thank you: your acknowledgement is recorded."), "success")
     return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
 
@@ -100,7 +96,6 @@ def receipts(community, notice_id: int):
 def remind(community, notice_id: int):
     notice = _notice(community, notice_id)
     sent = services.remind_notice(community, notice, actor=current_user)
-    jobs.commit()
     if sent:
         flash(_("A reminder went to %(n)d recipients.", n=sent), "success")
     else:
