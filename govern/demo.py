@@ -18,6 +18,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from govern.formats import format_area
+
 DEMO_SLUG = "shifan"
 DEMO_NAME = "示范花园"
 DEMO_PASSWORD = "govern-demo"
@@ -102,7 +104,7 @@ def register_csv(seed: int = 278) -> str:
         writer.writerow([
             number,
             building,
-            f"{area // 100}.{area % 100:02d}",
+            format_area(area),
             status,
             ";".join(owners),
             "register" if rng.random() < 0.9 else "survey",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session as SASession
 
 from govern.extensions import db
@@ -126,6 +126,22 @@ def _drop_jobs_on_rollback(session, previous_transaction) -> None:
     no longer exist), whoever called ``rollback()``: a view's ``except DomainError``, an error handler."""
     if previous_transaction.parent is None and has_app_context():
         discard_pending()
+
+
+def claim(model, row_id: int, *, expected, to, **values: Any) -> bool:
+    """Take one row for this worker: ``UPDATE … SET status = to WHERE id = row_id AND status = expected``, then
+    commit. True when this worker took it; False when another did (or the row moved on), so a job queued
+    twice, or picked by two workers, runs once. ``values`` are further columns to set in the same
+    statement (e.g. ``attempts=Model.attempts + 1``).
+    """
+    taken = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == expected)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:

@@ -27,6 +27,10 @@ STATUS_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    from govern import enums
+
+    enums.init_app(app)
+
     @app.template_filter("dt")
     def _dt(value: datetime | None, fmt: str = "medium") -> str:
         """A UTC datetime shown in Asia/Shanghai (the Babel default timezone)."""

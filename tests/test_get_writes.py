@@ -34,7 +34,6 @@ DOCUMENTED = {
     "minutes.committee_minutes_pdf": "PDF cache fill",
     "minutes.claim_sheet_pdf": "PDF cache fill",
     # A read receipt records that the page was shown: the GET that shows it is the fact being recorded.
-    "notices.show": "read receipt of a notice",
     "delivery.inbox": "in-app messages marked read when the inbox shows them",
 }
 

@@ -60,7 +60,7 @@ def proposal_json(p: Proposal, *, full: bool = False) -> dict:
 
 
 def services_render(text: str):
-    from govern.agenda.markdown import render
+    from govern.markdown import render
 
     return render(text)
 

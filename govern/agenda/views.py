@@ -20,7 +20,6 @@ from govern.agenda.forms import (
     ReasonForm,
     ReviewForm,
 )
-from govern.agenda.markdown import render
 from govern.agenda.models import (
     Attachment,
     Comment,
@@ -32,6 +31,7 @@ from govern.agenda.models import (
 )
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.markdown import render
 from govern.register.models import Owner
 
 bp = Blueprint("agenda", __name__)

@@ -29,7 +29,7 @@ class Notice(db.Model):
     #: Who speaks: "property" (物业) or "committee" (业委会).
     issuer: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
-    #: Markdown source, rendered safely (govern.agenda.markdown).
+    #: Markdown source, rendered safely (govern.markdown).
     body: Mapped[str] = mapped_column(Text, default="")
     #: normal or important; important notices ask for an explicit acknowledgement.
     importance: Mapped[str] = mapped_column(String(16), default="normal")
