@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from govern.errors import DomainError
 
 
@@ -64,8 +66,6 @@ def get(community, key: str) -> Any:
     try:
         return spec.parse(raw)
     except (TypeError, ValueError) as exc:
-        from flask_babel import gettext as _
-
         raise DomainError("invalid_setting", _("The community setting %(key)s is invalid (%(error)s); the "
                                                 "platform admin must correct it.", key=key, error=str(exc)),
                           status=409) from exc
