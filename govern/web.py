@@ -27,6 +27,7 @@ from __future__ import annotations
 from flask import Flask
 
 from govern import jobs
+from govern.extensions import db
 
 
 class GovernFlask(Flask):
@@ -36,5 +37,8 @@ class GovernFlask(Flask):
         except BaseException:
             jobs.rollback()
             raise
-        jobs.commit()
+        if db.session.registry.has() and db.session().in_transaction():
+            jobs.commit()
+        else:  # no session, or the view committed already and read nothing since: no round trip
+            jobs.dispatch_pending()
         return rv
