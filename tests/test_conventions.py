@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_labelled_enums_show_labels_in_both_languages(app):
     from govern.service.models import STATUSES, ServiceStatus
 
-    assert {"matter", "service_status", "survey_status"} <= set(REGISTRY)
+    assert {"matter", "service_status", "survey_status", "notice_importance", "notice_audience"} <= set(REGISTRY)
     assert ServiceStatus.RESOLVED == "resolved" and STATUSES[0] == "submitted"
     with app.test_request_context("/?lang=en"):
         assert ServiceStatus.RESOLVED.label == "Resolved, waiting for the owner"
