@@ -102,3 +102,47 @@ def test_a_job_claim_takes_a_row_once(app, factory):
         assert not jobs.claim(PdfDocument, doc_id, expected=PdfStatus.PENDING, to=PdfStatus.RUNNING)
         doc = db.session.get(PdfDocument, doc_id, populate_existing=True)
         assert doc.status == PdfStatus.RUNNING and doc.attempts == 1
+
+
+def _never_run() -> None:
+    raise AssertionError("a job of a rolled-back transaction ran")
+
+
+def test_a_rollback_drops_the_jobs_its_transaction_queued(app, factory):
+    from govern import jobs
+    from govern.register.models import Community
+
+    cid = factory.community()
+    with app.test_request_context():
+        from govern.extensions import db
+
+        db_session = db.session
+        db_session.get(Community, cid).name = "改名"
+        jobs.enqueue(_never_run)
+        db_session.rollback()  # what a view's `except DomainError` does
+        jobs.commit()  # nothing left to dispatch
+        assert db_session.get(Community, cid).name != "改名"
+
+
+def test_the_request_wrapper_commits_on_return_and_rolls_back_on_error(app, factory):
+    from flask import abort
+
+    from govern import jobs
+    from govern.extensions import db
+    from govern.register.models import Community
+
+    cid = factory.community()
+
+    @app.post("/_test/rename/<name>")
+    def _rename(name):
+        db.session.get(Community, cid).name = name
+        if name == "bad":
+            jobs.enqueue(_never_run)
+            abort(409)
+        return "ok"
+
+    client = app.test_client()
+    assert client.post("/_test/rename/good").status_code == 200
+    assert client.post("/_test/rename/bad").status_code == 409
+    with app.app_context():
+        assert db.session.get(Community, cid).name == "good"

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
 from govern.core.procedure import CommitteeRule
@@ -73,7 +72,6 @@ def _roles(community) -> dict[int, str]:
 
 def _fail(err: DomainError, target: str):
     db.session.rollback()
-    jobs.discard_pending()
     flash(err.message, "error")
     return redirect(target)
 
