@@ -33,14 +33,15 @@ def main() -> int:
             text = "\n\n".join(f"### 议题讨论 {i}\n\n{PARAGRAPH * 3}" for i in range(1, 25))
             revision = SimpleNamespace(number=1, corrects_id=None, text=text, approved_at=None, rule="",
                                        members_count=5, published_at=None, content_hash="c" * 64)
+            from govern.formats import short_datetime
+            from govern.markdown import RECORD, render
             from govern.minutes import labels
-            from govern.minutes.markdown import render as markdown
 
             ctx = dict(meeting=None, community=Community(), revision=revision, sections=sections, draft=False,
                        signers=[{"name": "王建国", "role": "主任", "fingerprint": "3f2a 9c01 77be 04d5",
                                  "signed_at": "2025-04-03 10:00"}],
                        verify_url="http://127.0.0.1:5000/meetings/1", labels=labels, label=labels.label,
-                       markdown=markdown, local_time=labels.local_time)
+                       markdown=lambda text: render(text, RECORD), local_time=short_datetime)
             html = render_html("minutes/pdf/assembly_minutes.html", **ctx)
             short = SimpleNamespace(**{**vars(revision), "text": "短"})
             small = render_html("minutes/pdf/assembly_minutes.html",

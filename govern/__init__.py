@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import."""
-    from flask import Flask
+    from govern.web import GovernFlask  # commits once per request (see govern/web.py)
 
-    app = Flask(
+    app = GovernFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,

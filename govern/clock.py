@@ -1,24 +1,15 @@
-"""The one clock of the application, so that tests can move time."""
+"""The one clock of the application, so that tests can move time (the time zone and local days: govern.formats)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
-#: The communities' time zone: notice periods count calendar days there (R9), pages show times in it.
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar day of ``moment`` in Asia/Shanghai (R9 counts calendar days there)."""
-    return moment.astimezone(SHANGHAI).date()
 
 
 @contextmanager

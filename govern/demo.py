@@ -24,6 +24,7 @@ from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.clock import now
 from govern.extensions import db
+from govern.formats import format_area
 from govern.register.models import Community, Owner
 from govern.register.services import import_register
 
@@ -111,7 +112,7 @@ def register_csv(seed: int = 278) -> str:
         writer.writerow([
             number,
             building,
-            f"{area // 100}.{area % 100:02d}",
+            format_area(area),
             status,
             ";".join(owners),
             "register" if rng.random() < 0.9 else "survey",

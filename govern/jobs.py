@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session as SASession
 
 from govern.extensions import db
 
@@ -105,10 +107,41 @@ def redis_connection(app: Flask):
 def commit() -> None:
     """Commit the session, then dispatch the jobs the transaction recorded.
 
-    Views and commands call this instead of ``db.session.commit()``.
+    The request wrapper (``govern.web``) calls it after every view; commands and jobs call it
+    instead of ``db.session.commit()``. Views call it only where documented (see ``govern.web``).
     """
     db.session.commit()
     dispatch_pending()
+
+
+def rollback() -> None:
+    """Roll the session back; the jobs the transaction recorded are dropped with it."""
+    db.session.rollback()
+    discard_pending()
+
+
+@event.listens_for(SASession, "after_soft_rollback")
+def _drop_jobs_on_rollback(session, previous_transaction) -> None:
+    """Any rollback of the outermost transaction drops the jobs it queued (they would act on rows that
+    no longer exist), whoever called ``rollback()``: a view's ``except DomainError``, an error handler."""
+    if previous_transaction.parent is None and has_app_context():
+        discard_pending()
+
+
+def claim(model, row_id: int, *, expected, to, **values: Any) -> bool:
+    """Take one row for this worker: ``UPDATE … SET status = to WHERE id = row_id AND status = expected``, then
+    commit. True when this worker took it; False when another did (or the row moved on), so a job queued
+    twice, or picked by two workers, runs once. ``values`` are further columns to set in the same
+    statement (e.g. ``attempts=Model.attempts + 1``).
+    """
+    taken = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == expected)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:

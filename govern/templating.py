@@ -7,7 +7,8 @@ from datetime import datetime
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, lazy_gettext
 
-from govern.core.register import format_area
+from govern import enums
+from govern.formats import format_area
 
 ROLE_LABELS = {
     "owner": lazy_gettext("Owner"),
@@ -27,6 +28,8 @@ STATUS_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    enums.init_app(app)
+
     @app.template_filter("dt")
     def _dt(value: datetime | None, fmt: str = "medium") -> str:
         """A UTC datetime shown in Asia/Shanghai (the Babel default timezone)."""

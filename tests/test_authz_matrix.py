@@ -153,6 +153,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("notices.new", "GET"): (L, F, F, F, o, F, F, o, o, o),
     ("notices.new", "POST"): (L, F, F, F, o, F, F, o, o, o),
     ("notices.show", "GET"): MEMBERS,
+    ("notices.viewed", "POST"): MEMBERS,
     ("notices.acknowledge", "POST"): (L, F, o, F, F, F, F, F, F, F),
     ("notices.receipts", "GET"): (L, F, F, F, o, o, o, o, o, o),
     ("notices.remind", "POST"): (L, F, F, F, o, F, F, o, o, o),

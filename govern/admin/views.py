@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from govern import jobs
 from govern.accounts.access import is_admin
 from govern.admin.services import create_community
 from govern.errors import DomainError
@@ -49,7 +48,6 @@ def communities():
             form.slug.errors.append(err.message)
             status = 400
         else:
-            jobs.commit()
             flash(_("The community %(name)s has been created.", name=community.name), "success")
             return redirect(url_for("admin.communities"))
     elif form.errors:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import ROOT, jobs
+from govern import ROOT
 from govern.accounts.access import can_view_community, is_committee, is_confirmed_owner, user_communities
 from govern.agenda import access, services, threads
 from govern.agenda.models import Comment, Proposal, ProposalState
@@ -54,7 +54,7 @@ def proposal_json(p: Proposal, *, full: bool = False) -> dict:
 
 
 def services_render(text: str):
-    from govern.agenda.markdown import render
+    from govern.markdown import render
 
     return render(text)
 
@@ -92,7 +92,6 @@ def create_proposal():
     proposal = services.create_proposal(community, data, actor=current_user)
     if data.get("open"):
         services.open_proposal(proposal, actor=current_user)
-    jobs.commit()
     return jsonify(proposal_json(proposal, full=True)), 201
 
 
@@ -108,7 +107,6 @@ def get_proposal(proposal):
 @access.proposal_required(access.of_community(is_confirmed_owner), denied=_l("Only confirmed owners can co-sign."))
 def cosign(proposal):
     rows = services.cosign_proposal(proposal, actor=current_user)
-    jobs.commit()
     return jsonify({"persons": [r.person_id for r in rows], "proposal": proposal_json(proposal)}), 201
 
 
@@ -120,7 +118,6 @@ def review(proposal):
     "reason"}`` or ``{"action": "merge", "into", "reason"}``."""
     data = json_body(required=("action",))
     services.review_proposal(proposal, data, actor=current_user)
-    jobs.commit()
     return jsonify(proposal_json(proposal, full=True))
 
 
@@ -160,7 +157,6 @@ def post_comment(proposal):
     thread = threads.thread_for(proposal.community, "proposal", proposal.id)
     comment = threads.post_comment(thread, data, actor=current_user,
                                    link=(proposal.title, services.proposal_url(proposal)))
-    jobs.commit()
     return jsonify(comment_json(comment, True)), 201
 
 

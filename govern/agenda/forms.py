@@ -17,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from govern.enums import MatterClass
+
 ITEM_CHOICES = [
     ("1", _l("(1) Rules of procedure of the owners' assembly")),
     ("2", _l("(2) Management covenant")),
@@ -29,11 +31,7 @@ ITEM_CHOICES = [
     ("9", _l("(9) Other major matters of common ownership")),
     ("other", _l("Other")),
 ]
-MATTER_CHOICES = [
-    ("ordinary", _l("Ordinary matter (more than half)")),
-    ("major", _l("Major matter (three quarters)")),
-    ("unanimous_interested", _l("Art. 279: every interested owner")),
-]
+MATTER_CHOICES = MatterClass.choices()
 KIND_CHOICES = [
     ("proposal", _l("Proposal")),
     ("petition", _l("Petition for an interim owners' assembly")),

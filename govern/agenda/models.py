@@ -58,7 +58,7 @@ class Proposal(db.Model):
                                                  default=ProposalState.DRAFT, index=True)
     #: Plain text; escaped wherever it is shown.
     title: Mapped[str] = mapped_column(String(200))
-    #: Markdown source (rendered safely by ``govern.agenda.markdown``).
+    #: Markdown source (rendered safely by ``govern.markdown``).
     body: Mapped[str] = mapped_column(Text, default="")
     #: The Civil Code art. 278 item: "1" … "9" or "other".
     item: Mapped[str] = mapped_column(String(8), default="other")

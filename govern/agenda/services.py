@@ -18,6 +18,7 @@ from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from govern import settings
 from govern.agenda import notifications
 from govern.agenda.access import has_interest
 from govern.agenda.models import (
@@ -40,15 +41,26 @@ from govern.extensions import db
 from govern.register.records import community_persons
 from govern.register.records import persons_of as register_persons_of
 
-#: Community settings of this feature (``Community.settings_json``) and their defaults.
-DEFAULT_SETTINGS = {
-    #: Share of voting persons whose co-signatures bring a proposal to review, in percent (int or decimal string).
-    "cosign_threshold_percent": 5,
-    #: A fixed number of persons instead of the share (None: use the share).
-    "cosign_threshold_count": None,
-    #: Days within which the committee must convene after a petition reaches R8.
-    "petition_convene_days": 30,
-}
+
+def _percent(value) -> Fraction:
+    if isinstance(value, bool):
+        raise TypeError("a percentage is required")
+    if isinstance(value, float):  # a float in a JSON setting: take its decimal text, never its binary value
+        value = repr(value)
+    share = Fraction(str(value))
+    if not 0 < share <= 100:
+        raise ValueError("cosign_threshold_percent must be in (0, 100]")
+    return share
+
+
+#: Community settings of this feature (``Community.settings_json``), declared once with defaults and parsers.
+settings.declare("agenda", "cosign_threshold_percent", Fraction(5), parse=_percent,
+                 doc="Share of voting persons whose co-signatures bring a proposal to review, in percent "
+                     "(an integer or a decimal string).")
+settings.declare("agenda", "cosign_threshold_count", None, parse=settings.positive_int,
+                 doc="A fixed number of persons instead of the share (none: use the share).")
+settings.declare("agenda", "petition_convene_days", 30, parse=settings.positive_int,
+                 doc="Days within which the committee must convene after a petition reaches R8.")
 #: Milestones of the threshold that notify the author.
 MILESTONES = (Fraction(1, 2), Fraction(1))
 #: Attachments: magic bytes → content type and extension.
@@ -63,19 +75,7 @@ TITLE_MAX = 200
 BODY_MAX = 20_000
 
 
-def setting(community, key: str):
-    """The community's value for one of this feature's settings, or its default."""
-    value = (community.settings_json or {}).get(key)
-    return DEFAULT_SETTINGS.get(key) if value is None else value
-
-
-def _percent(value) -> Fraction:
-    if isinstance(value, float):  # a float in a JSON setting: take its decimal text, never its binary value
-        value = repr(value)
-    share = Fraction(str(value))
-    if not 0 < share <= 100:
-        raise ValueError("cosign_threshold_percent must be in (0, 100]")
-    return share
+setting = settings.get
 
 
 # --- the roll ----------------------------------------------------------------------------------------------
@@ -131,8 +131,8 @@ def threshold_persons(community, total_persons: int) -> int:
     """Persons needed to bring an ordinary proposal to review: the fixed count, or ceil(share × T_count)."""
     fixed = setting(community, "cosign_threshold_count")
     if fixed is not None:
-        return max(1, int(fixed))
-    share = _percent(setting(community, "cosign_threshold_percent"))
+        return fixed
+    share = setting(community, "cosign_threshold_percent")
     return max(1, math.ceil(share * total_persons / 100))
 
 
@@ -279,7 +279,7 @@ def _after_signatures(proposal: Proposal, before: Fraction, actor) -> None:
         proposal.state = ProposalState.REVIEW
         proposal.review_at = now()
         if proposal.is_petition:
-            days = int(setting(proposal.community, "petition_convene_days"))
+            days = setting(proposal.community, "petition_convene_days")
             proposal.convene_by = proposal.review_at + timedelta(days=days)
         db.session.flush()
         _event(proposal, "review", None, persons=prog.signed_persons, area=prog.signed_area)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 from govern.accounts.models import User
 from govern.agenda import notifications
 from govern.agenda.access import badge_for, can_view_community
-from govern.agenda.markdown import render
 from govern.agenda.models import Comment, CommentReport, CommentRevision, Stance, Thread
 from govern.audit.services import record
 from govern.clock import now
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.markdown import render
 
 COMMENT_MAX = 10_000
 REASON_MAX = 500

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.agenda import access, labels, notifications, services, threads
 from govern.agenda import demo as _demo  # noqa: F401 - registers the demo step
@@ -21,7 +20,6 @@ from govern.agenda.forms import (
     ReasonForm,
     ReviewForm,
 )
-from govern.agenda.markdown import render
 from govern.agenda.models import (
     Attachment,
     Comment,
@@ -33,6 +31,7 @@ from govern.agenda.models import (
 )
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.markdown import render
 from govern.register.models import Owner
 
 bp = Blueprint("agenda", __name__)
@@ -125,7 +124,6 @@ def new(community):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Draft saved. Add attachments if needed, then open it for co-signing."), "success")
             return redirect(url_for("agenda.edit", slug=community.slug, pid=proposal.id))
     return render_template("agenda/form.html", form=form, proposal=None, attach_form=None)
@@ -147,7 +145,6 @@ def edit(community, proposal):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Draft saved."), "success")
             return redirect(url_for("agenda.edit", slug=community.slug, pid=proposal.id))
     return render_template("agenda/form.html", form=form, proposal=proposal, attach_form=AttachmentForm(),
@@ -170,7 +167,6 @@ def upload(community, proposal):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             flash(_("Attachment added."), "success")
     else:
         flash(_("Choose a file."), "error")
@@ -204,7 +200,6 @@ def open_(community, proposal):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The proposal is open for co-signing."), "success")
     return _detail(proposal)
 
@@ -221,7 +216,6 @@ def withdraw(community, proposal):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The proposal was withdrawn."), "success")
     return _detail(proposal)
 
@@ -237,7 +231,6 @@ def cosign(community, proposal):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("Thank you: your co-signature is recorded."), "success")
     return _detail(proposal, "#cosign")
 
@@ -258,7 +251,6 @@ def review(community, proposal):
         for msg in err.details.values():
             flash(msg, "error")
     else:
-        jobs.commit()
         flash(_("The decision is recorded and published on the timeline."), "success")
     return _detail(proposal, "#review")
 
@@ -346,7 +338,6 @@ def comment(community, proposal):
     except DomainError as err:
         _fail(err)
         return _detail(proposal, "#thread")
-    jobs.commit()
     return _detail(proposal, f"#c{c.id}")
 
 
@@ -363,7 +354,6 @@ def edit_comment(community, cid):
         except DomainError as err:
             _fail(err)
         else:
-            jobs.commit()
             return _detail(proposal, f"#c{comment.id}")
     return render_template("agenda/comment_edit.html", form=form, comment=comment, proposal=proposal)
 
@@ -392,7 +382,6 @@ def report(community, cid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("Thank you: the moderators will look at this comment."), "success")
     return _detail(proposal, f"#c{comment.id}")
 
@@ -411,7 +400,6 @@ def hide(community, cid):
     except DomainError as err:
         _fail(err)
     else:
-        jobs.commit()
         flash(_("The comment is hidden; the reason is shown in its place."), "success")
     return _detail(proposal, f"#c{comment.id}")
 
@@ -464,5 +452,4 @@ def notifications_read():
     if not ActionForm().validate_on_submit():
         abort(400)
     notifications.mark_all_read(current_user)
-    jobs.commit()
     return redirect(url_for("agenda.notifications_page"))

@@ -11,6 +11,7 @@ from govern.accounts.access import can_read_audit, community_required
 from govern.accounts.models import User
 from govern.audit.models import AuditEntry
 from govern.extensions import db
+from govern.formats import LOCAL_TZ
 
 bp = Blueprint("audit", __name__)
 
@@ -20,7 +21,6 @@ PER_PAGE = 50
 @bp.get("/c/<slug>/audit")
 @community_required(can_read_audit)
 def index(community):
-    from zoneinfo import ZoneInfo
 
     q = select(AuditEntry).where(AuditEntry.community_id == community.id)
     action = request.args.get("action", "").strip()
@@ -31,7 +31,7 @@ def index(community):
         q = q.where(AuditEntry.action.startswith(action))
     if actor:
         q = q.join(User, AuditEntry.actor_id == User.id).where(User.username == actor)
-    tz = ZoneInfo("Asia/Shanghai")
+    tz = LOCAL_TZ
     for value, op in ((day_from, "from"), (day_to, "to")):
         if not value:
             continue

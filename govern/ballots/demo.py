@@ -29,10 +29,10 @@ from govern import clock
 from govern.ballots import paper
 from govern.ballots.models import BallotEntry, RollPerson
 from govern.ballots.voter import persons_for
-from govern.clock import SHANGHAI, local_date
 from govern.core.ballot import build_attestation, build_paper_ballot, new_nonce
 from govern.core.keys import sign
 from govern.extensions import db
+from govern.formats import LOCAL_TZ, local_day
 
 #: Share of the persons without an electronic ballot who return a paper ballot.
 PAPER_SHARE = 0.72
@@ -148,7 +148,7 @@ def enter_paper_ballots(meeting, members: Mapping[str, Member], *, first_day: da
     own = {p.person: name for name, m in members.items() for p in persons_for(meeting, m.user)}
     per_day = -(-len(returned) // days)
     # 19:30 in Shanghai of the day before or of the day of ``first_day``: within 16.5 hours before it and 7.5 after.
-    evening = datetime.combine(local_date(first_day - timedelta(hours=12)), time(19, 30), SHANGHAI).astimezone(UTC)
+    evening = datetime.combine(local_day(first_day - timedelta(hours=12)), time(19, 30), LOCAL_TZ).astimezone(UTC)
     for day in range(days):
         batch = evening + timedelta(days=day)
         entered = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from govern import clock
+from govern import clock, jobs
 from govern.delivery.channels import NotConfigured, send_email, sms_provider
 from govern.delivery.models import Delivery
 from govern.extensions import db
@@ -14,12 +14,9 @@ log = logging.getLogger(__name__)
 
 def send_delivery(delivery_id: int) -> None:
     """Send a pending delivery; a delivery that is not pending is left alone (at most once)."""
-    row = db.session.get(Delivery, delivery_id)
-    if row is None or row.status != "pending":
+    if not jobs.claim(Delivery, delivery_id, expected="pending", to="sending", attempts=Delivery.attempts + 1):
         return
-    row.status = "sending"
-    row.attempts += 1
-    db.session.commit()
+    row = db.session.get(Delivery, delivery_id)
     try:
         if row.channel == "email":
             send_email(row.address, row.subject, row.body_text, row.body_html)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from govern.delivery.settings import setting
-
-LOCAL = ZoneInfo("Asia/Shanghai")
+from govern.formats import LOCAL_TZ
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -24,7 +22,7 @@ def in_quiet_hours(moment: datetime, window: tuple[time, time] | None) -> bool:
     if window is None:
         return False
     start, end = window
-    t = moment.astimezone(LOCAL).time()
+    t = moment.astimezone(LOCAL_TZ).time()
     if start == end:
         return False
     if start < end:
@@ -37,10 +35,10 @@ def postpone(moment: datetime, window: tuple[time, time] | None) -> datetime:
     if not in_quiet_hours(moment, window):
         return moment
     _start, end = window
-    local = moment.astimezone(LOCAL)
-    candidate = datetime.combine(local.date(), end, tzinfo=LOCAL)
+    local = moment.astimezone(LOCAL_TZ)
+    candidate = datetime.combine(local.date(), end, tzinfo=LOCAL_TZ)
     if candidate <= local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=LOCAL)
+        candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=LOCAL_TZ)
     return candidate.astimezone(UTC)
 
 

@@ -16,8 +16,7 @@ from govern.audit.services import record
 from govern.delivery.models import Delivery, DeliveryPreference
 from govern.errors import DomainError
 from govern.extensions import db
-
-PHONE_RE = re.compile(r"^1\d{10}$")
+from govern.formats import is_mobile
 
 
 def preference_of(user, community) -> DeliveryPreference | None:
@@ -48,7 +47,7 @@ def update_preferences(user, community, data: dict, *, actor) -> DeliveryPrefere
             errors["email"] = _("This is not a valid e-mail address.")
     elif email_on:
         errors["email"] = _("Give an e-mail address to receive e-mail.")
-    if phone and not PHONE_RE.match(phone):
+    if phone and not is_mobile(phone):
         errors["phone"] = _("Give an 11-digit mobile number starting with 1.")
     elif sms_on and not phone:
         errors["phone"] = _("Give a mobile number to receive SMS.")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.delivery import reminders, services
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
@@ -38,7 +37,6 @@ def preferences(community):
                 getattr(form, name).errors = [*getattr(form, name).errors, msg]
             status = 400
         else:
-            jobs.commit()
             flash(_("Your channels are saved."), "success")
             return redirect(url_for("delivery.preferences", slug=community.slug))
     elif form.is_submitted():
@@ -52,7 +50,6 @@ def inbox(community):
     rows = services.inbox(current_user, community)
     unread = {r.id for r in rows if r.read_at is None}
     services.mark_inbox_read(current_user, community)
-    jobs.commit()
     return render_template("notices/inbox.html", rows=rows, unread=unread)
 
 
@@ -86,7 +83,6 @@ def meeting_reminders(community, meeting_id: int):
             form.offsets.errors = [*form.offsets.errors, err.message]
             status = 400
         else:
-            jobs.commit()
             flash(_("%(n)d reminders are scheduled.", n=len(created)), "success")
             return redirect(url_for("delivery.meeting_reminders", slug=community.slug, meeting_id=meeting.id))
     window = community_window(community)

@@ -56,7 +56,7 @@ def meeting_required(predicate=None, *, published: bool = False, state: MeetingS
     return decorator
 
 
-def _refuse(status: int, code: str, message) -> None:
+def _refuse(code: str, status: int, message) -> None:
     if is_api_request():
         raise DomainError(code, str(message), status=status)
     abort(status)
@@ -67,11 +67,12 @@ def load_meeting(meeting_id: int, predicate=None, *, published: bool = False, st
     """The checks of :func:`meeting_required` for a logged-in caller; the meeting, with ``g.community`` set."""
     meeting = visible_meeting(meeting_id, current_user)
     if meeting is None or (published and not meeting.is_published):
-        _refuse(404, "not_found", _("There is no such meeting."))
+        _refuse("not_found", 404, _("There is no such meeting."))
     if predicate is not None and not predicate(current_user, meeting.community):
-        _refuse(403, "forbidden", denied or _("You do not have permission to do this."))
+        _refuse("forbidden", 403, denied or _("You do not have permission to do this."))
     if state is not None and meeting.status is not state:
-        _refuse(409, f"not_{state.value}", _("Voting has not closed yet.") if state is MeetingStatus.CLOSED
-                else _("This conflicts with the current state."))
+        if state is MeetingStatus.CLOSED:
+            _refuse("not_closed", 409, _("Voting has not closed yet."))
+        _refuse("conflict", 409, _("This conflicts with the current state."))
     g.community = meeting.community
     return meeting

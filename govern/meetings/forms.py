@@ -20,7 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from govern.meetings.services import SHANGHAI, MeetingData, MotionData
+from govern.formats import LOCAL_TZ
+from govern.meetings.services import MeetingData, MotionData
 
 #: Motion slots on the page; empty slots are ignored.
 MOTION_SLOTS = 6
@@ -92,8 +93,8 @@ class MeetingForm(FlaskForm):
         self.description.data = meeting.description
         self.kind.data = meeting.kind
         self.scope.data = list(meeting.scope_buildings or [])
-        self.opens_at.data = meeting.opens_at.astimezone(SHANGHAI).replace(tzinfo=None)
-        self.closes_at.data = meeting.closes_at.astimezone(SHANGHAI).replace(tzinfo=None)
+        self.opens_at.data = meeting.opens_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        self.closes_at.data = meeting.closes_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
         self.revision_policy.data = meeting.revision_policy
         self.invalid_policy.data = meeting.invalid_policy
         for entry, motion in zip(self.motions.entries, meeting.motions, strict=False):
@@ -107,4 +108,4 @@ def _aware(value: dt.datetime | None) -> dt.datetime:
     """A Beijing wall-clock time from the form as an aware UTC datetime."""
     if value is None:
         return dt.datetime.now(dt.UTC)
-    return value.replace(tzinfo=SHANGHAI).astimezone(dt.UTC)
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)

@@ -20,7 +20,6 @@ from govern.ballots.models import (
 )
 from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
-from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is govern.clock)
 from govern.core.rules import Count, quorum_legs
 from govern.extensions import db
 

@@ -23,7 +23,6 @@ from govern.ballots.models import (
 )
 from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
-from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is govern.clock)
 from govern.core.ballot import format_time
 from govern.core.persons import build_persons
 from govern.core.roll import Roll, build_roll, new_salt, person_pseudonym, roll_hash

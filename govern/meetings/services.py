@@ -31,12 +31,12 @@ from govern.ballots.models import (
 )
 from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
-from govern.clock import SHANGHAI, local_date  # noqa: F401  (their home is govern.clock)
 from govern.core.ballot import RevisionPolicy, format_time
 from govern.core.procedure import NoticeReading, notice_period
 from govern.core.rules import InvalidPolicy, Matter
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.formats import local_day
 from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
 from govern.meetings.roll import freeze_roll, load_roll  # noqa: F401  (moved)
 from govern.register.models import Building, Community
@@ -176,7 +176,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     notice_days = int(community.setting("notice_days") or 15)
     if meeting.kind == MeetingKind.INTERIM and community.setting("interim_notice_days"):
         notice_days = int(community.setting("interim_notice_days"))
-    check = notice_period(notice_date=local_date(moment), opens=local_date(meeting.opens_at), reading=reading,
+    check = notice_period(notice_date=local_day(moment), opens=local_day(meeting.opens_at), reading=reading,
                           notice_days=notice_days)
     if not check.ok:
         raise DomainError(
@@ -191,7 +191,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
         )
     meeting.published_at = moment
     meeting.published_by_id = actor.id if actor else None
-    meeting.notice_date = local_date(moment)
+    meeting.notice_date = local_day(moment)
     meeting.notice_rule = reading.value
     roll = freeze_roll(meeting, moment)
     record("meeting.publish", actor=actor, community=community, obj=meeting,

@@ -19,6 +19,7 @@ from govern.ballots.models import Meeting
 from govern.delivery.models import DeliveryPreference
 from govern.delivery.settings import setting
 from govern.extensions import db
+from govern.formats import LOCAL_TZ
 from govern.meetings.participation import participation
 from govern.metrics.formats import Rate, decimal_string, mean, percentile_nearest_rank
 from govern.notices.models import Notice, NoticeReceipt
@@ -157,7 +158,7 @@ def compute(community, moment: datetime | None = None, since: datetime | None = 
         decision_participation=decision_participation(community, moment),
         service_processing_days_avg=mean(durations),
         service_processing_days_p90=percentile_nearest_rank(durations, 90),
-        service_target_days=int(setting(community, "service_target_days")),
+        service_target_days=setting(community, "service_target_days"),
         sla_compliance=sla, survey=satisfaction(community), service_rating_avg=rating_avg,
         service_ratings=ratings, processing_days=durations)
 
@@ -208,13 +209,11 @@ def month_starts(moment: datetime, count: int) -> list[datetime]:
     """The first instants (Asia/Shanghai) of the last ``count`` months up to ``moment``'s month, in UTC."""
     from datetime import UTC
 
-    from govern.delivery.quiet import LOCAL
-
-    local = moment.astimezone(LOCAL)
+    local = moment.astimezone(LOCAL_TZ)
     y, mth = local.year, local.month
     out = []
     for _ in range(count):
-        out.append(datetime(y, mth, 1, tzinfo=LOCAL).astimezone(UTC))
+        out.append(datetime(y, mth, 1, tzinfo=LOCAL_TZ).astimezone(UTC))
         y, mth = (y, mth - 1) if mth > 1 else (y - 1, 12)
     return list(reversed(out))
 

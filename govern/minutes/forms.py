@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from govern.formats import LOCAL_TZ
 from govern.minutes.matters import ART278_ITEMS
-from govern.minutes.services import SHANGHAI, CommitteeMeetingData, ItemData
+from govern.minutes.services import CommitteeMeetingData, ItemData
 
 #: Agenda item slots on the page; empty slots are ignored.
 ITEM_SLOTS = 5
@@ -37,7 +38,7 @@ class CommitteeMeetingForm(FlaskForm):
     def to_data(self) -> CommitteeMeetingData:
         starts = self.starts_at.data
         if isinstance(starts, dt.datetime) and starts.tzinfo is None:
-            starts = starts.replace(tzinfo=SHANGHAI).astimezone(dt.UTC)
+            starts = starts.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
         return CommitteeMeetingData(
             title=self.title.data or "",
             location=self.location.data or "",

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from govern.enums import MatterClass
 
 REASONS = {
     "QUORUM_AREA": _l("quorum not reached by area (two thirds of the total area must take part)"),
@@ -19,11 +16,7 @@ REASONS = {
     "COMMITTEE_MAJORITY": _l("too few members in favour under the committee rule"),
 }
 
-MATTERS = {
-    "ordinary": _l("Ordinary matter: more than half of the participating area and persons (art. 278)"),
-    "major": _l("Major matter: three quarters of the participating area and persons (art. 278)"),
-    "unanimous_interested": _l("Every interested owner must agree (art. 279)"),
-}
+MATTERS = MatterClass.labels()
 
 RULES = {
     "half_or_more": _l("half or more of all members (2 × agree ≥ members)"),
@@ -57,17 +50,3 @@ CHOICES = {"agree": _l("agree"), "oppose": _l("oppose"), "abstain": _l("abstain"
 
 def label(table: dict, key) -> str:
     return str(table.get(key, key or ""))
-
-
-def local_time(value) -> str:
-    """An aware datetime or an RFC 3339 UTC string, shown in Asia/Shanghai as ``YYYY-MM-DD HH:MM``."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern import clock
+from govern import clock, settings
 from govern.accounts.models import User
 from govern.audit.services import record
 from govern.ballots.models import MeetingStatus
@@ -29,6 +28,7 @@ from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.procedure import CommitteeRule, committee_decision, committee_decision_passes, committee_meeting_quorum
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.formats import local_day, short_datetime
 from govern.meetings.results import ensure_results
 from govern.minutes import signing
 from govern.minutes.matters import ART278_ITEMS, art278_label
@@ -44,7 +44,6 @@ from govern.minutes.models import (
 )
 from govern.minutes.sections import sections_for
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: R31: the agenda of a committee meeting is published this many days ahead unless the community says otherwise.
 DEFAULT_AGENDA_DAYS = 7
 #: R31: committee decisions are published within 3 days.
@@ -52,22 +51,21 @@ PUBLISH_WITHIN_DAYS = 3
 CHOICES = ("agree", "oppose", "abstain")
 
 
-def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(SHANGHAI).date()
+settings.declare("minutes", "committee_notice_days", DEFAULT_AGENDA_DAYS, parse=settings.positive_int,
+                 doc="R30: days before a committee meeting by which its agenda must be published.")
 
 
 def committee_rule(community) -> CommitteeRule:
-    return CommitteeRule(community.setting("committee_rule") or CommitteeRule.MORE_THAN_HALF)
+    return CommitteeRule(community.setting("committee_rule"))
 
 
 def agenda_days(community) -> int:
-    value = community.setting("committee_notice_days")
-    return int(value) if value not in (None, "") else DEFAULT_AGENDA_DAYS
+    return community.setting("committee_notice_days")
 
 
 def _require_member(user, community) -> None:
     if user is None or user.id not in {u.id for u in signing.committee_members(community)}:
-        raise Forbidden("NOT_A_MEMBER", _("Only members of the owners' committee can do this."))
+        raise Forbidden("not_a_member", _("Only members of the owners' committee can do this."))
 
 
 # --------------------------------------------------------------------------- committee meetings
@@ -91,13 +89,13 @@ class CommitteeMeetingData:
 def _apply(cm: CommitteeMeeting, data: CommitteeMeetingData) -> None:
     title = (data.title or "").strip()
     if not title:
-        raise DomainError("TITLE_REQUIRED", _("Give the meeting a title."))
+        raise DomainError("title_required", _("Give the meeting a title."))
     if data.starts_at.tzinfo is None:
         raise ValueError("starts_at must be aware")
     items = [i for i in data.items if (i.title or "").strip()]
     for item in items:
         if item.art278_item is not None and item.art278_item not in ART278_ITEMS:
-            raise DomainError("BAD_MATTER", _("Unknown article 278 item."))
+            raise DomainError("bad_matter", _("Unknown article 278 item."))
     cm.title, cm.location, cm.starts_at = title[:200], (data.location or "").strip()[:200], data.starts_at
     cm.items[:] = [
         CommitteeAgendaItem(community_id=cm.community_id, position=n, title=i.title.strip()[:200],
@@ -122,7 +120,7 @@ def update_committee_meeting(cm: CommitteeMeeting, data: CommitteeMeetingData, *
     """Edit a draft; a published agenda is locked (like R10 for assemblies)."""
     _require_member(actor, cm.community)
     if cm.agenda_published_at is not None:
-        raise Conflict("AGENDA_LOCKED", _("The agenda is published and can no longer be edited."))
+        raise Conflict("agenda_locked", _("The agenda is published and can no longer be edited."))
     _apply(cm, data)
     db.session.flush()
     record("committee_meeting.update", actor=actor, community=cm.community_id, obj=cm, data={"title": cm.title})
@@ -133,15 +131,15 @@ def publish_agenda(cm: CommitteeMeeting, *, actor) -> CommitteeMeeting:
     """R31: publish the agenda at least ``committee_notice_days`` (7) calendar days before the meeting."""
     _require_member(actor, cm.community)
     if cm.agenda_published_at is not None:
-        raise Conflict("AGENDA_PUBLISHED", _("The agenda is already published."))
+        raise Conflict("agenda_published", _("The agenda is already published."))
     if not cm.items:
-        raise DomainError("AGENDA_EMPTY", _("An agenda needs at least one item."))
+        raise DomainError("agenda_empty", _("An agenda needs at least one item."))
     days = agenda_days(cm.community)
     moment = clock.now()
-    ahead = (local_date(cm.starts_at) - local_date(moment)).days
+    ahead = (local_day(cm.starts_at) - local_day(moment)).days
     if ahead < days:
-        earliest = local_date(moment) + dt.timedelta(days=days)
-        raise DomainError("AGENDA_TOO_LATE", _(
+        earliest = local_day(moment) + dt.timedelta(days=days)
+        raise DomainError("agenda_too_late", _(
             "The agenda must be published %(days)d days before the meeting; this meeting is %(ahead)d days "
             "away. Move it to %(earliest)s or later.", days=days, ahead=ahead, earliest=earliest.isoformat()))
     cm.notice_days = days
@@ -156,19 +154,19 @@ def record_attendance(cm: CommitteeMeeting, present_ids, *, actor, proxies=None)
     """Record who attended in person; freeze the committee's size and rule. Proxies are refused (R31)."""
     _require_member(actor, cm.community)
     if proxies:
-        raise DomainError("NO_PROXIES", _("Committee members cannot be represented by a proxy at committee "
+        raise DomainError("no_proxies", _("Committee members cannot be represented by a proxy at committee "
                                           "meetings: only members present in person count."))
     if cm.agenda_published_at is None:
-        raise Conflict("AGENDA_NOT_PUBLISHED", _("Publish the agenda before the meeting."))
+        raise Conflict("agenda_not_published", _("Publish the agenda before the meeting."))
     if cm.held_at is not None:
-        raise Conflict("ATTENDANCE_RECORDED", _("The attendance is already recorded."))
+        raise Conflict("attendance_recorded", _("The attendance is already recorded."))
     if clock.now() < cm.starts_at:
-        raise Conflict("NOT_STARTED", _("The meeting has not started yet."))
+        raise Conflict("not_started", _("The meeting has not started yet."))
     members = signing.committee_members(cm.community)
     member_ids = {u.id for u in members}
     present = {int(i) for i in present_ids}
     if present - member_ids:
-        raise DomainError("NOT_A_MEMBER", _("Only committee members can be recorded as present."))
+        raise DomainError("attendee_not_member", _("Only committee members can be recorded as present."))
     cm.attendance[:] = [CommitteeAttendance(community_id=cm.community_id, user_id=u.id, present=u.id in present)
                         for u in members]
     cm.members_count = len(members)
@@ -196,17 +194,17 @@ def decide_item(item: CommitteeAgendaItem, votes: dict[int, str], *, actor) -> C
     cm = item.meeting
     _require_member(actor, cm.community)
     if item.art278_item is not None:
-        raise DomainError("RESERVED_TO_ASSEMBLY", _(
+        raise DomainError("reserved_to_assembly", _(
             "The committee may not decide this matter: %(matter)s is decided jointly by the owners "
             "(Civil Code art. 278). Put it to the owners' assembly instead.", matter=art278_label(item.art278_item)))
     if cm.held_at is None:
-        raise Conflict("NOT_HELD", _("Record the attendance first."))
+        raise Conflict("not_held", _("Record the attendance first."))
     if cm.minutes_closed_at is not None:
-        raise Conflict("MINUTES_CLOSED", _("The minutes are closed; no more decisions can be recorded."))
+        raise Conflict("minutes_closed", _("The minutes are closed; no more decisions can be recorded."))
     if item.decided_at is not None:
-        raise Conflict("ALREADY_DECIDED", _("This item has already been decided."))
+        raise Conflict("already_decided", _("This item has already been decided."))
     if not quorate(cm):
-        raise DomainError("COMMITTEE_QUORUM", _(
+        raise DomainError("committee_quorum", _(
             "The meeting is not quorate: %(present)d of %(members)d members present; more than half must attend.",
             present=len(cm.present_user_ids), members=cm.members_count))
     present = set(cm.present_user_ids)
@@ -215,9 +213,9 @@ def decide_item(item: CommitteeAgendaItem, votes: dict[int, str], *, actor) -> C
         if not choice:
             continue
         if int(user_id) not in present:
-            raise DomainError("NOT_PRESENT", _("Only members present in person vote; there are no proxies."))
+            raise DomainError("voter_not_present", _("Only members present in person vote; there are no proxies."))
         if choice not in CHOICES:
-            raise DomainError("BAD_CHOICE", _("A vote is agree, oppose or abstain."))
+            raise DomainError("bad_choice", _("A vote is agree, oppose or abstain."))
         clean[int(user_id)] = choice
     for user_id, choice in sorted(clean.items()):
         item.votes.append(CommitteeVote(community_id=item.community_id, user_id=user_id, choice=choice))
@@ -271,9 +269,9 @@ def close_committee_minutes(cm: CommitteeMeeting, text: str, *, actor) -> Commit
     """Fix the minutes' text and freeze the document the members present will sign."""
     _require_member(actor, cm.community)
     if cm.held_at is None:
-        raise Conflict("NOT_HELD", _("Record the attendance first."))
+        raise Conflict("not_held", _("Record the attendance first."))
     if cm.minutes_closed_at is not None:
-        raise Conflict("MINUTES_CLOSED", _("The minutes are already closed for signing."))
+        raise Conflict("minutes_closed", _("The minutes are already closed for signing."))
     cm.minutes_text = (text or "").strip()
     cm.minutes_document = committee_minutes_document(cm)
     cm.minutes_hash = sha256_hex(canonical_bytes(cm.minutes_document))
@@ -287,11 +285,11 @@ def close_committee_minutes(cm: CommitteeMeeting, text: str, *, actor) -> Commit
 def sign_committee_minutes(cm: CommitteeMeeting, data: dict, *, actor) -> CommitteeMinutesSignature:
     """A member who was present signs the closed minutes with their enrolled key."""
     if cm.minutes_closed_at is None or cm.minutes_document is None:
-        raise Conflict("MINUTES_OPEN", _("The minutes are not closed for signing yet."))
+        raise Conflict("minutes_open", _("The minutes are not closed for signing yet."))
     if actor.id not in cm.present_user_ids:
-        raise Forbidden("NOT_PRESENT", _("Only the members present at the meeting sign its minutes."))
+        raise Forbidden("not_present", _("Only the members present at the meeting sign its minutes."))
     if any(s.user_id == actor.id for s in cm.signatures):
-        raise Conflict("ALREADY_SIGNED", _("You have already signed these minutes."))
+        raise Conflict("already_signed", _("You have already signed these minutes."))
     key, signature, fingerprint = signing.check_signature(actor, cm.minutes_document, data)
     row = CommitteeMinutesSignature(community_id=cm.community_id, meeting_id=cm.id, user_id=actor.id,
                                     key_id=key.public_key, fingerprint=fingerprint, signature=signature)
@@ -310,23 +308,23 @@ def missing_signers(cm: CommitteeMeeting) -> list[int]:
 
 def publish_deadline(cm: CommitteeMeeting) -> dt.date:
     """R31: the last day (Asia/Shanghai) to publish the meeting's decisions."""
-    return local_date(cm.starts_at) + dt.timedelta(days=PUBLISH_WITHIN_DAYS)
+    return local_day(cm.starts_at) + dt.timedelta(days=PUBLISH_WITHIN_DAYS)
 
 
 def publish_committee_minutes(cm: CommitteeMeeting, *, actor) -> CommitteeMeeting:
     """Publish signed minutes to the owners. After the 3-day deadline the publication is flagged as late."""
     _require_member(actor, cm.community)
     if cm.published_at is not None:
-        raise Conflict("PUBLISHED", _("These minutes are already published."))
+        raise Conflict("published", _("These minutes are already published."))
     if cm.minutes_closed_at is None:
-        raise Conflict("MINUTES_OPEN", _("Close the minutes and collect the signatures first."))
+        raise Conflict("minutes_open", _("Close the minutes and collect the signatures first."))
     if missing_signers(cm):
-        raise Conflict("SIGNATURES_MISSING", _("Every member present must sign the minutes before they are "
+        raise Conflict("signatures_missing", _("Every member present must sign the minutes before they are "
                                                "published (%(n)d missing).", n=len(missing_signers(cm))))
     moment = clock.now()
     cm.published_at = moment
     cm.published_by_id = actor.id
-    cm.is_late = local_date(moment) > publish_deadline(cm)
+    cm.is_late = local_day(moment) > publish_deadline(cm)
     db.session.flush()
     record("committee_meeting.publish", actor=actor, community=cm.community_id, obj=cm,
            data={"minutes_hash": cm.minutes_hash, "late": cm.is_late, "deadline": publish_deadline(cm).isoformat()})
@@ -348,7 +346,7 @@ def save_minutes(meeting, text: str, *, actor) -> tuple[MinutesRevision, bool]:
     """
     _require_member(actor, meeting.community)
     if meeting.status is not MeetingStatus.CLOSED:
-        raise Conflict("MEETING_NOT_CLOSED", _("Minutes are drafted after the vote has closed."))
+        raise Conflict("meeting_not_closed", _("Minutes are drafted after the vote has closed."))
     ensure_results(meeting)
     text = (text or "").replace("\r\n", "\n").strip()
     sections = sections_for(meeting)
@@ -394,11 +392,11 @@ def approve_revision(revision: MinutesRevision, data: dict, *, actor) -> Minutes
     community = meeting.community
     _require_member(actor, community)
     if minutes.current_revision_id != revision.id:
-        raise Conflict("NOT_CURRENT", _("Only the current version can be approved."))
+        raise Conflict("not_current", _("Only the current version can be approved."))
     if revision.published_at is not None:
-        raise Conflict("PUBLISHED", _("This version is already published."))
+        raise Conflict("published", _("This version is already published."))
     if any(a.user_id == actor.id for a in revision.approvals):
-        raise Conflict("ALREADY_APPROVED", _("You have already approved this version."))
+        raise Conflict("already_approved", _("You have already approved this version."))
     key, signature, fingerprint = signing.check_signature(actor, signing.approval_document(revision, meeting.id),
                                                           data)
     approval = MinutesApproval(community_id=revision.community_id, revision_id=revision.id, user_id=actor.id,
@@ -426,11 +424,11 @@ def publish_revision(revision: MinutesRevision, *, actor) -> MinutesRevision:
     minutes = revision.minutes
     _require_member(actor, minutes.meeting.community)
     if revision.published_at is not None:
-        raise Conflict("PUBLISHED", _("This version is already published."))
+        raise Conflict("published", _("This version is already published."))
     if minutes.current_revision_id != revision.id:
-        raise Conflict("NOT_CURRENT", _("Only the current version can be published."))
+        raise Conflict("not_current", _("Only the current version can be published."))
     if revision.approved_at is None:
-        raise Conflict("NOT_APPROVED", _("The committee has not approved this version yet."))
+        raise Conflict("not_approved", _("The committee has not approved this version yet."))
     revision.published_at = clock.now()
     revision.published_by_id = actor.id
     db.session.flush()
@@ -450,6 +448,6 @@ def signer_rows(rows, users: dict[int, User] | None = None, roles: dict[int, str
             "role": (roles or {}).get(r.user_id, ""),
             "fingerprint": r.fingerprint,
             "key_id": r.key_id,
-            "signed_at": r.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            "signed_at": short_datetime(r.created_at),
         })
     return out

@@ -61,11 +61,11 @@ def check_signature(user, document: dict, data: dict):
     """
     key = active_key(user)
     if key is None:
-        raise DomainError("NO_KEY", _("You have no signing key enrolled. Enrol one on your device first."))
+        raise DomainError("no_key", _("You have no signing key enrolled. Enrol one on your device first."))
     key_id = (data.get("key_id") or "").strip()
     if key_id and key_id != key.public_key:
-        raise DomainError("WRONG_KEY", _("This is not your current signing key. Sign with your current key."))
+        raise DomainError("wrong_key", _("This is not your current signing key. Sign with your current key."))
     signature = (data.get("signature") or "").strip()
     if not verify(key.public_key, document, signature):
-        raise DomainError("BAD_SIGNATURE", _("The signature does not verify over this document with your key."))
+        raise DomainError("bad_signature", _("The signature does not verify over this document with your key."))
     return key, signature, key.fingerprint or key_fingerprint(key.public_key)

@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
 from govern.core.canonical import canonical_bytes
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.formats import LOCAL_TZ, short_datetime
+from govern.markdown import RECORD
+from govern.markdown import render as render_markdown
 from govern.meetings.access import meeting_required
 from govern.meetings.results import ensure_results
 from govern.minutes import labels, services, signing
@@ -36,7 +38,6 @@ from govern.minutes.access import (
     can_view_committee_minutes,
 )
 from govern.minutes.forms import CommitteeMeetingForm, MinutesTextForm, SignatureForm
-from govern.minutes.markdown import render as markdown
 from govern.minutes.matters import art278_label
 from govern.minutes.models import CommitteeMeeting, MinutesRevision
 from govern.minutes.sections import record_hash, sections_for
@@ -51,12 +52,16 @@ CHALLENGE_PERIOD = timedelta(days=365)
 
 @bp.app_template_filter("minutes_time")
 def _minutes_time(value) -> str:
-    return labels.local_time(value)
+    return short_datetime(value)
+
+
+def _minutes_markdown(text: str):
+    return render_markdown(text, RECORD)
 
 
 def _helpers() -> dict:
-    return {"labels": labels, "label": labels.label, "markdown": markdown, "art278_label": art278_label,
-            "local_time": labels.local_time}
+    return {"labels": labels, "label": labels.label, "markdown": _minutes_markdown, "art278_label": art278_label,
+            "local_time": short_datetime}
 
 
 def _roles(community) -> dict[int, str]:
@@ -72,7 +77,6 @@ def _roles(community) -> dict[int, str]:
 
 def _fail(err: DomainError, target: str):
     db.session.rollback()
-    jobs.discard_pending()
     flash(err.message, "error")
     return redirect(target)
 
@@ -109,7 +113,6 @@ def committee_new(community):
             db.session.rollback()
             flash(err.message, "error")
         else:
-            jobs.commit()
             flash(_("The committee meeting is drafted. Publish its agenda in time."), "success")
             return redirect(url_for("minutes.committee_meeting", slug=community.slug, cm_id=cm.id))
     return render_template("minutes/committee_form.html", form=form, cm=None, **_helpers())
@@ -122,7 +125,7 @@ def committee_edit(community, cm_id: int):
     form = CommitteeMeetingForm()
     if request.method == "GET":
         form.title.data, form.location.data = cm.title, cm.location
-        form.starts_at.data = cm.starts_at.astimezone(services.SHANGHAI).replace(tzinfo=None)
+        form.starts_at.data = cm.starts_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
         for slot, item in zip(form.items, cm.items, strict=False):
             slot.form.title.data, slot.form.text.data = item.title, item.text
             slot.form.art278_item.data = str(item.art278_item or "")
@@ -131,7 +134,6 @@ def committee_edit(community, cm_id: int):
             services.update_committee_meeting(cm, form.to_data(), actor=current_user)
         except DomainError as err:
             return _fail(err, url_for("minutes.committee_meeting", slug=community.slug, cm_id=cm.id))
-        jobs.commit()
         return redirect(url_for("minutes.committee_meeting", slug=community.slug, cm_id=cm.id))
     return render_template("minutes/committee_form.html", form=form, cm=cm, **_helpers())
 
@@ -166,7 +168,6 @@ def _committee_action(community, cm_id: int, action):
         message = action(cm)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(message, "success")
     return redirect(target)
 
@@ -304,7 +305,6 @@ def assembly_save(meeting):
         revision, created = services.save_minutes(meeting, form.text.data or "", actor=current_user)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(_("Saved as version %(n)d.", n=revision.number) if created else _("Nothing changed; no new version."),
           "success")
     return redirect(target)
@@ -317,7 +317,6 @@ def _assembly_action(meeting, version: int, action):
         message = action(revision)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(message, "success")
     return redirect(target)
 
@@ -385,7 +384,7 @@ def notice_pdf(meeting):
 def result_pdf_context(meeting) -> dict:
     results = ensure_results(meeting)
     sections = sections_for(meeting)
-    closes = meeting.closes_at.astimezone(services.SHANGHAI)
+    closes = meeting.closes_at.astimezone(LOCAL_TZ)
     return dict(meeting=meeting, community=meeting.community, results=results, sections=sections,
                 record_hash=record_hash(meeting), challenge_until=(closes + CHALLENGE_PERIOD).date(),
                 verify_url=public_url(f"/meetings/{meeting.id}/result"), **_helpers())

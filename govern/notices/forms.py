@@ -8,16 +8,18 @@ from wtforms import BooleanField, MultipleFileField, RadioField, SelectField, St
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from govern.notices.models import NoticeAudience, NoticeImportance
+
+
+def _choices(enum) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in enum.choices()]
+
 
 class NoticeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=20_000)], render_kw={"rows": 10})
-    importance = RadioField(_l("Importance"), choices=[SelectChoice("normal", _l("Normal")),
-                                     SelectChoice("important", _l("Important: ask for “I have read this”"))],
-                            default="normal")
-    audience = SelectField(_l("For"), choices=[SelectChoice("all", _l("All owners")),
-                                               SelectChoice("building", _l("Owners of a building")),
-                                               SelectChoice("role", _l("A role"))], default="all")
+    importance = RadioField(_l("Importance"), choices=_choices(NoticeImportance), default=NoticeImportance.NORMAL.value)
+    audience = SelectField(_l("For"), choices=_choices(NoticeAudience), default=NoticeAudience.ALL.value)
     audience_value = StringField(_l("Building or role"), validators=[Optional(), Length(max=64)])
     attachments = MultipleFileField(_l("Attachments (PDF, PNG, JPEG)"))
 

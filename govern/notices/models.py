@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govern import clock
 from govern.dbtypes import UTCDateTime
+from govern.enums import RichEnum, labelled
 from govern.extensions import db
 
 
@@ -16,8 +18,23 @@ def _now() -> datetime:
     return clock.now()
 
 
-IMPORTANCE = ("normal", "important")
-AUDIENCES = ("all", "building", "role")
+@labelled("notice_importance")
+class NoticeImportance(RichEnum):
+    __labels__ = {"normal": _l("Normal"), "important": _l("Important: ask for “I have read this”")}
+    NORMAL = "normal"
+    IMPORTANT = "important"
+
+
+@labelled("notice_audience")
+class NoticeAudience(RichEnum):
+    __labels__ = {"all": _l("All owners"), "building": _l("Owners of a building"), "role": _l("A role")}
+    ALL = "all"
+    BUILDING = "building"
+    ROLE = "role"
+
+
+IMPORTANCE = tuple(i.value for i in NoticeImportance)
+AUDIENCES = tuple(a.value for a in NoticeAudience)
 
 
 class Notice(db.Model):
@@ -29,7 +46,7 @@ class Notice(db.Model):
     #: Who speaks: "property" (物业) or "committee" (业委会).
     issuer: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
-    #: Markdown source, rendered safely (govern.agenda.markdown).
+    #: Markdown source, rendered safely (govern.markdown).
     body: Mapped[str] = mapped_column(Text, default="")
     #: normal or important; important notices ask for an explicit acknowledgement.
     importance: Mapped[str] = mapped_column(String(16), default="normal")
@@ -46,7 +63,7 @@ class Notice(db.Model):
 
     @property
     def is_important(self) -> bool:
-        return self.importance == "important"
+        return self.importance == NoticeImportance.IMPORTANT
 
 
 class NoticeAttachment(db.Model):

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant, User
-from govern.agenda.markdown import render as render_markdown
 from govern.audit.services import record
 from govern.delivery.reminders import run_reminder, schedule_reminder
 from govern.delivery.services import send_message
 from govern.delivery.settings import setting
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.markdown import render as render_markdown
 from govern.notices.models import AUDIENCES, IMPORTANCE, Notice, NoticeAttachment, NoticeReceipt
 from govern.notices.uploads import store_upload
 from govern.register.models import Building, Owner, Ownership, Unit
@@ -115,7 +115,7 @@ def publish_notice(community, data: dict, *, actor, files: list[tuple[str, bytes
                  subject=subject, path=notice_path(community, notice), ref_type="notices", ref_id=notice.id,
                  in_app=False)
     if notice.is_important:
-        hours = int(setting(community, "notice_reminder_hours"))
+        hours = setting(community, "notice_reminder_hours")
         schedule_reminder(community, "notice_ack", notice.id, moment + timedelta(hours=hours))
     record("notice.publish", actor=actor, community=community, obj=notice,
            data={"title": notice.title, "importance": notice.importance, "audience": notice.audience,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.errors import DomainError
 from govern.extensions import db
@@ -54,7 +53,6 @@ def new(community):
             flash(err.message, "error")
             status = err.status
         else:
-            jobs.commit()
             flash(_("The notice was published to %(n)d recipients.", n=notice.recipient_count), "success")
             return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
     elif form.is_submitted():
@@ -66,9 +64,8 @@ def new(community):
 @community_required(can_read_notices)
 def show(community, notice_id: int):
     notice = _notice(community, notice_id)
-    receipt = services.record_view(notice, current_user)
-    jobs.commit()
-    from govern.agenda.markdown import render
+    receipt = services.receipt_of(notice, current_user)  # the read receipt is a POST the page sends (viewed)
+    from govern.markdown import render
 
     follow = can_follow_up_notices(current_user, community)
     return render_template("notices/show.html", notice=notice, receipt=receipt, body=render(notice.body),
@@ -76,12 +73,22 @@ def show(community, notice_id: int):
                            can_remind=can_publish_notices(current_user, community))
 
 
+@bp.post("/<int:notice_id>/viewed")
+@community_required(can_read_notices)
+def viewed(community, notice_id: int):
+    """The read receipt, sent by the notice page when it is shown (static/js/notice-viewed.js), or by its
+    "Mark as read" button without JavaScript. The first time counts; later ones change nothing."""
+    services.record_view(_notice(community, notice_id), current_user)
+    if request.accept_mimetypes.best == "application/json":
+        return "", 204
+    return redirect(url_for("notices.show", slug=community.slug, notice_id=notice_id))
+
+
 @bp.post("/<int:notice_id>/acknowledge")
 @community_required(can_read_notices)
 def acknowledge(community, notice_id: int):
     notice = _notice(community, notice_id)
     services.acknowledge_notice(notice, actor=current_user)
-    jobs.commit()
     flash(_("Thank you: your acknowledgement is recorded."), "success")
     return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
 
@@ -100,7 +107,6 @@ def receipts(community, notice_id: int):
 def remind(community, notice_id: int):
     notice = _notice(community, notice_id)
     sent = services.remind_notice(community, notice, actor=current_user)
-    jobs.commit()
     if sent:
         flash(_("A reminder went to %(n)d recipients.", n=sent), "success")
     else:
@@ -114,8 +120,8 @@ def print_notice(community, notice_id: int):
     """A printable page for the lobby board, with a QR code to the notice."""
     import segno
 
-    from govern.agenda.markdown import render
     from govern.delivery.services import absolute_url
+    from govern.markdown import render
 
     notice = _notice(community, notice_id)
     link = absolute_url(services.notice_path(community, notice))

@@ -54,7 +54,7 @@ class FontMissing(DomainError):
         from flask_babel import gettext
 
         super().__init__(
-            "PDF_FONT_MISSING",
+            "pdf_font_missing",
             gettext("No Chinese font is installed, so PDFs cannot be made: install the Debian package "
                     "%(package)s (apt-get install %(package)s) or fonts-noto-cjk, then restart the application.",
                     package=PACKAGE_HINT),

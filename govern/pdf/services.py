@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from flask import Response
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from govern import clock, jobs
 from govern.audit.services import record
@@ -57,14 +57,8 @@ def render_document(doc_id: int) -> None:
     A failure is stored on the row (status ``failed`` and the error) for the page to show with a
     retry button; the job itself does not raise, the row is the record.
     """
-    taken = db.session.execute(
-        update(PdfDocument)
-        .where(PdfDocument.id == doc_id, PdfDocument.status == PdfStatus.PENDING)
-        .values(status=PdfStatus.RUNNING, started_at=clock.now(), attempts=PdfDocument.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if taken != 1:
+    if not jobs.claim(PdfDocument, doc_id, expected=PdfStatus.PENDING, to=PdfStatus.RUNNING, started_at=clock.now(),
+                      attempts=PdfDocument.attempts + 1):
         return
     doc = db.session.get(PdfDocument, doc_id)
     try:
@@ -96,7 +90,7 @@ def can_retry(doc: PdfDocument) -> bool:
 def retry_document(doc: PdfDocument, *, actor) -> PdfDocument:
     """Put a failed (or stalled) rendering back in the queue."""
     if not can_retry(doc):
-        raise Conflict("PDF_NOT_RETRYABLE", "This PDF is not failed; there is nothing to retry.")
+        raise Conflict("pdf_not_retryable", "This PDF is not failed; there is nothing to retry.")
     doc.status = PdfStatus.PENDING
     doc.error = ""
     db.session.flush()

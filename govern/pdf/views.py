@@ -41,7 +41,9 @@ def serve_pdf(*, kind: str, subject_type: str, subject_id: int, community, filen
         with force_locale(PDF_LOCALE):  # printed for the notice board: Chinese whatever the reader's language
             html = render_html(template, **(context or {}))
     doc_id = document_for(kind, subject_type, subject_id, html, community_id=community.id).id
-    jobs.commit()  # inline mode renders here, right after the commit
+    # Documented exception to the request wrapper (govern/web.py): the PDF cache row must be committed before
+    # its rendering job is dispatched, and inline mode renders right here; the page then shows the outcome.
+    jobs.commit()
     doc = db.session.get(PdfDocument, doc_id, populate_existing=True)
     if doc.is_done:
         return pdf_response(doc, filename, private=private)
@@ -66,7 +68,6 @@ def retry(doc_id: int):
     if not can_manage_pdfs(current_user, community):
         abort(403 if has_role(current_user, community, *Role) else 404)
     retry_document(doc, actor=current_user)
-    jobs.commit()
     flash(_("The PDF is being made again."), "success")
     back = request.form.get("next") or "/"
     if not back.startswith("/") or back.startswith("//"):

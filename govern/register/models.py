@@ -8,9 +8,12 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govern import settings
 from govern.clock import now
 from govern.dbtypes import UTCDateTime
 from govern.extensions import db
+from govern.formats import format_area
+from govern.register import settings as _declarations  # noqa: F401 - declares the community's rules
 
 
 class UnitStatus(StrEnum):
@@ -41,17 +44,9 @@ class Community(db.Model):
 
     buildings: Mapped[list[Building]] = relationship(back_populates="community", order_by="Building.code")
 
-    DEFAULT_SETTINGS = {
-        "committee_rule": "more_than_half",
-        "notice_rule": "conservative",
-        "proxy_cap": 3,
-        #: Owners may download the public (pseudonymous) edition of a meeting's record (issue #6); a community
-        #: whose rules keep individual choices from owners (R27) sets it to false.
-        "public_record_for_owners": True,
-    }
-
     def setting(self, key: str):
-        return (self.settings_json or {}).get(key, self.DEFAULT_SETTINGS.get(key))
+        """The community's value of a declared setting, or its default (``govern.settings``)."""
+        return settings.get(self, key)
 
     def __repr__(self) -> str:
         return f"<Community {self.slug}>"
@@ -100,7 +95,7 @@ class Unit(db.Model):
 
     @property
     def area_display(self) -> str:
-        return f"{self.area // 100}.{self.area % 100:02d}"
+        return format_area(self.area)
 
 
 class Owner(db.Model):

@@ -30,6 +30,7 @@ from govern.core.register import (
     parse_register,
 )
 from govern.extensions import db
+from govern.formats import CONTACT_PHONE_RE
 from govern.register.models import Building, Community, Owner, OwnerKind, Ownership, Unit, UnitStatus
 
 #: Optional owner-contact columns: each holds ``owner id=value`` pairs separated by ``;``.
@@ -53,7 +54,6 @@ AUDIT_LIST_CAP = 200
 
 _PAIR_SPLIT = re.compile("[;\uff1b]")
 _PAIR_SEP = re.compile("[=\uff1d]")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: A small register that imports cleanly; served as the downloadable example on the import page.
@@ -200,7 +200,7 @@ def _contacts(units: list[UnitRecord], errors: list[LineError]) -> tuple[dict, d
                                                   column=column, owner=ref, value=value))
                         continue
                     value = kind.value
-                elif attr == "phone" and value and not _PHONE_RE.match(value):
+                elif attr == "phone" and value and not CONTACT_PHONE_RE.match(value):
                     errors.append(_line_error(line, "bad_phone", f"{column}: '{value}' is not a phone number",
                                               column=column, owner=ref, value=value))
                     continue

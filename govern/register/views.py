@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from govern import jobs
 from govern.accounts.access import COMMITTEE, can_manage_register, community_required, has_role
 from govern.accounts.models import Role
 from govern.extensions import db
@@ -105,7 +104,6 @@ def import_page(community):
     if preview:
         db.session.rollback()
     else:
-        jobs.commit()
         flash(_("The register was imported.") if report.changed_anything
               else _("The file matches the register; nothing changed."), "success")
     return render_template("register/import.html", form=form, limit=limit, report=report, preview=preview,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from govern.service.models import ServiceStatus
+
 CATEGORY_LABELS = {"repair": _l("Repair"), "complaint": _l("Complaint"), "suggestion": _l("Suggestion")}
 SUB_LABELS = {
     "plumbing": _l("Water and drains"), "electrical": _l("Electricity"), "elevator": _l("Elevator"),
@@ -12,10 +14,7 @@ SUB_LABELS = {
     "staff": _l("Staff conduct"), "fees": _l("Fees"), "greening": _l("Greenery"), "facilities": _l("Facilities"),
     "management": _l("Management"), "other": _l("Other"),
 }
-STATUS_LABELS = {
-    "submitted": _l("Submitted"), "acknowledged": _l("Acknowledged"), "assigned": _l("Assigned"),
-    "resolved": _l("Resolved, waiting for the owner"), "reopened": _l("Reopened"), "closed": _l("Closed"),
-}
+STATUS_LABELS = ServiceStatus.labels()
 EVENT_LABELS = {
     "filed": _l("Filed"), "acknowledged": _l("Acknowledged"), "assigned": _l("Assigned"),
     "resolved": _l("Resolved"), "confirmed": _l("Confirmed and rated"), "reopened": _l("Reopened"),

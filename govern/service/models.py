@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govern import clock
 from govern.dbtypes import UTCDateTime
+from govern.enums import RichEnum, labelled
 from govern.extensions import db
 
 
@@ -21,9 +23,27 @@ CATEGORIES = {
     "complaint": ("noise", "cleaning", "security", "parking", "staff", "fees", "other"),
     "suggestion": ("greening", "facilities", "management", "other"),
 }
-#: submitted → acknowledged → assigned → resolved → closed; resolved → reopened → resolved …
-STATUSES = ("submitted", "acknowledged", "assigned", "resolved", "reopened", "closed")
-OPEN_STATUSES = ("submitted", "acknowledged", "assigned", "reopened")
+
+
+@labelled("service_status")
+class ServiceStatus(RichEnum):
+    """submitted → acknowledged → assigned → resolved → closed; resolved → reopened → resolved …"""
+
+    __labels__ = {
+        "submitted": _l("Submitted"), "acknowledged": _l("Acknowledged"), "assigned": _l("Assigned"),
+        "resolved": _l("Resolved, waiting for the owner"), "reopened": _l("Reopened"), "closed": _l("Closed"),
+    }
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+STATUSES = tuple(s.value for s in ServiceStatus)
+OPEN_STATUSES = tuple(s.value for s in (ServiceStatus.SUBMITTED, ServiceStatus.ACKNOWLEDGED, ServiceStatus.ASSIGNED,
+                                        ServiceStatus.REOPENED))
 
 
 class ServiceRequest(db.Model):

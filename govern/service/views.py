@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from govern import clock, jobs
+from govern import clock
 from govern.accounts.access import community_required
 from govern.errors import DomainError
 from govern.extensions import db
@@ -80,7 +80,6 @@ def new(community):
             flash(err.message, "error")
             status = err.status
         else:
-            jobs.commit()
             flash(_("Your request #%(id)d is filed.", id=req.id), "success")
             return redirect(url_for("service.show", slug=community.slug, request_id=req.id))
     elif form.is_submitted():
@@ -110,7 +109,6 @@ def _step(community, request_id: int, func, *args, message: str):
         db.session.rollback()
         flash(" ".join(err.details.values()), "error")
         return redirect(url_for("service.show", slug=community.slug, request_id=request_id))
-    jobs.commit()
     flash(message, "success")
     return redirect(url_for("service.show", slug=community.slug, request_id=request_id))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govern import clock
 from govern.dbtypes import UTCDateTime
+from govern.enums import RichEnum, labelled
 from govern.extensions import db
 
 
@@ -18,6 +20,16 @@ def _now() -> datetime:
 
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 SCALE = range(1, 8)  # Likert 1–7
+
+
+@labelled("survey_status")
+class SurveyStatus(RichEnum):
+    """draft (items editable) → open (answers accepted) → closed."""
+
+    __labels__ = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")}
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Survey(db.Model):

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import community_required
 from govern.errors import DomainError
 from govern.extensions import db
@@ -55,7 +54,6 @@ def create(community):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("surveys.index", slug=community.slug))
-    jobs.commit()
     return redirect(url_for("surveys.edit", slug=community.slug, survey_id=survey.id))
 
 
@@ -75,7 +73,6 @@ def edit(community, survey_id: int):
             db.session.rollback()
             errors = err.details
         else:
-            jobs.commit()
             flash(_("The statements are saved."), "success")
             return redirect(url_for("surveys.edit", slug=community.slug, survey_id=survey.id))
     return render_template("surveys/edit.html", survey=survey, texts=texts, errors=errors), 400 if errors else 200
@@ -85,7 +82,6 @@ def edit(community, survey_id: int):
 @community_required(can_manage_surveys)
 def open_(community, survey_id: int):
     services.open_survey(_survey(community, survey_id), actor=current_user)
-    jobs.commit()
     flash(_("The survey is open."), "success")
     return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey_id))
 
@@ -94,7 +90,6 @@ def open_(community, survey_id: int):
 @community_required(can_manage_surveys)
 def close(community, survey_id: int):
     services.close_survey(_survey(community, survey_id), actor=current_user)
-    jobs.commit()
     flash(_("The survey is closed."), "success")
     return redirect(url_for("surveys.results", slug=community.slug, survey_id=survey_id))
 
@@ -121,7 +116,6 @@ def respond(community, survey_id: int):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey.id))
-    jobs.commit()
     flash(_("Thank you: your answers are recorded."), "success")
     return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey.id))
 

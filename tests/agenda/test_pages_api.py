@@ -52,7 +52,7 @@ def test_xss_payloads_inert_in_title_body_and_comments(app, world, client, auth)
 
 
 def test_markdown_links_get_rel_nofollow(app, world, client, auth):
-    from govern.agenda.markdown import render
+    from govern.markdown import render
 
     html = str(render("[x](https://example.com) **b**"))
     assert 'rel="nofollow noopener"' in html and "<strong>b</strong>" in html

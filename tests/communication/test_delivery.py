@@ -92,7 +92,8 @@ def test_sms_goes_to_outbox_and_admin_page(app, world, factory):
     ("08:00", "08:00"),
 ])
 def test_quiet_hours_postpone_to_their_end(local, expected):
-    from govern.delivery.quiet import LOCAL, postpone
+    from govern.delivery.quiet import postpone
+    from govern.formats import LOCAL_TZ as LOCAL
 
     h, m = (int(x) for x in local.split(":"))
     moment = datetime(2025, 3, 3, h, m, tzinfo=LOCAL)
@@ -162,8 +163,8 @@ def test_tick_sends_automatic_reminder_after_48h_outside_quiet_hours(app, world,
 
 def test_tick_in_quiet_hours_postpones_to_8am(app, world, clock):
     from govern.delivery.models import Reminder, ReminderRecipient
-    from govern.delivery.quiet import LOCAL
     from govern.delivery.tick import tick
+    from govern.formats import LOCAL_TZ as LOCAL
 
     clock.set(datetime(2025, 3, 3, 23, 0, tzinfo=LOCAL).astimezone(UTC))  # 23:00 Shanghai
     _publish(login(app, "staff"), importance="important")
@@ -178,7 +179,7 @@ def test_tick_in_quiet_hours_postpones_to_8am(app, world, clock):
 
 def test_manual_reminder_at_night_waits_for_morning(app, world, clock):
     from govern.delivery.models import Reminder, ReminderRecipient
-    from govern.delivery.quiet import LOCAL
+    from govern.formats import LOCAL_TZ as LOCAL
 
     _publish(login(app, "staff"), importance="important")
     clock.set(datetime(2025, 3, 3, 22, 30, tzinfo=LOCAL).astimezone(UTC))

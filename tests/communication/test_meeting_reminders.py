@@ -91,7 +91,7 @@ def test_meeting_reminder_after_close_is_skipped(app, world, clock, meeting, non
 
 
 def test_meeting_reminder_due_in_quiet_hours_goes_at_8(app, world, clock, non_voters):
-    from govern.delivery.quiet import LOCAL
+    from govern.formats import LOCAL_TZ as LOCAL
 
     with app.app_context():
         close = datetime(2025, 3, 10, 23, 30, tzinfo=LOCAL).astimezone(UTC)

@@ -86,11 +86,18 @@ def test_read_receipt_first_view_only(app, world, clock):
 
     _publish(login(app, "staff"))
     ann = login(app, "ann")
-    first = clock.advance(timedelta(hours=1))
-    ann.get("/c/garden/notices/1")
     clock.advance(timedelta(hours=1))
-    ann.get("/c/garden/notices/1")
-    login(app, "chair").get("/c/garden/notices/1")  # not a recipient: no receipt
+    page = ann.get("/c/garden/notices/1").get_data(as_text=True)
+    assert "/c/garden/notices/1/viewed" in page and "js/notice-viewed.js" in page  # the page sends the receipt
+    with app.app_context():  # showing the page (a GET) records nothing
+        assert db.session.scalar(select(NoticeReceipt).where(NoticeReceipt.viewed_at.is_not(None))) is None
+    first = clock.advance(timedelta(hours=1))
+    resp = ann.post("/c/garden/notices/1/viewed", headers={"Accept": "application/json"})
+    assert resp.status_code == 204
+    clock.advance(timedelta(hours=1))
+    assert ann.post("/c/garden/notices/1/viewed").status_code == 302  # the no-JS button: back to the notice
+    assert "/c/garden/notices/1/viewed" not in ann.get("/c/garden/notices/1").get_data(as_text=True)
+    login(app, "chair").post("/c/garden/notices/1/viewed")  # not a recipient: no receipt
     with app.app_context():
         rows = list(db.session.scalars(select(NoticeReceipt).where(NoticeReceipt.viewed_at.is_not(None))))
         assert [(r.user_id, r.viewed_at) for r in rows] == [(world.users["ann"], first)]

@@ -58,7 +58,7 @@ def _decide(app, world, cm_id, votes):
 def test_agenda_published_less_than_7_days_ahead_refused(app, world):
     with pytest.raises(DomainError) as exc:
         _meeting(app, world, starts=START + timedelta(days=6))
-    assert exc.value.code == "AGENDA_TOO_LATE"
+    assert exc.value.code == "agenda_too_late"
     _meeting(app, world, starts=START + timedelta(days=7))  # exactly 7 days: allowed
 
 
@@ -75,7 +75,7 @@ def test_quorum_needs_more_than_half_present(app, factory, world):
     _hold(app, world, cm_id, ["chair"])
     with pytest.raises(DomainError) as exc:
         _decide(app, world, cm_id, {"chair": "agree"})
-    assert exc.value.code == "COMMITTEE_QUORUM"
+    assert exc.value.code == "committee_quorum"
 
 
 @pytest.mark.parametrize("rule, adopted", [("half_or_more", True), ("more_than_half", False)])
@@ -103,11 +103,11 @@ def test_proxies_refused_and_absent_members_cannot_vote(app, factory, world):
         with pytest.raises(DomainError) as exc:
             services.record_attendance(cm, [world.users["chair"], world.users["member"]], actor=world.user("chair"),
                                        proxies=[world.users["m3"]])
-        assert exc.value.code == "NO_PROXIES"
+        assert exc.value.code == "no_proxies"
     _hold(app, world, cm_id, ["chair", "member"])
     with pytest.raises(DomainError) as exc:
         _decide(app, world, cm_id, {"chair": "agree", "member": "agree", "m3": "agree"})
-    assert exc.value.code == "NOT_PRESENT"
+    assert exc.value.code == "voter_not_present"
 
 
 def test_art278_matter_refused_with_reason(app, world):
@@ -115,7 +115,7 @@ def test_art278_matter_refused_with_reason(app, world):
     _hold(app, world, cm_id, ["chair", "member"])
     with pytest.raises(DomainError) as exc:
         _decide(app, world, cm_id, {"chair": "agree", "member": "agree"})
-    assert exc.value.code == "RESERVED_TO_ASSEMBLY"
+    assert exc.value.code == "reserved_to_assembly"
     assert "278" in exc.value.message or "二百七十八" in exc.value.message
 
 
@@ -138,11 +138,11 @@ def test_minutes_need_every_present_signature_then_publish_on_time(app, world):
         cm = db.session.get(CommitteeMeeting, cm_id)
         with pytest.raises(DomainError) as exc:
             services.publish_committee_minutes(cm, actor=world.user("chair"))
-        assert exc.value.code == "SIGNATURES_MISSING"
+        assert exc.value.code == "signatures_missing"
         with pytest.raises(DomainError) as exc:  # a signature over other bytes
             services.sign_committee_minutes(cm, {"signature": sign(world.keys["member"], {"x": 1})},
                                             actor=world.user("member"))
-        assert exc.value.code == "BAD_SIGNATURE"
+        assert exc.value.code == "bad_signature"
         services.sign_committee_minutes(cm, {"signature": sign(world.keys["member"], cm.minutes_document)},
                                         actor=world.user("member"))
         world.clock.set(MEETING_AT + timedelta(days=3))

@@ -1,0 +1,63 @@
+"""One home for the local time zone, dates and times as people read them, areas and phone numbers.
+
+- ``LOCAL_TZ`` is Asia/Shanghai: R9 counts calendar days there, and every time a person reads is
+  shown there (the Babel default time zone is the same, from ``config.py``).
+- ``format_area`` is ``govern.core.register.format_area`` (core stays free of the app; this module
+  re-exports it so the app has one name for it).
+- ``MOBILE_RE`` is a mainland mobile number (an account's phone, an SMS recipient); ``CONTACT_PHONE_RE``
+  is any contact number the register may hold (landlines with area code, +86).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from govern.core.register import format_area
+
+__all__ = ["CONTACT_PHONE_RE", "LOCAL_TZ", "MOBILE_RE", "format_area", "is_mobile", "local", "local_day",
+           "short_datetime"]
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+#: A mainland mobile number: 11 digits starting with 1 (what an SMS provider accepts).
+MOBILE_RE = re.compile(r"^1\d{10}$")
+#: A contact number in the register: digits, spaces and hyphens, optionally +country code.
+CONTACT_PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE_RE.match(value or ""))
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """An aware datetime (a naive one is taken as UTC) in Asia/Shanghai."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(LOCAL_TZ)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The calendar day of ``moment`` in Asia/Shanghai."""
+    return local(moment).date()
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in Asia/Shanghai, as aware UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def short_datetime(value) -> str:
+    """An aware datetime or an RFC 3339 UTC string as ``YYYY-MM-DD HH:MM`` in Asia/Shanghai ("" for none).
+
+    Cheap (no Babel): fit for a thousand comments on a page and for printed records.
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return local(value).strftime("%Y-%m-%d %H:%M")

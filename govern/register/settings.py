@@ -1,0 +1,26 @@
+"""The community's rules of procedure as settings: the readings and numbers its assemblies follow.
+
+They belong to the community (the register's object) and are read by meetings, proxies, the record
+and minutes alike, so they are declared here once.
+"""
+
+from __future__ import annotations
+
+from govern import settings
+from govern.core.procedure import CommitteeRule, NoticeReading
+
+settings.declare("register", "committee_rule", CommitteeRule.MORE_THAN_HALF.value,
+                 parse=settings.one_of(*(r.value for r in CommitteeRule)),
+                 doc="R31: half_or_more or more_than_half of all committee members must agree.")
+settings.declare("register", "notice_rule", NoticeReading.CONSERVATIVE.value,
+                 parse=settings.one_of(*(r.value for r in NoticeReading)),
+                 doc="R9: how 'at least N days before' is counted (conservative or minimal).")
+settings.declare("register", "notice_days", 15, parse=settings.positive_int,
+                 doc="R9: days of notice before an assembly's voting opens.")
+settings.declare("register", "interim_notice_days", None, parse=settings.positive_int,
+                 doc="R9: days of notice before an interim assembly (none: the same as notice_days).")
+settings.declare("register", "proxy_cap", 3, parse=int,
+                 doc="R15: principals one proxy may represent; 0 or less means no cap.")
+settings.declare("register", "public_record_for_owners", True, parse=settings.boolean,
+                 doc="Issue #6: owners may download the public (pseudonymous) edition of a meeting's record; a "
+                     "community whose rules keep individual choices from owners (R27) sets it to false.")
