@@ -67,21 +67,6 @@ def test_token_non_json_400(client):
     _error(client.post("/api/v1/tokens", json={"username": 1, "password": 2}), 400)
 
 
-def test_token_locked_account_refused(app, client, factory):
-    factory.user("ann")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post("/api/v1/tokens", json={"username": "ann", "password": "wrong-wrong"})
-    _error(client.post("/api/v1/tokens", json={"username": "ann", "password": TEST_PASSWORD}), 401, "locked")
-
-
-def test_token_rate_limited_429_json(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
-    client = app.test_client()
-    for _ in range(2):
-        client.post("/api/v1/tokens", json={"username": "x", "password": "y"})
-    _error(client.post("/api/v1/tokens", json={"username": "x", "password": "y"}), 429, "rate_limited")
-
-
 def test_me_with_bearer_token(app, client, factory):
     cid = factory.community()
     factory.user("ann", roles=("committee_member",), community=cid, owner_ref="A")
