@@ -108,6 +108,7 @@ def password_reset():
     data = json_body()
     target = _target_field(data)
     code, password = _strings(data, "code", "password")
+    services.validate_password(password)  # before the code is used up
     attempt = throttle.Attempt(target).begin()
     try:
         user = otp.verify_code("reset", target, code)

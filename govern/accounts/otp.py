@@ -140,8 +140,9 @@ def request_code(purpose: str, raw_target, *, address: str | None = None) -> Tar
 def verify_code(purpose: str, raw_target, code) -> User:
     """The account the code was sent to, or :func:`bad_code_error` (the same for every kind of failure).
 
-    The try is counted on its own connection (so a rolled-back request still used it up); the code is
-    marked used in the caller's transaction with a conditional UPDATE, so two uses cannot both succeed.
+    The try is counted, and the code marked used, on their own connection with conditional UPDATEs: a
+    rolled-back request still used them up, and two uses cannot both succeed. The caller checks everything
+    else (a new password's strength) first.
     """
     try:
         target = parse_target(raw_target)
@@ -166,12 +167,12 @@ def verify_code(purpose: str, raw_target, code) -> User:
         ).rowcount
     if counted != 1 or not CODE_RE.match(code) or not hmac.compare_digest(row.code_hash, _digest(row.salt, code)):
         raise bad_code_error()
-    used = db.session.execute(
-        update(OneTimeCode)
-        .where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
-        .values(used_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    with db.engine.begin() as conn:
+        used = conn.execute(
+            update(OneTimeCode.__table__)
+            .where(OneTimeCode.__table__.c.id == row.id, OneTimeCode.__table__.c.used_at.is_(None))
+            .values(used_at=moment)
+        ).rowcount
     if used != 1:
         raise bad_code_error()
     user = db.session.get(User, row.user_id)

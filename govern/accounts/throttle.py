@@ -19,8 +19,9 @@ memory; no Redis needed):
   (default 500): password spraying across many accounts from one address.
 
 A refusal is immediate: :class:`Throttled` is answered as 429 with ``Retry-After``, never by sleeping.
-Counters are written on their own connection and committed at once, so a failure is counted even when
-the request's transaction is rolled back.
+Counters are read and written on their own connection and committed at once, so a failure is counted even
+when the request's transaction is rolled back. Callers therefore check secrets before they write anything
+in the request's session (on SQLite an open write would make the counter wait for it).
 """
 
 from __future__ import annotations
@@ -145,17 +146,20 @@ def _hit(key: str, window: timedelta, moment: datetime) -> tuple[int, datetime]:
     ).returning(t.c.count, t.c.window_start)
     with db.engine.begin() as conn:
         count, start = conn.execute(stmt).one()
-    return count, start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+    return count, _aware(start)
 
 
 def _rows(keys: list[str]) -> dict[str, tuple[int, datetime, datetime]]:
-    from govern.accounts.models import AuthThrottle
+    """Read counters on their own connection: no autoflush of the request's pending writes, whose lock would
+    make the next counter write wait (SQLite)."""
+    t = _table()
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(t.c.key, t.c.count, t.c.window_start, t.c.last_at).where(t.c.key.in_(keys))).all()
+    return {r[0]: (r[1], _aware(r[2]), _aware(r[3])) for r in rows}
 
-    rows = db.session.execute(
-        select(AuthThrottle.key, AuthThrottle.count, AuthThrottle.window_start, AuthThrottle.last_at).where(
-            AuthThrottle.key.in_(keys))
-    ).all()
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _clear(key: str) -> None:

@@ -194,6 +194,12 @@ def _code_flow(purpose: str):
     form = second()
     if not form.validate_on_submit():
         return render_template(template, ask=None, form=form), 400
+    if purpose == "reset":
+        try:
+            services.validate_password(form.new.data)
+        except DomainError as err:
+            _add_error(form.new, err.message)
+            return render_template(template, ask=None, form=form), 400
     try:
         attempt = throttle.Attempt(form.target.data).begin()
     except throttle.Throttled as err:
