@@ -181,3 +181,14 @@ def test_api_forbidden_and_domain_errors_are_json(make_app):
     client = app.test_client()
     _error(client.get("/api/v1/_test/abort403"), 403, "forbidden")
     _error(client.get("/api/v1/_test/domain403"), 403, "forbidden")
+
+
+def test_openapi_documents_every_accounts_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("accounts_api."):
+            path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in spec["paths"].get(path, {}), (method, path)
+    assert spec["paths"]["/otp"]["post"]["responses"]["429"] == {"$ref": "#/components/responses/RateLimited"}
+    assert "Retry-After" in spec["components"]["responses"]["RateLimited"]["headers"]
