@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("accounts.totp_disable", "POST"): LOGGED_IN,
     ("accounts.accounts_admin", "GET"): ADMIN,
     ("accounts.block_account", "POST"): ADMIN,
+    ("accounts.remove_account_totp", "POST"): ADMIN,
     ("accounts.register", "GET"): PUBLIC,
     ("accounts.register", "POST"): PUBLIC,
     ("accounts.profile", "GET"): LOGGED_IN,

@@ -159,6 +159,16 @@ def enable_totp(user: User, secret: str, code: str) -> None:
     record("account.totp_enabled", actor=user, obj=user)
 
 
+def remove_totp(user: User, *, actor: User) -> None:
+    """An administrator removes a lost authenticator (after checking who asks, outside the app)."""
+    if not user.totp_secret:
+        return
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.end_sessions()
+    record("account.totp_removed", actor=actor, obj=user, data={"user": user.username})
+
+
 def disable_totp(user: User, password: str) -> None:
     if not verify_password(user, password):
         raise DomainError("invalid_credentials", _("The current password is wrong."))

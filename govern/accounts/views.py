@@ -463,6 +463,20 @@ def block_account(user_id: int):
     return redirect(url_for("accounts.accounts_admin", q=user.username))
 
 
+@bp.post("/admin/accounts/<int:user_id>/totp-reset")
+@login_required
+def remove_account_totp(user_id: int):
+    if not is_admin(current_user):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    services.remove_totp(user, actor=current_user)
+    jobs.commit()
+    flash(_("The authenticator of %(user)s has been removed.", user=user.username), "success")
+    return redirect(url_for("accounts.accounts_admin", q=user.username))
+
+
 @bp.post("/profile/language")
 @login_required
 def change_language():

@@ -335,3 +335,18 @@ def test_totp_can_be_removed_with_the_password(app, client, factory):
     assert client.post("/profile/totp/disable", data={"password": TEST_PASSWORD}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(User.totp_secret.is_not(None))) == 0
+
+
+def test_an_admin_removes_a_lost_authenticator(app, client, factory):
+    cid = factory.community()
+    uid = factory.user("mia", roles=("committee_chair",), community=cid)
+    factory.user("root", roles=("admin",))
+    client.post("/login", data={"username": "mia", "password": TEST_PASSWORD})
+    _enrol(app, client)
+    admin = app.test_client()
+    admin.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+    assert "移除身份验证器" in admin.get("/admin/accounts?q=mia").get_data(as_text=True)
+    assert admin.post(f"/admin/accounts/{uid}/totp-reset").status_code == 302
+    assert "account.totp_removed" in audit_actions(app)
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"username": "mia", "password": TEST_PASSWORD}).headers["Location"] == "/"
