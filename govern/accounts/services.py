@@ -34,11 +34,25 @@ class LoginFailed(DomainError):
 # --- passwords and login ---------------------------------------------------------------
 
 
+#: Context-specific words (ASVS 6.1.2, docs/security.md): a password that is one of these, give or take
+#: digits and punctuation (``govern2026!``, ``Wuye-1234``), is refused.
+CONTEXT_WORDS = frozenset({
+    "govern", "gongzhi", "password", "passwd", "passw", "mima", "yezhu", "yezhudahui", "yeweihui", "wuye",
+    "xiaoqu", "shequ", "jiedao", "admin", "administrator", "qwerty", "qwertyuiop", "asdfgh", "asdfghjkl",
+    "zxcvbnm", "woaini", "iloveyou", "abc", "abcdef", "abcdefg", "abcdefgh", "abcdefghij", "",
+})
+
+
 def validate_password(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD:
         raise DomainError("weak_password", _("The password must have at least %(n)d characters.", n=MIN_PASSWORD))
     if username and username.lower() in password.lower():
         raise DomainError("weak_password", _("The password must not contain the username."))
+    lowered = password.lower()
+    if (re.sub(r"[\W\d_]+", "", lowered) in CONTEXT_WORDS or len(set(lowered)) <= 2
+            or lowered in "01234567890123456789" or lowered in "98765432109876543210"):
+        raise DomainError("weak_password", _("This password is too easy to guess. Use a few unrelated words or "
+                                             "a password manager."))
 
 
 def authenticate(username: str, password: str) -> User:
