@@ -24,8 +24,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from govern import clock
-from govern.accounts.auth import check_password
 from govern.accounts.models import RoleGrant
+from govern.accounts.services import verify_password
 from govern.audit.services import record
 from govern.core.ballot import MeetingContext, RevisionPolicy, check_ballot, check_ballot_state, format_time
 from govern.core.keys import is_public_key, key_fingerprint
@@ -100,7 +100,7 @@ def enroll_key(user, data: dict, *, actor, is_demo: bool = False, check_pw: bool
     """
     if check_pw:
         password = data.get("password")
-        if not isinstance(password, str) or not check_password(user.password_hash, password):
+        if not isinstance(password, str) or not verify_password(user, password):  # the sign-in throttle
             raise DomainError("unauthorized", _("The password is wrong."), status=401)
     public = data.get("public_key")
     if not is_public_key(public):

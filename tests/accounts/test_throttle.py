@@ -198,3 +198,17 @@ def test_trusted_proxies_walk_from_the_right():
     assert mw.client_of("127.0.0.1", "") == "127.0.0.1"
     with pytest.raises(ValueError):
         parse_networks("10.0.0.0/8, not-an-address")
+
+
+def test_key_enrolment_password_shares_the_throttle(app, factory):
+    """POST /api/v1/keys asks for the password: a token holder cannot guess it without limit."""
+    factory.user("ann")
+    client = app.test_client()
+    token = _token(client, "ann").get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    public = "A" * 43
+    answers = [client.post("/api/v1/keys", json={"public_key": public, "password": f"guess-{i}"},
+                           headers=auth).status_code for i in range(6)]
+    assert answers[:4] == [401] * 4 and answers[4:] == [429, 429]
+    # The login of the same account from the same address waits too (one throttle).
+    assert _login(app.test_client(), "ann").status_code == 429
