@@ -47,7 +47,7 @@ def create_token():
     data = json_body()
     if "code" in data:
         target, code = _target_field(data), _strings(data, "code")[0]
-        attempt = throttle.Attempt(target).begin()
+        attempt = throttle.Attempt(otp.throttle_name(target)).begin()
         try:
             user = otp.verify_code("login", target, code)
         except DomainError:
@@ -109,7 +109,7 @@ def password_reset():
     target = _target_field(data)
     code, password = _strings(data, "code", "password")
     services.validate_password(password)  # before the code is used up
-    attempt = throttle.Attempt(target).begin()
+    attempt = throttle.Attempt(otp.throttle_name(target)).begin()
     try:
         user = otp.verify_code("reset", target, code)
     except DomainError:

@@ -66,6 +66,16 @@ def parse_target(raw) -> Target:
     raise DomainError("bad_target", _("Enter an 11-digit mobile number or an e-mail address."))
 
 
+def throttle_name(raw) -> str:
+    """The throttle's name for a phone / e-mail as typed: its normal form, so that "139 1234 5678",
+    "+8613912345678" and "13912345678" share one counter."""
+    try:
+        target = parse_target(raw)
+    except DomainError:
+        return raw if isinstance(raw, str) else ""
+    return f"{target.channel}:{target.value}"
+
+
 def _account_for(target: Target) -> User | None:
     """The one active account with this phone / e-mail; None when there is none, or more than one."""
     col = User.phone if target.channel == "sms" else func.lower(User.email)

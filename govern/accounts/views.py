@@ -201,7 +201,7 @@ def _code_flow(purpose: str):
             _add_error(form.new, err.message)
             return render_template(template, ask=None, form=form), 400
     try:
-        attempt = throttle.Attempt(form.target.data).begin()
+        attempt = throttle.Attempt(otp.throttle_name(form.target.data)).begin()
     except throttle.Throttled as err:
         return _throttled_page(template, err, ask=None, form=form)
     try:

@@ -350,3 +350,12 @@ def test_an_admin_removes_a_lost_authenticator(app, client, factory):
     assert "account.totp_removed" in audit_actions(app)
     fresh = app.test_client()
     assert fresh.post("/login", data={"username": "mia", "password": TEST_PASSWORD}).headers["Location"] == "/"
+
+
+def test_spelling_a_number_differently_does_not_escape_the_throttle(app, client, owner):
+    client.post("/login/code", data={"r-target": PHONE})
+    [code] = _sms_codes(app)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    spellings = ["13912345678", "139 1234 5678", "+8613912345678", "139-1234-5678", "+86 139 1234 5678"]
+    answers = [client.post("/login/code", data={"target": s, "code": wrong}).status_code for s in spellings]
+    assert answers == [401, 401, 401, 401, 429]
