@@ -212,3 +212,16 @@ def test_key_enrolment_password_shares_the_throttle(app, factory):
     assert answers[:4] == [401] * 4 and answers[4:] == [429, 429]
     # The login of the same account from the same address waits too (one throttle).
     assert _login(app.test_client(), "ann").status_code == 429
+
+
+def test_forty_demo_owners_get_tokens_from_one_address(app, runner):
+    """Issue #15, done when: 40 demo owners get tokens from one address within a minute."""
+    from govern.demo import DEMO_PASSWORD, OWNER_ACCOUNTS
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert OWNER_ACCOUNTS >= 40
+    started = now()
+    for i in range(1, 41):
+        resp = _token(app.test_client(), f"owner{i:03d}", DEMO_PASSWORD, addr="100.64.1.1")
+        assert resp.status_code == 201, (i, resp.get_json())
+    assert now() - started < timedelta(minutes=1)
