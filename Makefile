@@ -46,7 +46,7 @@ demo: migrate
 
 run: demo  ## install, migrate, load the demo if the database is empty, serve on http://127.0.0.1:$(PORT)
 	@echo "govern is serving on http://127.0.0.1:$(PORT)  (demo accounts: admin, chair, committee1, committee2, property1, auditor1, owner001…; password govern-demo)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --limit-request-line 8190 --access-logfile - wsgi:app
 
 test: install-test  ## install with the test extras and run the whole suite
 	$(BIN)/python -m pytest

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, lazy_gettext
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 
 from govern.core.register import format_area
 
@@ -23,18 +25,77 @@ STATUS_LABELS = {
     "delivered": lazy_gettext("Delivered"),
     "unsold": lazy_gettext("Unsold (developer)"),
     "sold_undelivered": lazy_gettext("Sold, not delivered (developer)"),
+    # meetings
+    "draft": lazy_gettext("Draft"),
+    "announced": lazy_gettext("Announced"),
+    "open": lazy_gettext("Voting open"),
+    "closed": lazy_gettext("Closed"),
+    # background runs (record verification, PDF builds)
+    "pending": lazy_gettext("Waiting to run"),
+    "running": lazy_gettext("Running"),
+    "done": lazy_gettext("Finished"),
+    "failed": lazy_gettext("Failed"),
 }
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: The one date format of the pages (Beijing time); ISO 8601 only in machine files (JSON, CSV, records).
+MOMENT_PATTERNS = {"zh": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}
+DAY_PATTERNS = {"zh": "y年M月d日", "en": "d MMM y"}
+
+
+def _pattern(patterns: dict[str, str]) -> str:
+    locale = get_locale()
+    return patterns["zh" if locale is None or locale.language == "zh" else "en"]
+
+
+def format_moment(value: datetime | str | None) -> str:
+    """A UTC datetime (or an RFC 3339 string) as pages show it: Beijing time, to the minute ("2026年12月6日 22:43").
+
+    The Chinese form is built directly (cheap enough for a thousand comments on one page).
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    locale = get_locale()
+    if locale is None or locale.language == "zh":
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        v = value.astimezone(SHANGHAI)
+        return f"{v.year}年{v.month}月{v.day}日 {v.hour:02d}:{v.minute:02d}"
+    return format_datetime(value, MOMENT_PATTERNS["en"])
+
+
+def format_day(value) -> str:
+    """A date (or the Beijing date of a datetime) as pages show it."""
+    return format_date(value, _pattern(DAY_PATTERNS)) if value else ""
 
 
 def init_app(app: Flask) -> None:
     @app.template_filter("dt")
-    def _dt(value: datetime | None, fmt: str = "medium") -> str:
-        """A UTC datetime shown in Asia/Shanghai (the Babel default timezone)."""
-        return format_datetime(value, fmt) if value else ""
+    def _dt(value: datetime | None, fmt: str | None = None) -> str:
+        """A UTC datetime in Beijing time, one format everywhere (``fmt`` is accepted and ignored)."""
+        return format_moment(value)
 
     @app.template_filter("d")
     def _d(value) -> str:
-        return format_date(value, "medium") if value else ""
+        return format_day(value)
+
+    @app.template_filter("action_label")
+    def _action_label(code: str) -> str:
+        from govern.audit.labels import action_label
+
+        return action_label(code)
+
+    @app.template_filter("json_text")
+    def _json_text(value) -> str:
+        """JSON for people to read: Chinese as Chinese (no \\u escapes), keys sorted; autoescaped by Jinja."""
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
 
     @app.template_filter("area")
     def _area(hundredths: int | None) -> str:

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from govern.templating import format_moment
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 REASONS = {
@@ -60,7 +62,7 @@ def label(table: dict, key) -> str:
 
 
 def local_time(value) -> str:
-    """An aware datetime or an RFC 3339 UTC string, shown in Asia/Shanghai as ``YYYY-MM-DD HH:MM``."""
+    """An aware datetime or an RFC 3339 UTC string, shown in Beijing time as every page shows it."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -70,4 +72,4 @@ def local_time(value) -> str:
             return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return format_moment(value)

@@ -1,5 +1,5 @@
 // Site-wide behaviour loaded by every page (templates/base.html).
-// Large-text mode (长辈模式): one tap in the header switches it; a cookie remembers it, and the
+// Large-text mode (for elderly owners, after the MIIT guidance): one tap in the header switches it; a cookie remembers it, and the
 // server renders <html class="large-text"> from that cookie, so it applies before the first paint.
 (() => {
   const COOKIE = 'govern_large_text';
