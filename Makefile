@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The one public address (links, QR codes, messages); follows PORT unless set.
+export GOVERN_BASE_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages: a CJK font for PDFs (WeasyPrint), Poppler for PDF checks in tests.
 SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils fontconfig
-# Only the tests need a browser.
-TEST_SYSTEM_PACKAGES := chromium
+# Only the tests need a browser (and zbarimg, to decode printed QR codes).
+TEST_SYSTEM_PACKAGES := chromium zbar-tools
 
 .PHONY: install install-test run test system-packages system-packages-test catalogs migrate demo serve worker lint bench clean
 

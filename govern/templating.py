@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
+from sqlalchemy import select
 
+from govern.config import is_loopback_url
 from govern.core.register import format_area
+from govern.extensions import db
 
 ROLE_LABELS = {
     "owner": lazy_gettext("Owner"),
@@ -108,6 +111,39 @@ def init_app(app: Flask) -> None:
     @app.template_filter("status_label")
     def _status_label(status) -> str:
         return str(STATUS_LABELS.get(getattr(status, "value", status), status))
+
+    @app.template_global()
+    def public_address() -> str:
+        """GOVERN_BASE_URL: the address printed on notices, QR codes and messages."""
+        return app.config["PUBLIC_BASE_URL"]
+
+    @app.template_global()
+    def public_address_is_loopback() -> bool:
+        """True when printed QR codes and links would point at this machine only (the committee is warned)."""
+        return is_loopback_url(app.config["PUBLIC_BASE_URL"])
+
+    @app.template_global()
+    def meeting_outcomes(meeting) -> list[dict]:
+        """The signed outcome of each motion of a closed meeting, with the street office's latest verdict.
+
+        Reads what is stored (results are materialised after close, never here); empty before that.
+        """
+        # Function-level: templating is imported by create_app before the feature packages.
+        from govern.meetings.models import MotionResult
+        from govern.record.models import Certification
+
+        rows = db.session.scalars(select(MotionResult).where(MotionResult.meeting_id == meeting.id)).all()
+        verdicts = {c.result_id: c.verdict for c in db.session.scalars(
+            select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
+        by_motion = {r.motion_id: r for r in rows}
+        out = []
+        for motion in meeting.motions:
+            row = by_motion.get(motion.id)
+            if row is None:
+                continue
+            out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
+                        "verdict": verdicts.get(row.id)})
+        return out
 
     @app.template_global()
     def url_with_lang(lang: str) -> str:

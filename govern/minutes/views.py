@@ -21,6 +21,7 @@ from sqlalchemy import select
 from govern import jobs
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
+from govern.config import public_url
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db
@@ -35,7 +36,6 @@ from govern.minutes.forms import CommitteeMeetingForm, MinutesTextForm, Signatur
 from govern.minutes.markdown import render as markdown
 from govern.minutes.matters import art278_label
 from govern.minutes.models import CommitteeMeeting, MinutesRevision
-from govern.pdf.render import public_url
 from govern.pdf.views import serve_pdf
 
 bp = Blueprint("minutes", __name__)
