@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from sqlalchemy import select
 
+from govern import clock
 from govern.config import is_loopback_url
 from govern.core.register import format_area
 from govern.extensions import db
@@ -143,6 +144,27 @@ def init_app(app: Flask) -> None:
                 continue
             out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
                         "verdict": verdicts.get(row.id)})
+        return out
+
+    @app.template_global()
+    def meetings_to_vote(community, user) -> list:
+        """Open meetings of ``community`` where ``user`` is on the roll and has not voted yet (the 去投票 prompt)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return []
+        # Function-level: templating is imported by create_app before the feature packages.
+        from govern.meetings.models import Meeting, MeetingStatus
+        from govern.meetings.services import has_voted, persons_for
+
+        candidates = db.session.scalars(select(Meeting).where(
+            Meeting.community_id == community.id, Meeting.published_at.is_not(None),
+            Meeting.closes_at > clock.now()).order_by(Meeting.closes_at))
+        out = []
+        for meeting in candidates:
+            if meeting.status != MeetingStatus.OPEN:
+                continue
+            persons = persons_for(meeting, user)
+            if persons and not has_voted(meeting.id, persons[0].person):
+                out.append(meeting)
         return out
 
     @app.template_global()

@@ -6,6 +6,7 @@ import {
   api, ApiError, buildBallot, canonicalBytes, loadKey, receiptObject, sha256Hex, signBytes, storeKeyName,
   translator, verifyBytes,
 } from './govern-sign.js';
+import { enrolDeviceKey, enrolProblem } from './enrol.js';
 
 const t = translator();
 
@@ -17,6 +18,59 @@ const keysLinkText = () => document.getElementById('key-status-link').textConten
 
 function checkUrl(hash) {
   return `${settings.checkUrl}?hash=${encodeURIComponent(hash)}`;
+}
+
+const inlineEnrol = document.getElementById('inline-enrol');
+
+/** No usable key on this device: offer to make one right here, before the choices (never a detour). */
+function offerEnrol(text, say) {
+  if (!inlineEnrol) return false;
+  document.getElementById('inline-enrol-reason').textContent = text;
+  inlineEnrol.hidden = false;
+  keyStatus.hidden = true;
+  if (say) {
+    say(text, 'error');
+    document.getElementById('inline-enrol-password').focus();
+  }
+  return true;
+}
+
+function setupInlineEnrol() {
+  const form = document.getElementById('inline-enrol-form');
+  if (!form) return;
+  const status = document.getElementById('inline-enrol-status');
+  const say = (text, kind = 'info') => { status.textContent = text; status.dataset.kind = kind; };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const password = form.elements.password.value;
+    if (!password) {
+      say(t('key_needPassword'), 'error');
+      form.elements.password.focus();
+      return;
+    }
+    const button = document.getElementById('inline-enrol-button');
+    button.disabled = true;
+    try {
+      const record = await enrolDeviceKey({
+        userId: settings.user, enrolUrl: form.dataset.enrolUrl, password, onStep: (step) => say(t(`key_${step}`)),
+      });
+      form.elements.password.value = '';
+      settings.activeKeyId = record.key_id;
+      inlineEnrol.hidden = true;
+      const done = document.getElementById('key-ready');
+      done.textContent = t('enrolled', { fp: record.fingerprint });
+      done.hidden = false;
+      document.querySelectorAll('[id$="ballot-status"]').forEach((el) => { el.textContent = ''; });
+      const first = document.querySelector('form[data-ballot] fieldset.motion input:not([disabled])');
+      (first || done).focus();
+    } catch (e) {
+      const [key, vars] = enrolProblem(e);
+      say(t(`key_${key}`, vars), 'error');
+      if (key === 'wrongPassword') form.elements.password.select();
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 function showKeyProblem(text, say) {
@@ -39,11 +93,11 @@ async function deviceKey(say = null) {
   }
   const active = settings.activeKeyId;
   if (!rec || !rec.key_id || !active) {
-    showKeyProblem(t('noKey'), say);
+    if (!offerEnrol(t('enrolNone'), say)) showKeyProblem(t('noKey'), say);
     return null;
   }
   if (rec.key_id !== active) {
-    showKeyProblem(t('otherKey'), say);
+    if (!offerEnrol(t('enrolOther'), say)) showKeyProblem(t('otherKey'), say);
     return null;
   }
   keyStatus.hidden = true;
@@ -171,8 +225,13 @@ function setupBallot(prefix) {
       if (e instanceof ApiError && e.code === 'network') {
         say(t('uncertain', { hash }), 'error', { href: checkUrl(hash), text: t('checkLink') });
       } else if (e instanceof ApiError) {
-        const link = KEY_PROBLEM_CODES.has(e.code) ? { href: settings.keysUrl, text: keysLinkText() } : null;
-        say(errorText(e), 'error', link);
+        if (KEY_PROBLEM_CODES.has(e.code) && offerEnrol(errorText(e))) {
+          say(errorText(e), 'error');
+          document.getElementById('inline-enrol-password').focus();
+        } else {
+          const link = KEY_PROBLEM_CODES.has(e.code) ? { href: settings.keysUrl, text: keysLinkText() } : null;
+          say(errorText(e), 'error', link);
+        }
       } else {
         say(t('err_other', { code: '?', msg: String(e) }), 'error');
       }
@@ -225,6 +284,8 @@ function setupBallot(prefix) {
     };
     $('confirm').hidden = true;
     $('receipt').hidden = false;
+    const ready = document.getElementById('key-ready');
+    if (ready) ready.hidden = true;
     say(tx('received', { pos: receipt.position }), 'ok');
     $('receipt-h').focus();
   }
@@ -251,5 +312,6 @@ function setupBallot(prefix) {
 
 if (settings) {
   document.querySelectorAll('form[data-ballot]').forEach((form) => setupBallot(form.dataset.ballot));
+  setupInlineEnrol();
   deviceKey();
 }

@@ -1,8 +1,6 @@
 // govern — the keys page: make an Ed25519 key pair on this device and enrol its public half.
-import {
-  api, ApiError, deleteKey, fingerprint, generateDeviceKey, hasWebCryptoEd25519, loadKey, saveKey,
-  storeKeyName, translator,
-} from './govern-sign.js';
+import { hasWebCryptoEd25519, loadKey, storeKeyName, translator } from './govern-sign.js';
+import { enrolDeviceKey, enrolProblem } from './enrol.js';
 
 const tr = translator();
 const t = (key, vars) => tr(`key_${key}`, vars);
@@ -52,40 +50,19 @@ async function enrol(event) {
   }
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
-  const userId = form.dataset.user;
   try {
-    say(t('working'));
-    const key = await generateDeviceKey();
-    const record = { ...key, fingerprint: await fingerprint(key.publicKey), created_at: new Date().toISOString(), key_id: null };
-    try {
-      // Kept aside until the server has accepted it, so a failed attempt never loses the working key.
-      await saveKey(storeKeyName(userId, true), record);
-    } catch (e) {
-      say(t('noStorage'), 'error');
-      return;
-    }
-    say(t('sending'));
-    const answer = await api('POST', form.dataset.enrolUrl, { public_key: key.publicKey, password });
-    record.key_id = answer.key_id;
-    if (answer.fingerprint) record.fingerprint = answer.fingerprint;
-    await saveKey(storeKeyName(userId), record);
-    await deleteKey(storeKeyName(userId, true));
+    const record = await enrolDeviceKey({
+      userId: form.dataset.user, enrolUrl: form.dataset.enrolUrl, password, onStep: (step) => say(t(step)),
+    });
     form.elements.password.value = '';
     // Reload so the page shows the server's view (active key, history with the revoked key); the
     // message survives the reload in sessionStorage and is shown again, with focus, on load.
     sessionStorage.setItem(FLASH, JSON.stringify({ text: t('done', { fp: record.fingerprint }), kind: 'ok' }));
     window.location.reload();
   } catch (e) {
-    if (e instanceof ApiError) {
-      if (e.status === 401 || e.status === 403) say(t('wrongPassword'), 'error');
-      else if (e.code === 'bad_key') say(t('badKey'), 'error');
-      else if (e.status === 429) say(t('rateLimited'), 'error');
-      else if (e.code === 'network') say(t('network'), 'error');
-      else say(t('failed', { msg: e.message }), 'error');
-      if (e.status === 401) form.elements.password.select();
-    } else {
-      say(t('failed', { msg: String(e && e.message ? e.message : e) }), 'error');
-    }
+    const [key, vars] = enrolProblem(e);
+    say(t(key, vars), 'error');
+    if (key === 'wrongPassword') form.elements.password.select();
   } finally {
     button.disabled = false;
   }
