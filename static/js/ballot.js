@@ -175,6 +175,8 @@ function setupBallot(prefix) {
     say('');
     form.hidden = true;
     if (heading) heading.hidden = true;
+    const ready = document.getElementById('key-ready');
+    if (ready) ready.hidden = true;
     $('confirm').hidden = false;
     $('confirm-h').focus();
   }
