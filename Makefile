@@ -6,10 +6,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # pytest-xdist workers for `make test` (one per core; each has its own database): `make test PYTEST_WORKERS=0` runs serially.
 PYTEST_WORKERS ?= auto
+# The one public address (links, QR codes, messages); follows PORT unless set.
+export GOVERN_BASE_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages: a CJK font for PDFs (WeasyPrint), Poppler for PDF checks in tests.
 SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils fontconfig
-# Only the tests need a browser.
-TEST_SYSTEM_PACKAGES := chromium
+# Only the tests need a browser (and zbarimg, to decode printed QR codes).
+TEST_SYSTEM_PACKAGES := chromium zbar-tools
 
 .PHONY: install install-test run test system-packages system-packages-test catalogs migrate demo serve worker lint bench clean
 
@@ -48,7 +50,7 @@ demo: migrate
 
 run: demo  ## install, migrate, load the demo if the database is empty, serve on http://127.0.0.1:$(PORT)
 	@echo "govern is serving on http://127.0.0.1:$(PORT)  (demo accounts: admin, chair, committee1, committee2, property1, auditor1, owner001…; password govern-demo)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --limit-request-line 8190 --access-logfile - wsgi:app
 
 test: install-test  ## install with the test extras and run the whole suite
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile

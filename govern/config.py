@@ -5,9 +5,16 @@ Production sets ``DATABASE_URL``, ``REDIS_URL`` and ``SECRET_KEY``; nothing else
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+#: What `make run` serves; GOVERN_BASE_URL overrides it (the Makefile passes its PORT through).
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -90,7 +97,8 @@ def load_config(instance_path: Path) -> dict:
         #: Older switch: GOVERN_PROXY_FIX=1 trusts a proxy on this host (127.0.0.1, ::1) when
         #: GOVERN_TRUSTED_PROXIES is not set.
         "PROXY_FIX": os.environ.get("GOVERN_PROXY_FIX", "") in ("1", "true", "yes"),
-        "PUBLIC_BASE_URL": os.environ.get("GOVERN_BASE_URL", "http://127.0.0.1:5000"),
+        #: The one public address: every absolute link, QR code and message is built on it (public_url).
+        "PUBLIC_BASE_URL": (os.environ.get("GOVERN_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
         #: E-mail (govern.delivery): without GOVERN_SMTP_HOST, e-mails are recorded as "not configured".
         "GOVERN_SMTP_HOST": os.environ.get("GOVERN_SMTP_HOST", ""),
         "GOVERN_SMTP_PORT": int(os.environ.get("GOVERN_SMTP_PORT") or 587),
@@ -102,3 +110,19 @@ def load_config(instance_path: Path) -> dict:
         #: "outbox" (messages written to the sms_outbox table) or "package.module:Class" for a gateway.
         "GOVERN_SMS_PROVIDER": os.environ.get("GOVERN_SMS_PROVIDER", "outbox"),
     }
+
+
+def public_url(path: str = "/") -> str:
+    """An absolute address on this site, built on GOVERN_BASE_URL: for QR codes, printed links and messages."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url`` names this machine only (localhost, 127.0.0.0/8, ::1): no phone can open it."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from govern.core.register import format_area
 
 __all__ = ["CONTACT_PHONE_RE", "LOCAL_TZ", "MOBILE_RE", "format_area", "is_mobile", "local", "local_day",
-           "short_datetime"]
+           "format_moment"]
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -48,10 +48,10 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
-def short_datetime(value) -> str:
-    """An aware datetime or an RFC 3339 UTC string as ``YYYY-MM-DD HH:MM`` in Asia/Shanghai ("" for none).
-
-    Cheap (no Babel): fit for a thousand comments on a page and for printed records.
+def format_moment(value, *, english: bool = False) -> str:
+    """An aware datetime or an RFC 3339 UTC string as people read it, in Beijing time, to the minute:
+    ``2026年12月6日 22:43`` (``6 Dec 2026, 22:43`` in English); "" for none. The one date format of pages
+    and printed documents (ISO 8601 only in machine files). Cheap (no Babel): fit for a thousand comments.
     """
     if not value:
         return ""
@@ -60,4 +60,12 @@ def short_datetime(value) -> str:
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    return local(value).strftime("%Y-%m-%d %H:%M")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    v = local(value)
+    if english:
+        return f"{v.day} {_MONTHS[v.month - 1]} {v.year}, {v.hour:02d}:{v.minute:02d}"
+    return f"{v.year}年{v.month}月{v.day}日 {v.hour:02d}:{v.minute:02d}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

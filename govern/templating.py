@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, lazy_gettext
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
+from sqlalchemy import select
 
-from govern import enums
+from govern import clock, enums
+from govern.config import is_loopback_url
+from govern.extensions import db
+from govern import formats
 from govern.formats import format_area
 
 ROLE_LABELS = {
@@ -24,20 +29,62 @@ STATUS_LABELS = {
     "delivered": lazy_gettext("Delivered"),
     "unsold": lazy_gettext("Unsold (developer)"),
     "sold_undelivered": lazy_gettext("Sold, not delivered (developer)"),
+    # meetings
+    "draft": lazy_gettext("Draft"),
+    "announced": lazy_gettext("Announced"),
+    "open": lazy_gettext("Voting open"),
+    "closed": lazy_gettext("Closed"),
+    # background runs (record verification, PDF builds)
+    "pending": lazy_gettext("Waiting to run"),
+    "running": lazy_gettext("Running"),
+    "done": lazy_gettext("Finished"),
+    "failed": lazy_gettext("Failed"),
 }
+
+
+#: The one date format of the pages (Beijing time); ISO 8601 only in machine files (JSON, CSV, records).
+DAY_PATTERNS = {"zh": "y年M月d日", "en": "d MMM y"}
+
+
+def _pattern(patterns: dict[str, str]) -> str:
+    locale = get_locale()
+    return patterns["zh" if locale is None or locale.language == "zh" else "en"]
+
+
+def format_moment(value: datetime | str | None) -> str:
+    """A UTC datetime (or an RFC 3339 string) as pages show it: :func:`govern.formats.format_moment` in the
+    request's language ("2026年12月6日 22:43")."""
+    locale = get_locale()
+    return formats.format_moment(value, english=locale is not None and locale.language != "zh")
+
+
+def format_day(value) -> str:
+    """A date (or the Beijing date of a datetime) as pages show it."""
+    return format_date(value, _pattern(DAY_PATTERNS)) if value else ""
 
 
 def init_app(app: Flask) -> None:
     enums.init_app(app)
 
     @app.template_filter("dt")
-    def _dt(value: datetime | None, fmt: str = "medium") -> str:
-        """A UTC datetime shown in Asia/Shanghai (the Babel default timezone)."""
-        return format_datetime(value, fmt) if value else ""
+    def _dt(value: datetime | None, fmt: str | None = None) -> str:
+        """A UTC datetime in Beijing time, one format everywhere (``fmt`` is accepted and ignored)."""
+        return format_moment(value)
 
     @app.template_filter("d")
     def _d(value) -> str:
-        return format_date(value, "medium") if value else ""
+        return format_day(value)
+
+    @app.template_filter("action_label")
+    def _action_label(code: str) -> str:
+        from govern.audit.labels import action_label
+
+        return action_label(code)
+
+    @app.template_filter("json_text")
+    def _json_text(value) -> str:
+        """JSON for people to read: Chinese as Chinese (no \\u escapes), keys sorted; autoescaped by Jinja."""
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
 
     @app.template_filter("area")
     def _area(hundredths: int | None) -> str:
@@ -50,6 +97,60 @@ def init_app(app: Flask) -> None:
     @app.template_filter("status_label")
     def _status_label(status) -> str:
         return str(STATUS_LABELS.get(getattr(status, "value", status), status))
+
+    @app.template_global()
+    def public_address() -> str:
+        """GOVERN_BASE_URL: the address printed on notices, QR codes and messages."""
+        return app.config["PUBLIC_BASE_URL"]
+
+    @app.template_global()
+    def public_address_is_loopback() -> bool:
+        """True when printed QR codes and links would point at this machine only (the committee is warned)."""
+        return is_loopback_url(app.config["PUBLIC_BASE_URL"])
+
+    @app.template_global()
+    def meeting_outcomes(meeting) -> list[dict]:
+        """The signed outcome of each motion of a closed meeting, with the street office's latest verdict.
+
+        Reads what is stored (results are materialised after close, never here); empty before that.
+        """
+        # Function-level: templating is imported by create_app before the feature packages.
+        from govern.meetings.models import MotionResult
+        from govern.record.models import Certification
+
+        rows = db.session.scalars(select(MotionResult).where(MotionResult.meeting_id == meeting.id)).all()
+        verdicts = {c.result_id: c.verdict for c in db.session.scalars(
+            select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
+        by_motion = {r.motion_id: r for r in rows}
+        out = []
+        for motion in meeting.motions:
+            row = by_motion.get(motion.id)
+            if row is None:
+                continue
+            out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
+                        "verdict": verdicts.get(row.id)})
+        return out
+
+    @app.template_global()
+    def meetings_to_vote(community, user) -> list:
+        """Open meetings of ``community`` where ``user`` is on the roll and has not voted yet (the 去投票 prompt)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return []
+        # Function-level: templating is imported by create_app before the feature packages.
+        from govern.meetings.models import Meeting, MeetingStatus
+        from govern.meetings.services import has_voted, persons_for
+
+        candidates = db.session.scalars(select(Meeting).where(
+            Meeting.community_id == community.id, Meeting.published_at.is_not(None),
+            Meeting.closes_at > clock.now()).order_by(Meeting.closes_at))
+        out = []
+        for meeting in candidates:
+            if meeting.status != MeetingStatus.OPEN:
+                continue
+            persons = persons_for(meeting, user)
+            if persons and not has_voted(meeting.id, persons[0].person):
+                out.append(meeting)
+        return out
 
     @app.template_global()
     def url_with_lang(lang: str) -> str:

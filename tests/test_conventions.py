@@ -57,17 +57,16 @@ def test_one_local_time_zone():
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     others = [o for o in offenders if not o.startswith("govern/formats.py:")]
     assert len(offenders) - len(others) == 1, offenders
-    # Known: one copy in the meetings/casting code (issue #18), switched to govern.formats after the casting
-    # move; lower this to 0 then. Any new copy fails here.
-    assert len(others) <= 1, f"use govern.formats.LOCAL_TZ instead: {others}"
+    assert not others, f"use govern.formats.LOCAL_TZ instead: {others}"
 
 
 def test_formats():
     moment = dt.datetime(2025, 3, 1, 16, 30, tzinfo=dt.UTC)
-    assert formats.short_datetime(moment) == "2025-03-02 00:30"
-    assert formats.short_datetime("2025-03-01T16:30:00Z") == "2025-03-02 00:30"
-    assert formats.short_datetime(moment.replace(tzinfo=None)) == "2025-03-02 00:30"  # naive is UTC
-    assert formats.short_datetime(None) == "" and formats.short_datetime("not a time") == "not a time"
+    assert formats.format_moment(moment) == "2025年3月2日 00:30"
+    assert formats.format_moment("2025-03-01T16:30:00Z") == "2025年3月2日 00:30"
+    assert formats.format_moment(moment.replace(tzinfo=None)) == "2025年3月2日 00:30"  # naive is UTC
+    assert formats.format_moment(moment, english=True) == "2 Mar 2025, 00:30"
+    assert formats.format_moment(None) == "" and formats.format_moment("not a time") == "not a time"
     assert formats.local_day(moment) == dt.date(2025, 3, 2)
     assert formats.local_midnight(dt.date(2025, 3, 2)) == dt.datetime(2025, 3, 1, 16, 0, tzinfo=dt.UTC)
     assert formats.format_area(200005) == "2000.05"

@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from govern.agenda.forms import ITEM_CHOICES, KIND_CHOICES, MATTER_CHOICES, STANCE_CHOICES
-from govern.formats import short_datetime
+from govern.formats import format_moment
 
 STATES = {
     "draft": _l("Draft"),
@@ -37,7 +37,7 @@ STANCES = dict(STANCE_CHOICES)
 
 
 def register(bp: Blueprint) -> None:
-    bp.add_app_template_filter(short_datetime, "dt_short")
+    bp.add_app_template_filter(format_moment, "dt_short")
     for name, table in (("state_label", STATES), ("badge_label", BADGES), ("event_label", EVENTS),
                         ("item_label", ITEMS), ("kind_label", KINDS), ("matter_label", MATTERS),
                         ("stance_label", STANCES)):

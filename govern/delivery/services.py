@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from govern import clock, jobs
 from govern.audit.services import record
+from govern.config import public_url
 from govern.delivery.models import Delivery, DeliveryPreference
 from govern.errors import DomainError
 from govern.extensions import db
@@ -67,7 +68,7 @@ def update_preferences(user, community, data: dict, *, actor) -> DeliveryPrefere
 
 
 def absolute_url(path: str) -> str:
-    return current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + path
+    return public_url(path)
 
 
 def send_message(community, users: Iterable, *, kind: str, template: str, context: dict, subject,

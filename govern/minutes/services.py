@@ -28,7 +28,7 @@ from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.procedure import CommitteeRule, committee_decision, committee_decision_passes, committee_meeting_quorum
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
-from govern.formats import local_day, short_datetime
+from govern.formats import format_moment, local_day
 from govern.meetings.results import ensure_results
 from govern.minutes import signing
 from govern.minutes.matters import ART278_ITEMS, art278_label
@@ -448,6 +448,6 @@ def signer_rows(rows, users: dict[int, User] | None = None, roles: dict[int, str
             "role": (roles or {}).get(r.user_id, ""),
             "fingerprint": r.fingerprint,
             "key_id": r.key_id,
-            "signed_at": short_datetime(r.created_at),
+            "signed_at": format_moment(r.created_at),
         })
     return out

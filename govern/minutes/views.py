@@ -21,10 +21,11 @@ from sqlalchemy import select
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
 from govern.core.canonical import canonical_bytes
+from govern.config import public_url
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.formats import LOCAL_TZ, short_datetime
+from govern.formats import LOCAL_TZ, format_moment
 from govern.markdown import RECORD
 from govern.markdown import render as render_markdown
 from govern.meetings.access import meeting_required
@@ -41,7 +42,6 @@ from govern.minutes.forms import CommitteeMeetingForm, MinutesTextForm, Signatur
 from govern.minutes.matters import art278_label
 from govern.minutes.models import CommitteeMeeting, MinutesRevision
 from govern.minutes.sections import record_hash, sections_for
-from govern.pdf.render import public_url
 from govern.pdf.views import serve_pdf
 
 bp = Blueprint("minutes", __name__)
@@ -52,7 +52,7 @@ CHALLENGE_PERIOD = timedelta(days=365)
 
 @bp.app_template_filter("minutes_time")
 def _minutes_time(value) -> str:
-    return short_datetime(value)
+    return format_moment(value)
 
 
 def _minutes_markdown(text: str):
@@ -61,7 +61,7 @@ def _minutes_markdown(text: str):
 
 def _helpers() -> dict:
     return {"labels": labels, "label": labels.label, "markdown": _minutes_markdown, "art278_label": art278_label,
-            "local_time": short_datetime}
+            "local_time": format_moment}
 
 
 def _roles(community) -> dict[int, str]:

@@ -20,6 +20,7 @@ from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from govern.config import public_url
 from govern.pdf.fonts import FONT_STACK, require_cjk_font
 
 #: Bump when a PDF template changes in a way its HTML does not show (it is part of the content hash).
@@ -68,7 +69,7 @@ class SafeURLFetcher(URLFetcher):
 
 
 def base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/"
+    return public_url("/")
 
 
 def make_fetcher() -> SafeURLFetcher:
@@ -78,11 +79,6 @@ def make_fetcher() -> SafeURLFetcher:
 def qr_data_uri(text: str, *, scale: int = 4) -> str:
     """A QR code of ``text`` as an SVG ``data:`` URI (segno), for ``<img src=…>`` in a PDF or a page."""
     return segno.make(text, error="m", micro=False).svg_data_uri(scale=scale, border=2, dark="#000")
-
-
-def public_url(path: str) -> str:
-    """An absolute address on this site (``PUBLIC_BASE_URL``), for QR codes and printed links."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
 
 
 def css_page_counter(fmt: str) -> str:

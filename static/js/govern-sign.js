@@ -341,11 +341,15 @@ export async function api(method, url, body) {
 
 // ------------------------------------------------------------------ small i18n
 
-/** t(key, vars) from a {"zh-CN": {...}, "en": {...}} dictionary, by <html lang>, zh-CN by default. */
-export function translator(dict) {
-  const lang = (document.documentElement.lang || 'zh-CN').toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
+/** t(key, vars): the page's text for key, {name} placeholders filled from vars; the key itself when unknown. */
+export function translator() {
+  // The page's strings come from the gettext catalogs: base.html renders them, already in the page's
+  // language, into <script type="application/json" id="i18n"> (templates/meetings/_i18n.html).
+  const el = document.getElementById('i18n');
+  const dict = el ? JSON.parse(el.textContent || '{}') : {};
   return (key, vars = {}) => {
-    const text = (dict[lang] && dict[lang][key]) || dict['zh-CN'][key] || key;
+    const text = dict[key] || key;
     return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
   };
 }
+

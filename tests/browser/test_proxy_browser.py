@@ -113,7 +113,7 @@ def test_delegation_signed_accepted_and_revoked_in_the_browser(page, live_server
         held.locator("button[type=submit]").click()
     expect(page.locator(f"#held-{d.id}")).to_have_attribute("data-status", "accepted")
     expect(page.locator(f"#held-{d.id}")).to_contain_text("受托人已同意")
-    assert "你已同意担任受托人" in page.content()
+    assert "您已同意担任受托人" in page.content()
     link = page.locator(f"#vote-for-{d.id}")
     assert link.get_attribute("href").endswith(f"/meetings/{mid}/ballot#proxy-{d.id}-panel")
     assert _delegations(app, id=d.id)[0].accepted_at is not None
@@ -187,7 +187,7 @@ def test_proxy_votes_for_the_owner_then_the_owner_votes_in_person(page, live_ser
 
     panel.locator(f"#{prefix}c-{m2}-agree + label").click()
     panel.locator(f"#{prefix}review-button").click()
-    expect(panel.locator(f"#{prefix}confirm-h")).to_have_text("你将代 a 投票")
+    expect(panel.locator(f"#{prefix}confirm-h")).to_have_text("您将代 a 投票")
     expect(panel.locator(f"#{prefix}summary-list li")).to_have_count(2)
     panel.locator(f"#{prefix}sign-button").click()
     panel.locator(f"#{prefix}receipt").wait_for(state="visible")

@@ -211,19 +211,64 @@ def test_keys_wrong_password_error_and_old_key_kept(page, live_server, app, worl
     assert page.evaluate(READ_DEVICE_KEY, f"user:{world.users['A']}") is None
 
 
-def test_ballot_no_device_key_points_to_keys_page(page, live_server, world, open_meeting):
+def test_ballot_without_device_key_offers_inline_enrolment_before_the_choices(page, live_server, world,
+                                                                             open_meeting):
+    """No detour to the keys page: the ballot page asks for the password first, and signing without a key
+    brings the owner back to that form, never to advice that loops."""
     _login(page, live_server, "a")
     page.goto(f"{live_server}/meetings/{open_meeting}/ballot")
-    page.locator("#key-status").wait_for(state="visible")
-    assert page.locator("#key-status-link").get_attribute("href").endswith("/keys")
+    enrol = page.locator("#inline-enrol")
+    enrol.wait_for(state="visible")
+    assert page.locator("#key-status").is_hidden()
+    # The offer comes before the choices.
+    assert enrol.evaluate("(el) => !!(el.compareDocumentPosition(document.querySelector('fieldset.motion'))"
+                          " & Node.DOCUMENT_POSITION_FOLLOWING)")
     for fs in range(2):
         page.locator("fieldset.motion").nth(fs).locator("input[value=abstain] + label").click()
     page.locator("#review-button").click()
     page.locator("#sign-button").click()
-    status = page.locator("#ballot-status")
-    expect(status).to_have_attribute("data-kind", "error")
-    assert status.locator("a").get_attribute("href").endswith("/keys")
+    expect(page.locator("#ballot-status")).to_have_attribute("data-kind", "error")
+    assert page.locator("#inline-enrol-password").evaluate("(el) => el === document.activeElement")
     assert page.locator("#receipt").is_hidden()
+    # A wrong password says so, and changes nothing.
+    page.locator("#inline-enrol-password").fill("not-my-password")
+    page.locator("#inline-enrol-button").click()
+    expect(page.locator("#inline-enrol-status")).to_have_attribute("data-kind", "error")
+    assert page.evaluate(READ_DEVICE_KEY, f"user:{world.users['A']}") is None
+
+
+def test_new_owner_on_a_new_device_votes_in_at_most_eight_taps_from_home(page, live_server, app, world,
+                                                                          open_meeting):
+    """The issue's yardstick (390x844): home → 去投票 → password, make the key → choose → review → sign."""
+    _login(page, live_server, "a")
+    taps = 0
+
+    def tap(locator):
+        nonlocal taps
+        taps += 1
+        locator.click()
+
+    page.goto(live_server + "/")
+    assert page.get_by_role("link", name="去投票").first.is_visible()  # on the first screen
+    assert page.get_by_role("link", name="去投票").first.bounding_box()["y"] < 844
+    with page.expect_navigation():
+        tap(page.get_by_role("link", name="去投票").first)
+    page.locator("#inline-enrol").wait_for(state="visible")
+    page.locator("#inline-enrol-password").fill(TEST_PASSWORD)  # typing, not a tap
+    tap(page.locator("#inline-enrol-button"))
+    page.locator("#key-ready").wait_for(state="visible")
+    assert page.locator("#inline-enrol").is_hidden()
+    for i, choice in enumerate(("agree", "oppose")):
+        tap(page.locator("fieldset.motion").nth(i).locator(f"input[value={choice}] + label"))
+    tap(page.locator("#review-button"))
+    page.locator("#confirm").wait_for(state="visible")
+    tap(page.locator("#sign-button"))
+    page.locator("#receipt").wait_for(state="visible")
+    expect(page.locator("#receipt-server-check")).to_have_attribute("data-verified", "true")
+    assert taps <= 8, taps
+    # The home page no longer asks this owner to vote.
+    page.goto(live_server + "/")
+    assert page.get_by_role("link", name="去投票").count() == 0
 
 
 def test_ballot_missing_choice_blocks_review(page, live_server, world, open_meeting):
