@@ -148,6 +148,13 @@ CODES: dict[str, Code] = {
     "wrong_key": Code(400, "This is not your current signing key. Sign with your current key."),
     "wrong_meeting": Code(400, "The paper ballot is for another meeting."),
     "wrong_roll": Code(400, "The paper ballot names another roll."),
+    "bad_purpose": Code(400, "A one-time code is asked for an unknown purpose (sign-in or password reset)."),
+    "bad_target": Code(400, "A one-time code goes to an 11-digit mobile number or an e-mail address."),
+    "invalid_code": Code(400, "The one-time or authenticator code is wrong, used or expired."),
+    "invalid_totp": Code(401, "The authenticator app's code does not match."),
+    "otp_required": Code(401, "Many wrong passwords were tried for this account: sign in from this device with a one-time code."),
+    "own_account": Code(403, "An administrator cannot block their own account."),
+    "totp_required": Code(401, "This account signs in with a code from its authenticator app as well."),
 }
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
-from sqlalchemy import select
+from flask_babel import format_date, get_locale, lazy_gettext
 
-from govern import clock, enums
+from govern import enums, formats
 from govern.config import is_loopback_url
-from govern.extensions import db
-from govern import formats
 from govern.formats import format_area
 
 ROLE_LABELS = {
@@ -75,12 +72,6 @@ def init_app(app: Flask) -> None:
     def _d(value) -> str:
         return format_day(value)
 
-    @app.template_filter("action_label")
-    def _action_label(code: str) -> str:
-        from govern.audit.labels import action_label
-
-        return action_label(code)
-
     @app.template_filter("json_text")
     def _json_text(value) -> str:
         """JSON for people to read: Chinese as Chinese (no \\u escapes), keys sorted; autoescaped by Jinja."""
@@ -107,50 +98,6 @@ def init_app(app: Flask) -> None:
     def public_address_is_loopback() -> bool:
         """True when printed QR codes and links would point at this machine only (the committee is warned)."""
         return is_loopback_url(app.config["PUBLIC_BASE_URL"])
-
-    @app.template_global()
-    def meeting_outcomes(meeting) -> list[dict]:
-        """The signed outcome of each motion of a closed meeting, with the street office's latest verdict.
-
-        Reads what is stored (results are materialised after close, never here); empty before that.
-        """
-        # Function-level: templating is imported by create_app before the feature packages.
-        from govern.meetings.models import MotionResult
-        from govern.record.models import Certification
-
-        rows = db.session.scalars(select(MotionResult).where(MotionResult.meeting_id == meeting.id)).all()
-        verdicts = {c.result_id: c.verdict for c in db.session.scalars(
-            select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
-        by_motion = {r.motion_id: r for r in rows}
-        out = []
-        for motion in meeting.motions:
-            row = by_motion.get(motion.id)
-            if row is None:
-                continue
-            out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
-                        "verdict": verdicts.get(row.id)})
-        return out
-
-    @app.template_global()
-    def meetings_to_vote(community, user) -> list:
-        """Open meetings of ``community`` where ``user`` is on the roll and has not voted yet (the 去投票 prompt)."""
-        if user is None or not getattr(user, "is_authenticated", False):
-            return []
-        # Function-level: templating is imported by create_app before the feature packages.
-        from govern.meetings.models import Meeting, MeetingStatus
-        from govern.meetings.services import has_voted, persons_for
-
-        candidates = db.session.scalars(select(Meeting).where(
-            Meeting.community_id == community.id, Meeting.published_at.is_not(None),
-            Meeting.closes_at > clock.now()).order_by(Meeting.closes_at))
-        out = []
-        for meeting in candidates:
-            if meeting.status != MeetingStatus.OPEN:
-                continue
-            persons = persons_for(meeting, user)
-            if persons and not has_voted(meeting.id, persons[0].person):
-                out.append(meeting)
-        return out
 
     @app.template_global()
     def url_with_lang(lang: str) -> str:

@@ -15,6 +15,7 @@ import hmac
 import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -207,28 +208,21 @@ def _community_id(user: User) -> int | None:
     return cid
 
 
+#: The job that sends one code or alert: ``(channel, address, subject, text, community_id)``. It lives in
+#: govern.delivery (which sits above accounts and owns the channels) and is set from there when the app
+#: is built (:func:`govern.delivery.jobs.init_app`).
+_sender: Callable[[str, str, str, str, int], None] | None = None
+
+
+def set_sender(func: Callable[[str, str, str, str, int], None]) -> None:
+    global _sender
+    _sender = func
+
+
 def _send(user: User, channel: str, address: str, subject: str, text: str) -> None:
-    jobs.enqueue(send_text, channel, address, subject, text, _community_id(user) or 0, queue="mail")
-
-
-def send_text(channel: str, address: str, subject: str, text: str, community_id: int) -> None:
-    """The job: one SMS (provider or outbox) or one e-mail. Failures are logged, never shown to the asker."""
-    from govern.delivery.channels import NotConfigured, send_email, sms_provider
-
-    try:
-        if channel == "sms":
-            if not community_id:
-                current_app.logger.warning("one-time code: the account has no community for the SMS outbox")
-                return
-            sms_provider().send(address, text, community_id=community_id, delivery_id=None)
-        else:
-            send_email(address, subject, text)
-        db.session.commit()
-    except NotConfigured:
-        current_app.logger.warning("one-time code: e-mail is not configured (GOVERN_SMTP_HOST)")
-    except Exception:  # the asker sees the same answer; the operator sees the log
-        db.session.rollback()
-        current_app.logger.exception("one-time code: sending failed")
+    if _sender is None:
+        raise RuntimeError("no sender for one-time codes: govern.delivery is not set up")
+    jobs.enqueue(_sender, channel, address, subject, text, _community_id(user) or 0, queue="mail")
 
 
 def alert_burst(user: User, failures: int) -> None:

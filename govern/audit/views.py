@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from govern.accounts.access import can_read_audit, community_required
 from govern.accounts.models import User
+from govern.audit.labels import action_label
 from govern.audit.models import AuditEntry
 from govern.extensions import db
 from govern.formats import LOCAL_TZ
@@ -54,3 +55,8 @@ def index(community):
         actions=actions,
         filters={"action": action, "actor": actor, "from": day_from, "to": day_to},
     )
+
+
+@bp.app_template_filter("action_label")
+def _action_label(code: str) -> str:
+    return action_label(code)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
+
 from govern import clock, jobs
 from govern.delivery.channels import NotConfigured, send_email, sms_provider
 from govern.delivery.models import Delivery
@@ -35,3 +37,22 @@ def send_delivery(delivery_id: int) -> None:
         row.error = f"{type(exc).__name__}: {exc}"[:500]
         log.warning("delivery %s failed: %s", delivery_id, row.error)
     db.session.commit()
+
+
+def send_code_text(channel: str, address: str, subject: str, text: str, community_id: int) -> None:
+    """The job: one SMS (provider or outbox) or one e-mail. Failures are logged, never shown to the asker."""
+    try:
+        if channel == "sms":
+            if not community_id:
+                current_app.logger.warning("one-time code: the account has no community for the SMS outbox")
+                return
+            sms_provider().send(address, text, community_id=community_id, delivery_id=None)
+        else:
+            send_email(address, subject, text)
+        db.session.commit()
+    except NotConfigured:
+        current_app.logger.warning("one-time code: e-mail is not configured (GOVERN_SMTP_HOST)")
+    except Exception:  # the asker sees the same answer; the operator sees the log
+        db.session.rollback()
+        current_app.logger.exception("one-time code: sending failed")
+

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from govern.accounts import otp
 from govern.accounts.access import community_required
 from govern.delivery import reminders, services
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
+from govern.delivery.jobs import send_code_text
 from govern.delivery.models import Delivery, SmsOutbox
 from govern.delivery.quiet import community_window
 from govern.errors import DomainError
@@ -17,6 +19,8 @@ from govern.extensions import db
 from govern.notices.forms import PreferencesForm, ScheduleForm
 
 bp = Blueprint("delivery", __name__, url_prefix="/c/<slug>")
+# One-time codes and sign-in alerts (govern.accounts.otp, a lower layer) leave through delivery's channels.
+bp.record_once(lambda state: otp.set_sender(send_code_text))
 
 
 @bp.route("/preferences", methods=["GET", "POST"])

@@ -276,3 +276,21 @@ def _fmt(moment) -> str:
 
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)
+
+
+@bp.app_template_global()
+def meetings_to_vote(community, user) -> list:
+    """Open meetings of ``community`` where ``user`` is on the roll and has not voted yet (the 去投票 prompt)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    candidates = db.session.scalars(select(Meeting).where(
+        Meeting.community_id == community.id, Meeting.published_at.is_not(None),
+        Meeting.closes_at > clock.now()).order_by(Meeting.closes_at))
+    out = []
+    for meeting in candidates:
+        if meeting.status != MeetingStatus.OPEN:
+            continue
+        persons = voter.persons_for(meeting, user)
+        if persons and not ledger.has_voted(meeting.id, persons[0].person):
+            out.append(meeting)
+    return out

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from govern.accounts.access import can_issue_claim_codes, community_required
 from govern.accounts.models import ClaimSheet, Role, RoleGrant
-from govern.core.canonical import canonical_bytes
 from govern.config import public_url
+from govern.core.canonical import canonical_bytes
 from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db

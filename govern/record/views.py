@@ -37,6 +37,7 @@ from govern.record import links as _links  # noqa: F401  (registers the meeting 
 from govern.record import oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
 from govern.record.export import ballot_kinds
+from govern.record.models import Certification
 
 bp = Blueprint("record", __name__)
 
@@ -286,3 +287,23 @@ def paper_scan(paper_id: int):
     row, _meeting_row = _paper(paper_id)
     return Response(row.scan, mimetype=row.scan_type, headers={
         "Content-Disposition": f'inline; filename="paper-ballot-{row.id}"', "Cache-Control": "private, no-store"})
+
+
+@bp.app_template_global()
+def meeting_outcomes(meeting) -> list[dict]:
+    """The signed outcome of each motion of a closed meeting, with the street office's latest verdict.
+
+    Reads what is stored (results are materialised after close, never here); empty before that.
+    """
+    rows = db.session.scalars(select(MotionResult).where(MotionResult.meeting_id == meeting.id)).all()
+    verdicts = {c.result_id: c.verdict for c in db.session.scalars(
+        select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
+    by_motion = {r.motion_id: r for r in rows}
+    out = []
+    for motion in meeting.motions:
+        row = by_motion.get(motion.id)
+        if row is None:
+            continue
+        out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
+                    "verdict": verdicts.get(row.id)})
+    return out
