@@ -50,9 +50,23 @@ def _error_classes(root: Path = ROOT) -> dict[str, int | None]:
     return classes
 
 
+def _fixed_code_classes(root: Path = ROOT) -> set[str]:
+    """Error classes that pass a literal code to ``super().__init__`` (their callers pass other arguments)."""
+    fixed = set()
+    for _, tree in _sources(root):
+        for cls in ast.walk(tree):
+            if isinstance(cls, ast.ClassDef) and any(
+                    isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "__init__"
+                    and isinstance(n.func.value, ast.Call) and getattr(n.func.value.func, "id", "") == "super"
+                    and n.args and isinstance(n.args[0], ast.Constant) for n in ast.walk(cls)):
+                fixed.add(cls.name)
+    return fixed
+
+
 def raised_codes(root: Path = ROOT) -> tuple[dict[str, list[str]], list[str]]:
     """``{code: ["file:line", ...]}`` for every literal code, and the sites with a code we cannot read."""
     classes = _error_classes(root)
+    fixed = _fixed_code_classes(root)
     found: dict[str, list[str]] = {}
     unreadable = []
     for path, tree in _sources(root):
@@ -76,7 +90,7 @@ def raised_codes(root: Path = ROOT) -> tuple[dict[str, list[str]], list[str]]:
                 found.setdefault(arg.value, []).append(f"{rel}:{node.lineno}")
             elif isinstance(arg, ast.Attribute) and getattr(arg.value, "id", "") == "Rejection":
                 found.setdefault(Rejection[arg.attr].value, []).append(f"{rel}:{node.lineno}")
-            elif arg is None and name in classes and name not in STATUS_BY_CLASS:
+            elif name in fixed or (arg is None and name in classes and name not in STATUS_BY_CLASS):
                 continue  # a subclass with a fixed code passes it in its own __init__ (seen there)
             elif arg is not None and ast.unparse(arg) not in FORWARDED and not (
                     name == "api_error" and "_HTTP_CODES" in ast.unparse(arg)):
