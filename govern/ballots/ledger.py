@@ -26,8 +26,6 @@ def lock_meeting(meeting_id: int) -> Meeting | None:
     return meeting
 
 
-# The casting path runs statements built once at import (bound parameters, no ORM work per cast): building a
-
 
 def has_voted(meeting_id: int, person: str, *, by_proxy: bool = False) -> bool:
     """The person cast a ballot themselves (electronic or paper); with ``by_proxy``, a proxy cast one for them.

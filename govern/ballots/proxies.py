@@ -23,6 +23,7 @@ from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, 
 from govern.ballots.owner_keys import own_active_key
 from govern.ballots.voter import ballot_context
 from govern.core.ballot import check_delegation, check_revocation
+from govern.core.register import format_area
 from govern.extensions import db
 
 
@@ -220,7 +221,7 @@ def _homes(meeting_id: int, person: str) -> tuple[list[str], str]:
         return [], ""
     units = list(db.session.scalars(select(RollUnit.unit).where(RollUnit.roll_person_id == row.id)
                                     .order_by(RollUnit.unit)))
-    return units, f"{row.area // 100}.{row.area % 100:02d}"
+    return units, format_area(row.area)
 
 
 def held_for_ballot(meeting: Meeting, user, *, can_vote: bool) -> tuple[list[dict], list[Delegation]]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from govern.ballots.ledger import has_voted
 from govern.ballots.models import Meeting, RollCaster, RollPerson, RollUnit
 from govern.ballots.owner_keys import active_key
+from govern.core.register import format_area
 from govern.extensions import db
 
 
@@ -33,7 +34,7 @@ def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
     out: dict[str, Any] = {
         "voter": person.person,
         "area": person.area,
-        "area_display": f"{person.area // 100}.{person.area % 100:02d}",
+        "area_display": format_area(person.area),
         "persons": person.weight,
         "units": [{"unit": u.unit, "building": u.building, "area": u.area, "area_source": u.area_source}
                   for u in units],

@@ -9,17 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
-from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
-from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
 from govern.ballots.models import (
     BallotEntry,
     Meeting,
     RollPerson,
     RollUnit,
 )
-from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
-from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
 from govern.core.rules import Count, quorum_legs
 from govern.extensions import db
 

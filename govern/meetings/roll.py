@@ -11,9 +11,6 @@ from collections import defaultdict
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
-from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
-from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
 from govern.ballots.models import (
     Meeting,
     OwnerKey,
@@ -21,8 +18,6 @@ from govern.ballots.models import (
     RollPerson,
     RollUnit,
 )
-from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
-from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
 from govern.core.ballot import format_time
 from govern.core.persons import build_persons
 from govern.core.roll import Roll, build_roll, new_salt, person_pseudonym, roll_hash

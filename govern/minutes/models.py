@@ -2,7 +2,7 @@
 minutes of owners' assemblies as append-only revisions approved by committee members' signatures.
 
 Every signature is Ed25519 over the RFC 8785 canonical bytes of a small JSON document (see
-``govern.minutes.signing``) made with the member's enrolled key (``govern.meetings.models.OwnerKey``).
+``govern.minutes.signing``) made with the member's enrolled key (``govern.ballots.models.OwnerKey``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govern import clock
+from govern.ballots import models as _assembly_models  # noqa: F401  (Meeting, for the foreign key and relationship)
 from govern.dbtypes import UTCDateTime
 from govern.extensions import db
-from govern.meetings import models as _meetings_models  # noqa: F401  (Meeting, for the foreign key and relationship)
 
 # --------------------------------------------------------------------------- committee meetings
 
@@ -209,7 +209,7 @@ class MinutesRevision(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     #: The committee's Markdown (background, discussion, the chair's remarks).
     text: Mapped[str] = mapped_column(Text, default="")
-    #: The sections filled in from the record when the revision was saved (``govern.minutes.record``).
+    #: The sections filled in from the record when the revision was saved (``govern.minutes.sections``).
     sections: Mapped[dict] = mapped_column(JSON, default=dict)
     #: SHA-256 of the canonical {text, sections}: what the approvals sign, and what makes a save a no-op.
     content_hash: Mapped[str] = mapped_column(String(64))
