@@ -152,7 +152,7 @@ CODES: dict[str, Code] = {
     "bad_target": Code(400, "A one-time code goes to an 11-digit mobile number or an e-mail address."),
     "invalid_code": Code(400, "The one-time or authenticator code is wrong, used or expired."),
     "invalid_totp": Code(401, "The authenticator app's code does not match."),
-    "otp_required": Code(401, "Many wrong passwords were tried for this account: sign in from this device with a one-time code."),
+    "otp_required": Code(401, "Many wrong passwords were tried: sign in from this device with a one-time code."),
     "own_account": Code(403, "An administrator cannot block their own account."),
     "totp_required": Code(401, "This account signs in with a code from its authenticator app as well."),
 }
