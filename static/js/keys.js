@@ -1,7 +1,7 @@
 // govern — the keys page: make an Ed25519 key pair on this device and enrol its public half.
 import {
-  api, ApiError, deleteKey, fingerprint, generateDeviceKey, hasWebCryptoEd25519, loadKey, saveKey,
-  storeKeyName, translator,
+  api, ApiError, deleteKey, fingerprint, generateDeviceKey, hasWebCryptoEd25519, keyEnrolmentBody, loadKey,
+  saveKey, storeKeyName, translator,
 } from './govern-sign.js';
 
 const t = translator({
@@ -12,6 +12,7 @@ const t = translator({
     needPassword: '请再次输入登录密码。',
     wrongPassword: '密码不正确（或登录已过期，请重新登录后再试）。',
     badKey: '服务器拒绝了这个公钥，请重试。',
+    clock: '这台设备的时间与服务器相差超过 10 分钟。请校准设备时间后重试。密钥没有登记。',
     rateLimited: '尝试次数过多，请稍后再试。',
     network: '网络连接失败，请检查网络后重试。密钥没有登记。',
     failed: '登记失败：{msg}',
@@ -30,6 +31,7 @@ const t = translator({
     needPassword: 'Please enter your password again.',
     wrongPassword: 'Wrong password (or your session has expired: log in again and retry).',
     badKey: 'The server refused this public key. Please try again.',
+    clock: 'This device\'s clock is more than 10 minutes off the server\'s. Set the time correctly and retry. No key was enrolled.',
     rateLimited: 'Too many attempts. Please wait and try again.',
     network: 'Network error. Check your connection and retry. No key was enrolled.',
     failed: 'Enrolment failed: {msg}',
@@ -101,7 +103,7 @@ async function enrol(event) {
       return;
     }
     say(t('sending'));
-    const answer = await api('POST', form.dataset.enrolUrl, { public_key: key.publicKey, password });
+    const answer = await api('POST', form.dataset.enrolUrl, await keyEnrolmentBody(key, userId, { password }));
     record.key_id = answer.key_id;
     if (answer.fingerprint) record.fingerprint = answer.fingerprint;
     await saveKey(storeKeyName(userId), record);
@@ -114,7 +116,8 @@ async function enrol(event) {
   } catch (e) {
     if (e instanceof ApiError) {
       if (e.status === 401 || e.status === 403) say(t('wrongPassword'), 'error');
-      else if (e.code === 'bad_key') say(t('badKey'), 'error');
+      else if (e.code === 'bad_key' || e.code === 'weak_key' || e.code === 'bad_proof') say(t('badKey'), 'error');
+      else if (e.code === 'stale_proof') say(t('clock'), 'error');
       else if (e.status === 429) say(t('rateLimited'), 'error');
       else if (e.code === 'network') say(t('network'), 'error');
       else say(t('failed', { msg: e.message }), 'error');
