@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import json
 import threading
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -341,12 +342,25 @@ def test_repair_of_overlapping_keys_keeps_old_records_valid(app, client, world):
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="row locks are tested on PostgreSQL (set DATABASE_URL; CI does)")
-def test_concurrent_enrolments_leave_one_active_key_and_records_valid(app, client, world):
+@pytest.mark.parametrize("locked", [True, False], ids=["row-lock", "index-alone"])
+def test_concurrent_enrolments_leave_one_active_key_and_records_valid(app, client, world, monkeypatch, locked):
+    """Four enrolments of one account at once. With the row lock they all succeed one after the other;
+    without it (index-alone: the lock removed for the test) the partial unique index still lets only
+    one active key through and the others answer 409 enrolment_conflict, changing nothing."""
+    if not locked:
+        monkeypatch.setattr("govern.ballots.owner_keys._lock_account", lambda user: None)
     mid = _closed_meeting(world, client)
     assert verify_record(world.export(client, mid), workers=1).valid
     world.clock.set(CLOSES + timedelta(days=1))
     n = 4
     bodies = [_body(world) for _ in range(n)]
+    ticks, lock = itertools.count(), threading.Lock()
+
+    def ticking() -> datetime:  # a clock that moves, as the real one does, so the intervals have length
+        with lock:
+            return world.clock.moment + timedelta(milliseconds=next(ticks))
+
+    monkeypatch.setattr("govern.clock.now", ticking)
     barrier = threading.Barrier(n)
     answers: list = []
     errors: list = []
@@ -371,9 +385,12 @@ def test_concurrent_enrolments_leave_one_active_key_and_records_valid(app, clien
                for status, body in answers), answers
     keys = _keys(app, world)
     assert len([k for k in keys if k.revoked_at is None]) == 1
-    spans = sorted((k.created_at, k.revoked_at) for k in keys)
-    for (_s1, end), (start, _e2) in zip(spans, spans[1:], strict=False):
+    spans = sorted((k.created_at, k.id, k.revoked_at) for k in keys)
+    for (_s1, _i1, end), (start, _i2, _e2) in zip(spans, spans[1:], strict=False):
         assert end is not None and end <= start  # validity intervals never overlap
+    assert len(keys) == 1 + sum(1 for s, _ in answers if s == 201)
+    if locked:  # the row lock serialises them: each one ends the key before it
+        assert [s for s, _ in answers] == [201] * n
     enrolled = {b["key_id"] for s, b in answers if s == 201}
     assert enrolled <= {k.public_key for k in keys}
     report = verify_record(world.export(client, mid), workers=1)
