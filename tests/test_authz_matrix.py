@@ -128,6 +128,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     # meetings: API
     ("meetings_api.server_key", "GET"): PUBLIC,
     ("meetings_api.enroll_key", "POST"): LOGGED_IN,
+    ("meetings_api.list_keys", "GET"): LOGGED_IN,
     ("meetings_api.list_meetings", "GET"): LOGGED_IN,
     ("meetings_api.get_meeting", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("meetings_api.me", "GET"): (L, F, o, N, F, F, F, F, F, F),

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import text
 
 from govern import clock
 from govern.dbtypes import UTCDateTime
@@ -49,10 +50,18 @@ class OwnerKey(db.Model):
     Keys belong to an account, not to a community (one device key serves every community the
     account belongs to), so this table has no ``community_id``; the roll snapshot records, per
     meeting and community, which keys were enrolled at freeze time.
+
+    At most one key per account is active (``revoked_at IS NULL``): the partial unique index
+    ``uq_owner_keys_one_active`` enforces it in the database, and enrolment locks the account's row
+    (docs/meetings.md, "Owner keys"). A key's validity is ``[created_at, revoked_at)``.
     """
 
     __tablename__ = "owner_keys"
-    __table_args__ = (Index("ix_owner_keys_user_active", "user_id", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_owner_keys_user_active", "user_id", "revoked_at"),
+        Index("uq_owner_keys_one_active", "user_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The account the key is enrolled to.
@@ -67,6 +76,14 @@ class OwnerKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why the key was revoked, e.g. "replaced" when a new key was enrolled.
     revoked_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: The proof of possession sent at enrolment: the key's signature over ``govern.key.v1`` (core.keyproof),
+    #: and the ``issued_at`` it signs. Keys enrolled before proofs were required have neither.
+    proof: Mapped[str | None] = mapped_column(String(86))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set only by the repair of overlapping keys (migration 20261207): the key was ended retroactively
+    #: at its successor's ``created_at``; signatures it made before this moment (when it was still
+    #: honoured) stay valid. docs/record-format.md, "Keys".
+    honoured_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def key_id(self) -> str:

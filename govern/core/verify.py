@@ -297,8 +297,7 @@ class _Verifier:
             self.problem("roll.json", None, "bad_file", "frozen_at is not an RFC 3339 UTC time")
             return
         for p in self.roll.persons:
-            expected = sorted(k for a in p.casters if (k := self.keys.active_key(a, frozen)) is not None)
-            if sorted(p.keys) != expected:
+            if not self.keys.roll_keys_match(p.casters, p.keys, frozen):
                 self.problem("roll.json", None, "roll_key_mismatch",
                              f"person {p.person}: the keys frozen in the roll are not its casters' keys at freeze")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from govern.accounts import otp
 from govern.accounts.access import community_required
-from govern.delivery import reminders, services
+from govern.delivery import key_notice, reminders, services  # noqa: F401  (key_notice connects to key_replaced)
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
 from govern.delivery.jobs import send_code_text
 from govern.delivery.models import Delivery, SmsOutbox

@@ -56,20 +56,35 @@ FRESH_TOKEN = timedelta(minutes=10)
 @bp.post("/keys")
 @api_login_required
 def enroll_key():
-    """Enrol the caller's device key: 201 {"key_id", "fingerprint"}.
+    """Enrol the caller's device key: 201 {"key_id", "fingerprint", "valid_from"}.
 
-    Enrolling replaces the owner's signing key, so the password must be re-entered: ``{"public_key",
-    "password"}``. A client that has just obtained its bearer token with the password (within
-    :data:`FRESH_TOKEN`) may send ``{"public_key"}`` alone; an older token or a browser session must
-    send the password.
+    The body is ``{"public_key", "issued_at", "proof", "password"}``: ``proof`` is the new key's signature
+    over ``govern.key.v1`` (the caller's account id, the key and ``issued_at``; govern.core.keyproof).
+    Enrolling replaces the owner's signing key, so the password must be re-entered. A client that has just
+    obtained its bearer token with the password (within :data:`FRESH_TOKEN`) may omit ``password``; an
+    older token or a browser session must send it. The key it replaces ends at ``valid_from``.
     """
     data = json_body(required=("public_key",))
     fresh = "password" not in data and _fresh_token()
     if "password" not in data and not fresh:
         raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
-    key = owner_keys.enroll_key(current_user, data, actor=current_user, check_pw=not fresh)
+    key = owner_keys.enroll_key(current_user, data, actor=current_user, check_pw=not fresh, require_proof=True)
     jobs.commit()
-    return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint}), 201
+    return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint,
+                    "valid_from": format_time(key.created_at)}), 201
+
+
+@bp.get("/keys")
+@api_login_required
+def list_keys():
+    """The caller's keys, newest first: {"keys": [{"key_id", "fingerprint", "active", "valid_from",
+    "valid_until"}]} (``valid_until`` is null while the key is active)."""
+    return jsonify({"keys": [
+        {"key_id": k.key_id, "fingerprint": k.fingerprint, "active": k.is_active,
+         "valid_from": format_time(k.created_at),
+         "valid_until": None if k.revoked_at is None else format_time(k.revoked_at)}
+        for k in owner_keys.key_history(current_user)
+    ]})
 
 
 def _fresh_token() -> bool:

@@ -22,6 +22,7 @@ from govern.ballots.ledger import has_voted
 from govern.ballots.owner_keys import enroll_key
 from govern.ballots.voter import persons_for
 from govern.core.ballot import build_ballot, new_nonce
+from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
@@ -50,7 +51,8 @@ def demo_meetings(community, accounts) -> None:
     with clock.frozen_at(real_now - timedelta(days=60)):
         for user in [chair, accounts["committee1"], accounts["committee2"], *owners]:
             private, public = generate_keypair()
-            enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
+            enroll_key(user, key_proof_body(private, str(user.id), clock.now()), actor=user, is_demo=True,
+                       check_pw=False, require_proof=True)
             keys[user.id] = (private, public)
 
     # Closed: convened 45 days ago, voting from day 20 to day 30.

@@ -82,7 +82,11 @@ def _role_holders(meeting: Meeting, roles) -> list[str]:
     return sorted({str(u) for u in rows}, key=int)
 
 
-def keys_json(meeting: Meeting, roll, delegations: list[Delegation], results: list[MotionResult]) -> dict:
+def keys_json(meeting: Meeting, roll, delegations: list[Delegation], results: list[MotionResult],
+              built: datetime) -> dict:
+    """``keys.json``: the enrolments of every account that may sign something in the record, limited to keys
+    whose validity (extended to ``honoured_until`` for repaired keys) overlaps the meeting's window
+    [roll frozen, ``built``], so no key event outside it can change the record (docs/record-format.md)."""
     committee = _role_holders(meeting, COMMITTEE)
     auditors = _role_holders(meeting, (Role.AUDITOR,))
     accounts = {int(a) for p in roll.persons for a in p.casters}
@@ -95,11 +99,16 @@ def keys_json(meeting: Meeting, roll, delegations: list[Delegation], results: li
     accounts |= set(db.session.scalars(select(Certification.user_id).where(Certification.meeting_id == meeting.id)))
     accounts |= set(db.session.scalars(select(PaperBallot.attested_by_id).where(
         PaperBallot.meeting_id == meeting.id, PaperBallot.attested_by_id.is_not(None))))
-    keys = db.session.scalars(select(OwnerKey).where(OwnerKey.user_id.in_(sorted(accounts))).order_by(OwnerKey.id)) \
-        if accounts else []
+    start = meeting.roll_frozen_at or meeting.published_at or meeting.created_at
+    keys = db.session.scalars(select(OwnerKey).where(
+        OwnerKey.user_id.in_(sorted(accounts)), OwnerKey.created_at <= built,
+        (OwnerKey.revoked_at.is_(None)) | (OwnerKey.revoked_at > start) | (OwnerKey.honoured_until > start),
+    ).order_by(OwnerKey.id)) if accounts else []
     enrolments = [
         {"account": str(k.user_id), "public_key": k.public_key, "enrolled_at": format_time(k.created_at),
-         "revoked_at": None if k.revoked_at is None else format_time(k.revoked_at)}
+         "revoked_at": None if k.revoked_at is None else format_time(k.revoked_at),
+         "issued_at": None if k.issued_at is None else format_time(k.issued_at), "proof": k.proof,
+         "honoured_until": None if k.honoured_until is None else format_time(k.honoured_until)}
         for k in keys
     ]
     return {"type": "govern.keys.v1", "enrolments": enrolments, "committee": committee, "auditors": auditors}
@@ -163,15 +172,16 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
     delegations = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                           .order_by(Delegation.id)))
     results = results_mod.results_of(meeting) if final else []
+    built = created_at or clock.now()
     return build_record(
         meeting=meeting_json(meeting),
         roll=roll,
-        keys=keys_json(meeting, roll, delegations, results),
+        keys=keys_json(meeting, roll, delegations, results, built),
         delegations=delegations_json(delegations),
         ledger=entries,
         results=results_json(meeting, results) if final else None,
         server_private=server_private_key(),
-        created_at=created_at or clock.now(),
+        created_at=built,
         interim=not final,
         public=edition == PUBLIC,
     )

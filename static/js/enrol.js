@@ -1,10 +1,13 @@
 // govern — make an Ed25519 key pair on this device and enrol its public half (the keys page and,
 // inline, the ballot page when the device holds no usable key). The private key never leaves the device.
-import { api, ApiError, deleteKey, fingerprint, generateDeviceKey, saveKey, storeKeyName } from './govern-sign.js';
+import {
+  api, ApiError, deleteKey, fingerprint, generateDeviceKey, keyEnrolmentBody, saveKey, storeKeyName,
+} from './govern-sign.js';
 
 export class StorageError extends Error {}
 
-/** Make a key, enrol it with the login password, keep it on this device; returns the stored record. */
+/** Make a key, enrol it with the login password and its proof of possession (govern.key.v1), keep it on this
+ * device; returns the stored record. */
 export async function enrolDeviceKey({ userId, enrolUrl, password, onStep = () => {} }) {
   onStep('working');
   const key = await generateDeviceKey();
@@ -16,7 +19,7 @@ export async function enrolDeviceKey({ userId, enrolUrl, password, onStep = () =
     throw new StorageError(String(e));
   }
   onStep('sending');
-  const answer = await api('POST', enrolUrl, { public_key: key.publicKey, password });
+  const answer = await api('POST', enrolUrl, await keyEnrolmentBody(key, userId, { password }));
   record.key_id = answer.key_id;
   if (answer.fingerprint) record.fingerprint = answer.fingerprint;
   await saveKey(storeKeyName(userId), record);
@@ -29,7 +32,8 @@ export function enrolProblem(e) {
   if (e instanceof StorageError) return ['noStorage', {}];
   if (e instanceof ApiError) {
     if (e.status === 401 || e.status === 403) return ['wrongPassword', {}];
-    if (e.code === 'bad_key') return ['badKey', {}];
+    if (e.code === 'bad_key' || e.code === 'weak_key' || e.code === 'bad_proof') return ['badKey', {}];
+    if (e.code === 'stale_proof') return ['clock', {}];
     if (e.status === 429) return ['rateLimited', {}];
     if (e.code === 'network') return ['network', {}];
     return ['failed', { msg: e.message }];

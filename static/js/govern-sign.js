@@ -165,6 +165,22 @@ export async function signBytes(record, bytes) {
   throw new Error('unknown key kind');
 }
 
+export const KEY_PROOF_TYPE = 'govern.key.v1';
+
+/**
+ * The body of POST /api/v1/keys for a device key `record` (from generateDeviceKey) and the caller's
+ * account id: {public_key, issued_at, proof[, password]}. `proof` is the key's own signature over the
+ * RFC 8785 bytes of {type: "govern.key.v1", account, public_key, issued_at} (govern.core.keyproof); the
+ * server refuses it when issued_at is more than 10 minutes from its clock. Every enrolment builds its
+ * request here (the keys page, and the ballot page when it enrols inline).
+ */
+export async function keyEnrolmentBody(record, account, { password, issuedAt = rfc3339() } = {}) {
+  const proofObject = { type: KEY_PROOF_TYPE, account: String(account), public_key: record.publicKey, issued_at: issuedAt };
+  const body = { public_key: record.publicKey, issued_at: issuedAt, proof: await signBytes(record, canonicalBytes(proofObject)) };
+  if (password !== undefined) body.password = password;
+  return body;
+}
+
 // ------------------------------------------------------------------ strict Ed25519 (as govern.core.keys)
 //
 // Before any signature is trusted, A (the public key) and R (the signature's first half) must be

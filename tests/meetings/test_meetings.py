@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from govern.audit.models import AuditEntry
 from govern.ballots.models import OwnerKey, RollPerson
+from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
 from govern.core.roll import roll_hash
 from govern.core.rules import Choice, Matter, Vote, tally
@@ -113,12 +114,13 @@ def test_create_meeting_page_flow(app, client, auth, world):
 
 
 def test_keys_api_enrol_revokes_old_and_checks_password(app, client, world):
-    _p, public = generate_keypair()
+    private, public = generate_keypair()
+    body = key_proof_body(private, str(world.users["A"]), world.clock.moment)
     h = world.headers("A")
-    assert client.post("/api/v1/keys", json={"public_key": public, "password": "wrong"}, headers=h).status_code == 401
-    bad = client.post("/api/v1/keys", json={"public_key": "abc", "password": TEST_PASSWORD}, headers=h)
+    assert client.post("/api/v1/keys", json={**body, "password": "wrong"}, headers=h).status_code == 401
+    bad = client.post("/api/v1/keys", json={**body, "public_key": "abc", "password": TEST_PASSWORD}, headers=h)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_key"
-    resp = client.post("/api/v1/keys", json={"public_key": public, "password": TEST_PASSWORD}, headers=h)
+    resp = client.post("/api/v1/keys", json={**body, "password": TEST_PASSWORD}, headers=h)
     assert resp.status_code == 201 and resp.get_json()["key_id"] == public
     with app.app_context():
         keys = db.session.scalars(select(OwnerKey).where(OwnerKey.user_id == world.users["A"])).all()
@@ -129,16 +131,18 @@ def test_keys_api_enrol_revokes_old_and_checks_password(app, client, world):
 
 
 def test_keys_api_password_may_be_left_out_with_a_fresh_token(app, client, world):
-    """The issue's contract is POST /keys {"public_key"}: a token just issued with the password stands for it."""
-    _p, public = generate_keypair()
+    """POST /keys without "password": a token just issued with the password stands for it."""
+    private, public = generate_keypair()
+    account = str(world.users["A"])
     resp = client.post("/api/v1/tokens", json={"username": "a", "password": TEST_PASSWORD})
     assert resp.status_code == 201, resp.get_json()
     fresh = {"Authorization": f"Bearer {resp.get_json()['token']}"}
-    resp = client.post("/api/v1/keys", json={"public_key": public}, headers=fresh)
+    resp = client.post("/api/v1/keys", json=key_proof_body(private, account, world.clock.moment), headers=fresh)
     assert resp.status_code == 201 and resp.get_json()["key_id"] == public
     # A wrong password is still refused, even with a fresh token.
-    _p2, other = generate_keypair()
-    wrong = client.post("/api/v1/keys", json={"public_key": other, "password": "wrong"}, headers=fresh)
+    private2, other = generate_keypair()
+    body2 = key_proof_body(private2, account, world.clock.moment)
+    wrong = client.post("/api/v1/keys", json={**body2, "password": "wrong"}, headers=fresh)
     assert wrong.status_code == 401
     # Later, the same token needs the password again; nothing is enrolled without it.
     from govern.accounts.models import ApiToken
@@ -147,7 +151,7 @@ def test_keys_api_password_may_be_left_out_with_a_fresh_token(app, client, world
         for token in db.session.scalars(select(ApiToken)):
             token.created_at -= timedelta(minutes=11)
         db.session.commit()
-    resp = client.post("/api/v1/keys", json={"public_key": other}, headers=fresh)
+    resp = client.post("/api/v1/keys", json=body2, headers=fresh)
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "password_required"
     with app.app_context():
         active = db.session.scalars(select(OwnerKey.public_key).where(OwnerKey.user_id == world.users["A"],

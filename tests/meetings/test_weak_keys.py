@@ -2,8 +2,7 @@
 
 The all-zero key, the identity and the other small-order encodings are keys under which anybody can
 forge a signature; a non-canonical spelling would give one key two ids. Each is refused with 400 and
-changes nothing: the account keeps its key. (The error code becomes ``weak_key`` with the enrolment
-contract of issue #12; here only the refusal is pinned.)
+changes nothing: the account keeps its key. The code is ``weak_key`` (issue #12's enrolment contract).
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from govern.core.keyproof import key_proof_body
 from govern.core.keys import SMALL_ORDER_ENCODINGS, b64url_encode, generate_keypair
 from govern.extensions import db
 from govern.meetings.models import OwnerKey
@@ -37,11 +37,14 @@ def _active_keys(app, world) -> list[str]:
                          ids=["all-zero", "identity", "small-order-a", "small-order-b", "small-order-c",
                               "non-canonical"])
 def test_weak_key_enrolment_refused_and_old_key_kept(app, client, world, raw):
-    _p, good = generate_keypair()
+    private, good = generate_keypair()
+    body = key_proof_body(private, str(world.users["A"]), world.clock.moment)
     h = world.headers("A")
-    first = client.post("/api/v1/keys", json={"public_key": good, "password": TEST_PASSWORD}, headers=h)
+    first = client.post("/api/v1/keys", json={**body, "password": TEST_PASSWORD}, headers=h)
     assert first.status_code == 201
-    resp = client.post("/api/v1/keys", json={"public_key": b64url_encode(raw), "password": TEST_PASSWORD}, headers=h)
+    # Whatever proof comes with it (here: a real signature by another key), a weak key is refused first.
+    weak = {**body, "public_key": b64url_encode(raw), "password": TEST_PASSWORD}
+    resp = client.post("/api/v1/keys", json=weak, headers=h)
     assert resp.status_code == 400
-    assert resp.get_json()["error"]["code"] in {"bad_key", "weak_key"}
+    assert resp.get_json()["error"]["code"] == "weak_key"
     assert _active_keys(app, world) == [good]
