@@ -155,6 +155,7 @@ CODES: dict[str, Code] = {
     "otp_required": Code(401, "Many wrong passwords were tried: sign in from this device with a one-time code."),
     "own_account": Code(403, "An administrator cannot block their own account."),
     "totp_required": Code(401, "This account signs in with a code from its authenticator app as well."),
+    "enrolment_conflict": Code(409, "Another key enrolment for this account happened at the same moment; try again."),
 }
 
 
