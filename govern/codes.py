@@ -156,6 +156,10 @@ CODES: dict[str, Code] = {
     "own_account": Code(403, "An administrator cannot block their own account."),
     "totp_required": Code(401, "This account signs in with a code from its authenticator app as well."),
     "enrolment_conflict": Code(409, "Another key enrolment for this account happened at the same moment; try again."),
+    "bad_proof": Code(400, "The proof of possession is not the new key's signature over the account and issued_at."),
+    "proof_required": Code(400, "Key enrolment needs the proof of possession (proof and issued_at)."),
+    "stale_proof": Code(400, "The proof of possession was made more than 10 minutes from the server's time."),
+    "weak_key": Code(400, "The public key is a small-order or non-canonical point: anybody could sign with it."),
 }
 
 
