@@ -23,6 +23,9 @@ REFUSERS = {"refuse", "_reject", "_refuse"}
 #: Non-literal first arguments that only forward a code: the helper's own parameter, a caught error's code,
 #: a cast check's ``Rejection`` (all of whose values are checked below).
 FORWARDED = {"code", "err.code", "str(result.code)"}
+#: Module-level tables ``{code: message}`` whose keys a refusal raises through a variable (key enrolment's
+#: proof checks): each key counts as raised there.
+REFUSAL_TABLES = {"_PROOF_ERRORS"}
 STATUS_BY_CLASS = {"DomainError": 400, "NotFound": 404, "Forbidden": 403, "Conflict": 409}
 
 
@@ -95,6 +98,12 @@ def raised_codes(root: Path = ROOT) -> tuple[dict[str, list[str]], list[str]]:
             elif arg is not None and ast.unparse(arg) not in FORWARDED and not (
                     name == "api_error" and "_HTTP_CODES" in ast.unparse(arg)):
                 unreadable.append(f"{rel}:{node.lineno}: {ast.unparse(arg)}")
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in REFUSAL_TABLES
+                    and isinstance(node.value, ast.Dict)):
+                for key in node.value.keys:
+                    if isinstance(key, ast.Constant) and key.value != "bad_issued_at":  # answered as bad_proof
+                        found.setdefault(key.value, []).append(f"{rel}:{key.lineno}")
     for code in [r.value for r in Rejection] + list(_HTTP_CODES.values()):
         found.setdefault(code, []).append("govern/core/ballot.py or govern/errors.py")
     return found, unreadable
