@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from govern.core.archive import DuplicateKey, loads_strict
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import verify, verify_bytes
 from govern.core.ledger import LedgerEntry
@@ -74,12 +75,45 @@ def _fast_canonical(obj: Any) -> bytes:
     return _DUMPS(obj).encode("utf-8")
 
 
-def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None]]:
+def parse_canonical(raw: bytes) -> tuple[Any, str | None]:
+    """Parse JSON text and say whether it is exactly its own RFC 8785 form.
+
+    Returns ``(value, None)`` for canonical text, else ``(value, code)`` with ``code`` from
+    :func:`form_problem`. Raises ``ValueError`` when ``raw`` is not JSON at all.
+    """
+    try:
+        if _needs_slow_path(raw):
+            raise _NotCanonicalisable("non-BMP text")
+        obj = _strict_loads(raw)
+        canon: bytes | None = _fast_canonical(obj)
+    except _NotCanonicalisable:
+        obj = json.loads(raw)
+        try:
+            canon = canonical_bytes(obj)
+        except Exception:  # floats, integers beyond 2**53: no canonical form
+            canon = None
+    return obj, (None if canon == raw else form_problem(raw))
+
+
+def form_problem(raw: bytes) -> str:
+    """Why JSON text that is not its own canonical form is not: ``duplicate_json_key`` when an object
+    repeats a key (another reader may keep the other value), else ``non_canonical_json``."""
+    try:
+        loads_strict(raw)
+    except DuplicateKey:
+        return "duplicate_json_key"
+    except ValueError:
+        pass
+    return "non_canonical_json"
+
+
+def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
     """The expensive, stateless part of checking ledger lines: hashes and signatures.
 
     Returns per line ``(ballot_hash ok, chain_hash ok, signature ok, delegation signature ok or
-    None, attestation signature ok or None)``; a line that does not parse gives all ``False``
-    (the sequential pass names it).
+    None, attestation signature ok or None, line is canonical)``; a line that does not parse gives
+    all ``False`` (the sequential pass names it). A line is canonical when it is exactly the RFC
+    8785 bytes of its entry (a trailing CR is left to the file-level ``crlf`` check).
     """
     out: list[Any] = []
     for line in lines:
@@ -94,8 +128,9 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
             ballot_bytes = canon(entry.ballot)
             payload = entry.payload()
             payload_bytes = canon(payload)
+            canonical_ok = canon(obj) == (line[:-1] if line.endswith(b"\r") else line)
         except Exception:  # anything unparseable or uncanonicalisable is reported by the sequential pass
-            out.append((False, False, False, None, None))
+            out.append((False, False, False, None, None, False))
             continue
         prev = entry.prev_hash.encode("ascii", "replace")
         chain_ok = len(prev) == 64 and sha256_hex(prev + b"\n" + payload_bytes) == entry.chain_hash
@@ -107,7 +142,7 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
         if entry.attestation is not None:
             a = entry.attestation
             att_ok = verify(a.get("key_id"), a.get("object"), a.get("signature"))
-        out.append((sha256_hex(ballot_bytes) == entry.ballot_hash, chain_ok, sig_ok, deleg_ok, att_ok))
+        out.append((sha256_hex(ballot_bytes) == entry.ballot_hash, chain_ok, sig_ok, deleg_ok, att_ok, canonical_ok))
     return out
 
 
@@ -250,6 +285,18 @@ def _roll_digest(raw: bytes) -> _RollDigest:
 
 
 def _roll_digest_inner(raw: bytes) -> _RollDigest:
+    digest, problems, public, head = _roll_digest_parsed(raw)
+    if digest is not None:
+        try:
+            _, form = parse_canonical(raw)
+        except ValueError:
+            form = "non_canonical_json"
+        if form is not None:
+            problems = [(form, "roll.json is not exactly its RFC 8785 canonical form"), *problems]
+    return digest, problems, public, head
+
+
+def _roll_digest_parsed(raw: bytes) -> _RollDigest:
     try:
         if not _needs_slow_path(raw):
             try:
@@ -344,8 +391,9 @@ class CryptoPass:
             return self.roll_future.result()
         return _roll_digest(self.roll_raw or b"")
 
-    def results(self) -> list[tuple[bool, bool, bool, bool | None, bool | None]]:
-        """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation)`` ok flags."""
+    def results(self) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
+        """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation, canonical)``
+        ok flags."""
         if self.pool is None:
             return _crypto_batch(self.lines)
         done: dict[int, list[Any]] = {}
