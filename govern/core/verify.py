@@ -172,6 +172,17 @@ class _Verifier:
         self.workers = workers
         self.report = Report()
         self.problems = self.report.problems
+        self.entries: list[LedgerEntry] = []
+        self.counted: dict[str, LedgerEntry] = {}
+
+    def manifest_key(self) -> str | None:
+        """The server key the record is checked against: the pinned one, else the manifest's."""
+        if self.server_key is not None:
+            return self.server_key
+        try:
+            return json.loads(self.files[MANIFEST]).get("server_key")
+        except (ValueError, AttributeError):
+            return None
 
     def problem(self, file: str, entry: int | None, code: str, message: str) -> None:
         self.problems.append(Problem(file, entry, code, message))
@@ -777,6 +788,14 @@ def verify_record(
     :class:`NotARecord` when ``source`` is not a record at all; any other defect, however
     gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
     """
+    return verified(source, workers=workers, server_key=server_key).report
+
+
+def verified(source: bytes | str | os.PathLike[str], *, workers: int = 2, server_key: str | None = None) -> _Verifier:
+    """:func:`verify_record`, keeping what the checks saw: ``.report``, ``.entries`` (every parsed ledger
+    entry) and ``.counted`` (voter -> the entry that counts; absent when meeting.json is unusable)."""
     files = read_record(source)
+    verifier = _Verifier(files, workers, server_key)
     with gc_paused():
-        return _Verifier(files, workers, server_key).run()
+        verifier.run()
+    return verifier
