@@ -107,6 +107,26 @@ def form_problem(raw: bytes) -> str:
     return "non_canonical_json"
 
 
+def _line_is_canonical(line: bytes, payload_bytes: bytes, ballot_bytes: bytes, entry: LedgerEntry, canon: Any) -> bool:
+    """The ledger line is exactly the canonical bytes of its entry (a trailing CR is left to ``crlf``).
+
+    Cheaper than encoding the entry again: the canonical entry is the canonical payload (already
+    encoded for the chain hash) with ``,"chain_hash":"…"`` inserted after the top-level
+    ``ballot_hash`` member, which ``"ballot":<ballot bytes>,"ballot_hash":<hash>`` locates (the top-level
+    keys are exactly those of an entry, so ``chain_hash`` sorts right after ``ballot_hash``). Should
+    the search land anywhere else, the result parses to another object than the line did, so it can
+    never equal the line: a wrong match only makes a line fail, never pass.
+    """
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    anchor = b'"ballot":' + ballot_bytes + b',"ballot_hash":' + canon(entry.ballot_hash)
+    at = payload_bytes.find(anchor)
+    if at < 0:
+        return False
+    at += len(anchor)
+    return line == payload_bytes[:at] + b',"chain_hash":' + canon(entry.chain_hash) + payload_bytes[at:]
+
+
 def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
     """The expensive, stateless part of checking ledger lines: hashes and signatures.
 
@@ -128,7 +148,7 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
             ballot_bytes = canon(entry.ballot)
             payload = entry.payload()
             payload_bytes = canon(payload)
-            canonical_ok = canon(obj) == (line[:-1] if line.endswith(b"\r") else line)
+            canonical_ok = _line_is_canonical(line, payload_bytes, ballot_bytes, entry, canon)
         except Exception:  # anything unparseable or uncanonicalisable is reported by the sequential pass
             out.append((False, False, False, None, None, False))
             continue
@@ -285,24 +305,38 @@ def _roll_digest(raw: bytes) -> _RollDigest:
 
 
 def _roll_digest_inner(raw: bytes) -> _RollDigest:
-    digest, problems, public, head = _roll_digest_parsed(raw)
-    if digest is not None:
+    """:func:`_roll_digest`, with a ``non_canonical_json`` / ``duplicate_json_key`` problem first when the
+    bytes are not exactly the canonical form of the roll they parse to (checked on the same parse)."""
+    if not _needs_slow_path(raw):
         try:
-            _, form = parse_canonical(raw)
+            obj = _strict_loads(raw)
         except ValueError:
-            form = "non_canonical_json"
-        if form is not None:
-            problems = [(form, "roll.json is not exactly its RFC 8785 canonical form"), *problems]
-    return digest, problems, public, head
+            obj = None
+        if obj is not None:
+            form = None if _fast_canonical(obj) == raw else form_problem(raw)
+            try:
+                return _with_form(_roll_fast(obj), form)
+            except _NotExact:
+                pass
+    digest = _roll_digest_parsed(raw)
+    if digest[0] is None:
+        return digest
+    try:
+        _, form = parse_canonical(raw)
+    except ValueError:
+        form = "non_canonical_json"
+    return _with_form(digest, form)
+
+
+def _with_form(digest: _RollDigest, form: str | None) -> _RollDigest:
+    if form is None:
+        return digest
+    computed, problems, public, head = digest
+    return computed, [(form, "roll.json is not exactly its RFC 8785 canonical form"), *problems], public, head
 
 
 def _roll_digest_parsed(raw: bytes) -> _RollDigest:
     try:
-        if not _needs_slow_path(raw):
-            try:
-                return _roll_fast(_strict_loads(raw))
-            except _NotExact:
-                pass
         roll = roll_from_json(json.loads(raw))
         digest = roll_hash(roll)
     except Exception:  # malformed JSON, floats, out-of-range integers: the main pass names the problem
