@@ -68,6 +68,41 @@ class NotARecord(Exception):
     """The file is not a govern record at all: missing, not a zip, no manifest, or another format."""
 
 
+class RecordFiles(dict[str, bytes]):
+    """The members of a record archive by name, and what a mapping by name cannot hold.
+
+    ``duplicates``: every name that occurs more than once in the zip's central directory (in
+    order of its repeats); the mapping holds the first occurrence, but a verifier must never pick
+    one of them (``duplicate_entry``). ``directories``: directory entries (names ending in ``/``),
+    which a record never has (``unlisted_entry``).
+    """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.duplicates: list[str] = []
+        self.directories: list[str] = []
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice (RFC 8259 leaves the meaning open, so a record never does)."""
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(f"the key {key!r} occurs twice in one object")
+            seen.add(key)
+    return out
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """``json.loads`` that raises :class:`DuplicateKey` on an object with a repeated key."""
+    return json.loads(data, object_pairs_hook=_refuse_duplicates)
+
+
 # --------------------------------------------------------------------------- packing
 
 
@@ -111,8 +146,12 @@ def write_record(
     return out.getvalue()
 
 
-def read_record(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
-    """Every member of a record archive by name; raises :class:`NotARecord` when it is not one."""
+def read_record(source: bytes | str | os.PathLike[str]) -> RecordFiles:
+    """Every member of a record archive by name; raises :class:`NotARecord` when it is not one.
+
+    The zip's central directory is read entry by entry (``infolist``), so a name that occurs twice
+    is seen (``RecordFiles.duplicates``) rather than silently resolved to one of its copies.
+    """
     try:
         if isinstance(source, bytes | bytearray):
             zf = zipfile.ZipFile(io.BytesIO(source))
@@ -122,13 +161,21 @@ def read_record(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
         raise NotARecord(f"no such file: {source}") from exc
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise NotARecord(f"not a zip archive: {exc}") from exc
+    files = RecordFiles()
     with zf:
-        names = zf.namelist()
-        if MANIFEST not in names:
+        infos = zf.infolist()
+        if not any(info.filename == MANIFEST for info in infos):
             raise NotARecord("no manifest.json: not a govern record")
         try:
-            files = {name: zf.read(name) for name in names if not name.endswith("/")}
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            for info in infos:
+                name = info.filename
+                if name.endswith("/"):
+                    files.directories.append(name)
+                elif name in files:
+                    files.duplicates.append(name)
+                else:
+                    files[name] = zf.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
             raise NotARecord(f"unreadable zip archive: {exc}") from exc
     try:
         manifest = json.loads(files[MANIFEST])

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from govern.core.archive import DuplicateKey, loads_strict
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import verify, verify_bytes
 from govern.core.ledger import LedgerEntry
@@ -74,12 +75,65 @@ def _fast_canonical(obj: Any) -> bytes:
     return _DUMPS(obj).encode("utf-8")
 
 
-def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None]]:
+def parse_canonical(raw: bytes) -> tuple[Any, str | None]:
+    """Parse JSON text and say whether it is exactly its own RFC 8785 form.
+
+    Returns ``(value, None)`` for canonical text, else ``(value, code)`` with ``code`` from
+    :func:`form_problem`. Raises ``ValueError`` when ``raw`` is not JSON at all.
+    """
+    try:
+        if _needs_slow_path(raw):
+            raise _NotCanonicalisable("non-BMP text")
+        obj = _strict_loads(raw)
+        canon: bytes | None = _fast_canonical(obj)
+    except _NotCanonicalisable:
+        obj = json.loads(raw)
+        try:
+            canon = canonical_bytes(obj)
+        except Exception:  # floats, integers beyond 2**53: no canonical form
+            canon = None
+    return obj, (None if canon == raw else form_problem(raw))
+
+
+def form_problem(raw: bytes) -> str:
+    """Why JSON text that is not its own canonical form is not: ``duplicate_json_key`` when an object
+    repeats a key (another reader may keep the other value), else ``non_canonical_json``."""
+    try:
+        loads_strict(raw)
+    except DuplicateKey:
+        return "duplicate_json_key"
+    except ValueError:
+        pass
+    return "non_canonical_json"
+
+
+def _line_is_canonical(line: bytes, payload_bytes: bytes, ballot_bytes: bytes, entry: LedgerEntry, canon: Any) -> bool:
+    """The ledger line is exactly the canonical bytes of its entry (a trailing CR is left to ``crlf``).
+
+    Cheaper than encoding the entry again: the canonical entry is the canonical payload (already
+    encoded for the chain hash) with ``,"chain_hash":"…"`` inserted after the top-level
+    ``ballot_hash`` member, which ``"ballot":<ballot bytes>,"ballot_hash":<hash>`` locates (the top-level
+    keys are exactly those of an entry, so ``chain_hash`` sorts right after ``ballot_hash``). Should
+    the search land anywhere else, the result parses to another object than the line did, so it can
+    never equal the line: a wrong match only makes a line fail, never pass.
+    """
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    anchor = b'"ballot":' + ballot_bytes + b',"ballot_hash":' + canon(entry.ballot_hash)
+    at = payload_bytes.find(anchor)
+    if at < 0:
+        return False
+    at += len(anchor)
+    return line == payload_bytes[:at] + b',"chain_hash":' + canon(entry.chain_hash) + payload_bytes[at:]
+
+
+def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
     """The expensive, stateless part of checking ledger lines: hashes and signatures.
 
     Returns per line ``(ballot_hash ok, chain_hash ok, signature ok, delegation signature ok or
-    None, attestation signature ok or None)``; a line that does not parse gives all ``False``
-    (the sequential pass names it).
+    None, attestation signature ok or None, line is canonical)``; a line that does not parse gives
+    all ``False`` (the sequential pass names it). A line is canonical when it is exactly the RFC
+    8785 bytes of its entry (a trailing CR is left to the file-level ``crlf`` check).
     """
     out: list[Any] = []
     for line in lines:
@@ -94,8 +148,9 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
             ballot_bytes = canon(entry.ballot)
             payload = entry.payload()
             payload_bytes = canon(payload)
+            canonical_ok = _line_is_canonical(line, payload_bytes, ballot_bytes, entry, canon)
         except Exception:  # anything unparseable or uncanonicalisable is reported by the sequential pass
-            out.append((False, False, False, None, None))
+            out.append((False, False, False, None, None, False))
             continue
         prev = entry.prev_hash.encode("ascii", "replace")
         chain_ok = len(prev) == 64 and sha256_hex(prev + b"\n" + payload_bytes) == entry.chain_hash
@@ -107,7 +162,7 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
         if entry.attestation is not None:
             a = entry.attestation
             att_ok = verify(a.get("key_id"), a.get("object"), a.get("signature"))
-        out.append((sha256_hex(ballot_bytes) == entry.ballot_hash, chain_ok, sig_ok, deleg_ok, att_ok))
+        out.append((sha256_hex(ballot_bytes) == entry.ballot_hash, chain_ok, sig_ok, deleg_ok, att_ok, canonical_ok))
     return out
 
 
@@ -250,12 +305,38 @@ def _roll_digest(raw: bytes) -> _RollDigest:
 
 
 def _roll_digest_inner(raw: bytes) -> _RollDigest:
-    try:
-        if not _needs_slow_path(raw):
+    """:func:`_roll_digest`, with a ``non_canonical_json`` / ``duplicate_json_key`` problem first when the
+    bytes are not exactly the canonical form of the roll they parse to (checked on the same parse)."""
+    if not _needs_slow_path(raw):
+        try:
+            obj = _strict_loads(raw)
+        except ValueError:
+            obj = None
+        if obj is not None:
+            form = None if _fast_canonical(obj) == raw else form_problem(raw)
             try:
-                return _roll_fast(_strict_loads(raw))
+                return _with_form(_roll_fast(obj), form)
             except _NotExact:
                 pass
+    digest = _roll_digest_parsed(raw)
+    if digest[0] is None:
+        return digest
+    try:
+        _, form = parse_canonical(raw)
+    except ValueError:
+        form = "non_canonical_json"
+    return _with_form(digest, form)
+
+
+def _with_form(digest: _RollDigest, form: str | None) -> _RollDigest:
+    if form is None:
+        return digest
+    computed, problems, public, head = digest
+    return computed, [(form, "roll.json is not exactly its RFC 8785 canonical form"), *problems], public, head
+
+
+def _roll_digest_parsed(raw: bytes) -> _RollDigest:
+    try:
         roll = roll_from_json(json.loads(raw))
         digest = roll_hash(roll)
     except Exception:  # malformed JSON, floats, out-of-range integers: the main pass names the problem
@@ -344,8 +425,9 @@ class CryptoPass:
             return self.roll_future.result()
         return _roll_digest(self.roll_raw or b"")
 
-    def results(self) -> list[tuple[bool, bool, bool, bool | None, bool | None]]:
-        """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation)`` ok flags."""
+    def results(self) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
+        """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation, canonical)``
+        ok flags."""
         if self.pool is None:
             return _crypto_batch(self.lines)
         done: dict[int, list[Any]] = {}

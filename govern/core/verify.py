@@ -47,13 +47,29 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
-from govern.core.fastpath import CryptoPass, gc_paused, light_roll
+from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
 from govern.core.rules import InvalidPolicy, Matter
+
+#: Stages from which a result must carry its countersignatures (``docs/record-format.md``, "Countersignature rule").
+FINAL_STAGES = frozenset({"final", "certified", "objected", "revoked"})
+#: The rule when ``meeting.json`` names none: two members of the convening body and one scrutineer.
+DEFAULT_COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
+
+
+def _accounts(items: Any) -> frozenset[str]:
+    """Account ids from a list of ids or of objects with an ``account`` (``meeting.json`` → ``scrutineers``)."""
+    out = set()
+    for item in items if isinstance(items, list) else []:
+        account = item.get("account") if isinstance(item, dict) else item
+        if isinstance(account, str):
+            out.add(account)
+    return frozenset(out)
+
 
 # --------------------------------------------------------------------------- the report
 
@@ -156,13 +172,27 @@ class _Verifier:
         self.workers = workers
         self.report = Report()
         self.problems = self.report.problems
+        self.entries: list[LedgerEntry] = []
+        self.counted: dict[str, LedgerEntry] = {}
+
+    def manifest_key(self) -> str | None:
+        """The server key the record is checked against: the pinned one, else the manifest's."""
+        if self.server_key is not None:
+            return self.server_key
+        try:
+            return json.loads(self.files[MANIFEST]).get("server_key")
+        except (ValueError, AttributeError):
+            return None
 
     def problem(self, file: str, entry: int | None, code: str, message: str) -> None:
         self.problems.append(Problem(file, entry, code, message))
 
     # ---- manifest
     def check_manifest(self) -> dict[str, Any]:
-        manifest = json.loads(self.files[MANIFEST])
+        self.check_entries()
+        manifest = self.load_json(MANIFEST)
+        if not isinstance(manifest, dict):  # read_record made sure it parses; a repeated key may hide the rest
+            manifest = json.loads(self.files[MANIFEST])
         r = self.report
         r.meeting, r.community = manifest.get("meeting"), manifest.get("community")
         r.edition, r.interim = manifest.get("edition"), bool(manifest.get("interim"))
@@ -186,7 +216,7 @@ class _Verifier:
             elif sha256_hex(data) != digest:
                 self.problem(name, None, "file_hash_mismatch", "the file's SHA-256 differs from the manifest")
         for name in sorted(set(self.files) - set(listed) - {MANIFEST, MANIFEST_SIG}):
-            self.problem(name, None, "file_unlisted", "present in the archive but not in the manifest")
+            self.problem(name, None, "unlisted_entry", "present in the archive but not listed in the manifest")
         wanted = list(REQUIRED_FILES) + ([] if r.interim else [RESULT_FILE])
         for name in wanted:
             if name not in self.files and name not in listed:
@@ -196,19 +226,88 @@ class _Verifier:
         return manifest
 
     def load_json(self, name: str) -> Any:
+        """A JSON member, parsed; names a member that is not JSON, or not exactly its canonical form."""
         data = self.files.get(name)
         if data is None:
             return None
         try:
-            return json.loads(data)
+            obj, form = parse_canonical(data)
         except ValueError:
             self.problem(name, None, "bad_json", "not valid JSON")
             return None
+        if form is not None:
+            self.form_problem(name, None, form)
+        return obj
+
+    # ---- an unambiguous archive: one reading only (docs/record-format.md, "Reading the archive")
+    def form_problem(self, file: str, entry: int | None, code: str) -> None:
+        if code == "duplicate_json_key":
+            self.problem(file, entry, code, "an object names one key twice: readers may disagree on its value")
+        else:
+            self.problem(file, entry, code, "not exactly its RFC 8785 canonical form")
+
+    def check_entries(self) -> None:
+        """Zip entries: no name twice, no directories; no CR in any text member."""
+        for name in sorted(set(self.files.duplicates)):
+            self.problem(name, None, "duplicate_entry",
+                         f"the archive holds {self.files.duplicates.count(name) + 1} entries named {name}")
+        for name in self.files.directories:
+            self.problem(name, None, "unlisted_entry", "a directory entry: a record holds files only")
+        for name in sorted(self.files):
+            if (name.endswith((".json", ".jsonl")) or name == MANIFEST_SIG) and b"\r" in self.files[name]:
+                self.problem(name, None, "crlf", "a carriage return (CR): text members end lines with LF only")
+
+    def check_ledger_layout(self, data: bytes, lines: list[bytes]) -> None:
+        """``ledger.jsonl`` is each entry's canonical line followed by LF: no blank line, no missing last LF."""
+        if data and (not data.endswith(b"\n") or data.count(b"\n") != len(lines)):
+            self.problem("ledger.jsonl", None, "non_canonical_json",
+                         "the ledger must be one canonical entry per line, each ending in LF, with no blank lines")
+
+    def check_edition(self, is_public: bool) -> None:
+        """The manifest's ``edition`` is what the files are: the public edition holds no roll identity, the
+        auditor edition every one."""
+        roll = self.files.get("roll.json", b"")
+        identities, digests = b'"identity":' in roll, b'"identity_digest":' in roll
+        edition = self.report.edition
+        if edition == PUBLIC and (identities or not is_public and digests):
+            self.problem("roll.json", None, "edition_mismatch",
+                         "the manifest says public edition, but the roll names owners and units")
+        elif edition == AUDITOR and (digests or is_public):
+            self.problem("roll.json", None, "edition_mismatch",
+                         "the manifest says auditor edition, but the roll holds identity digests only")
+
+    def check_countersignature_rule(self, manifest: Mapping[str, Any]) -> None:
+        """From the ``final`` stage every motion's result is countersigned as ``meeting.json`` requires."""
+        rule = self.meeting.get("countersignature_rule")
+        stage = manifest.get("stage")
+        if stage is None:
+            applies = rule is not None and not self.report.interim
+        else:
+            applies = stage in FINAL_STAGES
+        if not applies:
+            return
+        rule = DEFAULT_COUNTERSIGNATURE_RULE if rule is None else rule
+        if (not isinstance(rule, dict) or set(rule) != set(DEFAULT_COUNTERSIGNATURE_RULE)
+                or any(type(v) is not int or v < 0 for v in rule.values())):
+            self.problem("meeting.json", None, "bad_file",
+                         "countersignature_rule must be {\"convening_body\": n, \"scrutineers\": n}")
+            return
+        groups = {"convening_body": self.keys.committee, "scrutineers": self.scrutineers}
+        for item in self.report.motions:
+            signers = set(item.get("countersigned_by", []))
+            for group, needed in sorted(rule.items()):
+                have = len(signers & groups[group])
+                if have < needed:
+                    self.problem(RESULT_FILE, None, "missing_countersignature",
+                                 f"motion {item['id']}: {have} of the {needed} countersignatures required "
+                                 f"from {group.replace('_', ' ')}")
 
     # ---- the run
     def run(self) -> Report:
         data = self.files.get("ledger.jsonl")
         lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
+        if data is not None:
+            self.check_ledger_layout(data, lines)
         # start the hashing and signature checks first: they run in workers while the rest is checked here
         self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers)
         try:
@@ -222,6 +321,7 @@ class _Verifier:
         if not self.check_meeting(meeting, manifest):
             return self.report
         self.meeting = meeting
+        self.scrutineers = _accounts(meeting.get("scrutineers"))
         self.window = (parse_time(meeting["opens_at"]), parse_time(meeting["closes_at"]))
         self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
         self.policy = RevisionPolicy(meeting["revision_policy"])
@@ -233,12 +333,14 @@ class _Verifier:
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
+        self.entries, self.counted = entries, counted
         self.report.ballots = len(entries)
         self.report.counted = len(counted)
         kinds = [e.kind for e in counted.values()]
         self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
         if self.roll is not None:
             self.check_results(entries, counted)
+            self.check_countersignature_rule(manifest)
         return self.report
 
     def check_meeting(self, meeting: Any, manifest: Mapping[str, Any]) -> bool:
@@ -277,6 +379,7 @@ class _Verifier:
             self.problem(file, None, "bad_file", "roll.json is malformed or cannot be canonicalised")
             return None
         roll = light_roll(head)
+        self.check_edition(is_public)
         if computed != self.meeting["roll_hash"]:
             self.problem(file, None, "roll_hash_mismatch", "the roll's hash is not the meeting's published roll hash")
         if roll.meeting != self.meeting["meeting"] or roll.community != self.meeting["community"]:
@@ -402,8 +505,11 @@ class _Verifier:
             if index not in index_of:
                 continue
             i = index_of[index]
-            for code, message in _crypto_failures(*flags):
+            for code, message in _crypto_failures(*flags[:5]):
                 self.problem(file, entries[i].position, code, message)
+                bad.add(i)
+            if not flags[5]:
+                self.form_problem(file, entries[i].position, form_problem(self.crypto.lines[index - 1]))
                 bad.add(i)
         valid = [e for i, e in enumerate(entries) if i not in bad]
         for entry in revision_violations(valid, self.policy):
@@ -630,7 +736,7 @@ class _Verifier:
         file = RESULT_FILE
         code = "countersignature_invalid" if counter else "certification_invalid"
         tag = COUNTERSIGNATURE_TYPE if counter else CERTIFICATION_TYPE
-        allowed = self.keys.committee if counter else self.keys.auditors
+        allowed = self.keys.committee | self.scrutineers if counter else self.keys.auditors
         signers: set[str] = set()
         for env in envelopes or []:
             try:
@@ -681,6 +787,14 @@ def verify_record(
     :class:`NotARecord` when ``source`` is not a record at all; any other defect, however
     gross, is reported as a problem. Checks are listed in ``docs/record-format.md``.
     """
+    return verified(source, workers=workers, server_key=server_key).report
+
+
+def verified(source: bytes | str | os.PathLike[str], *, workers: int = 2, server_key: str | None = None) -> _Verifier:
+    """:func:`verify_record`, keeping what the checks saw: ``.report``, ``.entries`` (every parsed ledger
+    entry) and ``.counted`` (voter -> the entry that counts; absent when meeting.json is unusable)."""
     files = read_record(source)
+    verifier = _Verifier(files, workers, server_key)
     with gc_paused():
-        return _Verifier(files, workers, server_key).run()
+        verifier.run()
+    return verifier

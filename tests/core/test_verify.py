@@ -137,7 +137,7 @@ def test_verify_record_file_removed_missing_named(record):
 
 def test_verify_record_extra_file_unlisted(record):
     report = verify_record(rewrite(record, "extra.txt", b"x", resign=False))
-    assert any(p.code == "file_unlisted" and p.file == "extra.txt" for p in report.problems)
+    assert any(p.code == "unlisted_entry" and p.file == "extra.txt" for p in report.problems)
 
 
 def test_verify_record_result_removed_from_final_missing(record):
