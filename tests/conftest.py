@@ -7,9 +7,15 @@ import re
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from govern import create_app
 from govern.extensions import db
+
+#: Hypothesis judges properties, not speed: on a shared 2-core machine (xdist workers, CI beside other
+#: load) input generation and examples are slower than its timing checks assume, so those checks are off.
+settings.register_profile("govern", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("govern")
 
 #: Under pytest-xdist each worker ("gw0", "gw1", …) gets a database and a Redis db of its own.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
