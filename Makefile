@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # pytest-xdist workers for `make test` (one per core; each has its own database): `make test PYTEST_WORKERS=0` runs serially.
 PYTEST_WORKERS ?= auto
+# `make run` runs `govern tick` in the background this often (seconds): it moves meetings along their result lifecycle.
+TICK_SECONDS ?= 60
 # Debian packages: a CJK font for PDFs (WeasyPrint), Poppler for PDF checks in tests.
 SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils fontconfig
 # Only the tests need a browser.
@@ -48,6 +50,9 @@ demo: migrate
 
 run: demo  ## install, migrate, load the demo if the database is empty, serve on http://127.0.0.1:$(PORT)
 	@echo "govern is serving on http://127.0.0.1:$(PORT)  (demo accounts: admin, chair, committee1, committee2, property1, auditor1, owner001…; password govern-demo)"
+	@echo "govern tick runs every $(TICK_SECONDS) s in the background (results of closed meetings, lapses, reminders)"
+	@( while true; do $(BIN)/govern tick >/dev/null || true; sleep $(TICK_SECONDS); done ) & ticker=$$!; \
+	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: install-test  ## install with the test extras and run the whole suite

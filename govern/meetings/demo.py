@@ -74,7 +74,7 @@ def demo_meetings(community, accounts) -> None:
     members = {name: Member(accounts[name], *keys[accounts[name].id]) for name in ("committee1", "committee2", "chair")}
     enter_paper_ballots(closed, members, first_day=start + timedelta(days=22), days=8)
     db.session.flush()
-    rows = results.ensure_results(closed)
+    rows = results.sign_results(closed)
     for row in rows:
         results.countersign_result(row, {"signature": sign(keys[chair.id][0], row.document),
                                          "key_id": keys[chair.id][1]}, actor=chair)

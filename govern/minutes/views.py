@@ -26,7 +26,7 @@ from govern.core.procedure import CommitteeRule
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.access import meeting_required
-from govern.meetings.results import ensure_results
+from govern.meetings.results import results_of
 from govern.minutes import labels, services, signing
 from govern.minutes import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.minutes.access import (
@@ -383,7 +383,7 @@ def notice_pdf(meeting):
 
 
 def result_pdf_context(meeting) -> dict:
-    results = ensure_results(meeting)
+    results = results_of(meeting)
     sections = sections_for(meeting)
     closes = meeting.closes_at.astimezone(services.SHANGHAI)
     return dict(meeting=meeting, community=meeting.community, results=results, sections=sections,
