@@ -8,6 +8,8 @@ PORT ?= 5000
 PYTEST_WORKERS ?= auto
 # The one public address (links, QR codes, messages); follows PORT unless set.
 export GOVERN_BASE_URL ?= http://127.0.0.1:$(PORT)
+# `make run` runs `govern tick` in the background this often (seconds): it moves meetings along their result lifecycle.
+TICK_SECONDS ?= 60
 # Debian packages: a CJK font for PDFs (WeasyPrint), Poppler for PDF checks in tests.
 SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils fontconfig
 # Only the tests need a browser (and zbarimg, to decode printed QR codes).
@@ -50,6 +52,9 @@ demo: migrate
 
 run: demo  ## install, migrate, load the demo if the database is empty, serve on http://127.0.0.1:$(PORT)
 	@echo "govern is serving on http://127.0.0.1:$(PORT)  (demo accounts: admin, chair, committee1, committee2, property1, auditor1, owner001…; password govern-demo)"
+	@echo "govern tick runs every $(TICK_SECONDS) s in the background (results of closed meetings, lapses, reminders)"
+	@( while true; do $(BIN)/govern tick >/dev/null || true; sleep $(TICK_SECONDS); done ) & ticker=$$!; \
+	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --limit-request-line 8190 --access-logfile - wsgi:app
 
 test: install-test  ## install with the test extras and run the whole suite

@@ -47,7 +47,8 @@ COMMAND_HELP: dict[str, str] = {
     "run": "Run a development server.",
     "shell": "Run a shell in the app context.",
     "tally": "Tally a motion (or with --election count an election) and print the result as JSON.",
-    "tick": "Run periodic work once: due reminders (outside quiet hours) and overdue service-request escalations.",
+    "tick": "Run periodic work once: results of meetings whose voting (and paper grace) ended, due reminders "
+            "(outside quiet hours) and overdue service-request escalations.",
     "verify": "Check every hash, signature, key binding, eligibility, revision and proxy rule and recompute every "
               "result of the meeting record RECORD.",
     "worker": "Run an rq worker for govern's jobs (needs REDIS_URL).",

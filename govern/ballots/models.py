@@ -139,8 +139,12 @@ class Meeting(db.Model):
     #: The ledger's head: number of entries and chain hash of the last one. Updated under the row lock.
     ledger_length: Mapped[int] = mapped_column(Integer, default=0)
     ledger_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
-    #: Set when results were computed (first need after close).
+    #: Set when the results were signed (``govern tick``): the meeting entered the ``preliminary`` stage.
     tallied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The ``govern.agenda.v1`` object publishing the notice fixed (``govern.core.agenda``), and its hash.
+    #: NULL for meetings published before agendas were bound (their ballots and records stay v1).
+    agenda: Mapped[dict | None] = mapped_column(JSON)
+    agenda_hash: Mapped[str | None] = mapped_column(String(64))
 
     community = relationship("Community")
     motions: Mapped[list[Motion]] = relationship(

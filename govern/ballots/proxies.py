@@ -8,10 +8,12 @@ the checks (``core.ballot.check_delegation`` / ``check_revocation``). The cast p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from govern import clock
 from govern.accounts.access import can_view_community
@@ -22,7 +24,7 @@ from govern.ballots.ledger import has_voted
 from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
 from govern.ballots.owner_keys import own_active_key
 from govern.ballots.voter import ballot_context
-from govern.core.ballot import check_delegation, check_revocation
+from govern.core.ballot import check_delegation, check_revocation, parse_time
 from govern.core.register import format_area
 from govern.extensions import db
 
@@ -44,27 +46,55 @@ def live_delegations(meeting_id: int, **where) -> list[Delegation]:
     return list(db.session.scalars(query.order_by(Delegation.id)))
 
 
+def _own_ballot_times(meeting_id: int, principals) -> dict[str, datetime]:
+    """When each of ``principals`` first cast a ballot of their own (not a proxy's) in the meeting, if they did."""
+    principals = sorted(set(principals))
+    if not principals:
+        return {}
+    out: dict[str, datetime] = {}
+    for voter, received_at in db.session.execute(
+            select(BallotEntry.voter, BallotEntry.received_at).where(
+                BallotEntry.meeting_id == meeting_id, BallotEntry.voter.in_(principals),
+                BallotEntry.delegation_hash.is_(None)).order_by(BallotEntry.position)):
+        out.setdefault(voter, parse_time(received_at))
+    return out
+
+
+def derive_lapses(meeting: Meeting, rows: list[Delegation]) -> list[Delegation]:
+    """Show each live delegation among ``rows`` whose principal has voted in person as lapsed (R15), at the
+    time of that ballot, without writing anything: the value is set on the object as if it had been loaded,
+    so no flush stores it. ``govern tick`` stores it (:func:`sync_lapses`). Returns the lapsed ones."""
+    live = [d for d in rows if d.is_live]
+    times = _own_ballot_times(meeting.id, [d.principal for d in live])
+    lapsed = [d for d in live if d.principal in times]
+    for d in lapsed:
+        set_committed_value(d, "lapsed_at", times[d.principal])
+    return lapsed
+
+
 def sync_lapses(meeting: Meeting) -> int:
-    """Mark live delegations whose principal has voted in person as lapsed (R15). Returns how many."""
-    own = set(db.session.scalars(select(BallotEntry.voter).where(BallotEntry.meeting_id == meeting.id,
-                                                                 BallotEntry.delegation_hash.is_(None))))
-    return _lapse(meeting, [d for d in live_delegations(meeting.id) if d.principal in own])
-
-
-def _lapse(meeting: Meeting, rows: list[Delegation]) -> int:
-    moment = clock.now()
-    for d in rows:
-        d.lapsed_at = moment
+    """Store the lapse of live delegations whose principal has voted in person (R15), with the time of that
+    ballot, and audit it. Returns how many. Run by ``govern tick`` and by the POSTs that act on a delegation."""
+    rows = live_delegations(meeting.id)
+    times = _own_ballot_times(meeting.id, [d.principal for d in rows])
+    lapsed = [d for d in rows if d.principal in times]
+    for d in lapsed:
+        d.lapsed_at = times[d.principal]
         record("delegation.lapse", actor=None, community=d.community_id, obj=d,
                data={"meeting": meeting.id, "principal": d.principal, "delegation_hash": d.delegation_hash})
-    if rows:
+    if lapsed:
         db.session.flush()
-    return len(rows)
+    return len(lapsed)
 
 
-def sync_lapses_of(meeting: Meeting, rows: list[Delegation]) -> int:
-    """:func:`sync_lapses` for a few delegations (one indexed query each, not the whole ledger)."""
-    return _lapse(meeting, [d for d in rows if d.is_live and has_voted(meeting.id, d.principal)])
+def sync_all_lapses(moment=None) -> int:
+    """:func:`sync_lapses` for every meeting with a live delegation whose principal has voted (``govern tick``)."""
+    own = select(BallotEntry.id).where(BallotEntry.meeting_id == Delegation.meeting_id,
+                                       BallotEntry.voter == Delegation.principal,
+                                       BallotEntry.delegation_hash.is_(None)).exists()
+    meeting_ids = sorted(set(db.session.scalars(select(Delegation.meeting_id).where(
+        Delegation.revoked_at.is_(None), Delegation.lapsed_at.is_(None), own))))
+    return sum(sync_lapses(db.session.get(Meeting, mid)) for mid in meeting_ids)
 
 
 def _proxy_voted(d: Delegation) -> bool:
@@ -232,14 +262,14 @@ def held_for_ballot(meeting: Meeting, user, *, can_vote: bool) -> tuple[list[dic
     browser signs (``voter`` = the principal, plus the delegation hash and instructions, which the
     server checks), and whether a ballot may be cast now (``can_vote``: voting is open; the delegation
     is live; not already cast under single-cast). ``pending``: live delegations still to be accepted.
-    A shown delegation whose principal has voted in person is lapsed here (R15); the caller commits.
+    A shown delegation whose principal has voted in person is shown lapsed (R15, :func:`derive_lapses`).
     """
     latest: dict[str, Delegation] = {}
     for d in db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
                                                          Delegation.proxy_user_id == user.id)
                                 .order_by(Delegation.id.desc())):
         latest.setdefault(d.principal, d)
-    sync_lapses_of(meeting, list(latest.values()))
+    derive_lapses(meeting, list(latest.values()))
     single_cast = meeting.revision_policy != "revisable-until-close"
     principals, pending = [], []
     for d in sorted(latest.values(), key=lambda d: d.id):
@@ -262,10 +292,10 @@ def held_for_ballot(meeting: Meeting, user, *, can_vote: bool) -> tuple[list[dic
 def given_for_ballot(meeting: Meeting, person: str) -> dict | None:
     """For the principal's own ballot: their live delegation (the proxy's name, and the proxy's ballot if cast).
 
-    Lapses it (R15) if the principal has voted in person; the caller commits."""
+    None when it has lapsed (R15: the principal has voted in person, :func:`derive_lapses`)."""
     d = db.session.scalar(select(Delegation).where(
         Delegation.meeting_id == meeting.id, Delegation.principal == person, Delegation.revoked_at.is_(None),
         Delegation.lapsed_at.is_(None)).order_by(Delegation.id.desc()).limit(1))
-    if d is None or sync_lapses_of(meeting, [d]):
+    if d is None or derive_lapses(meeting, [d]):
         return None
     return {"delegation": d, "proxy": d.proxy_user.name, "entry": _proxy_entry(meeting.id, d.delegation_hash)}

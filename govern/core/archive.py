@@ -3,7 +3,7 @@ signed manifest, building the auditor edition and deriving the public one.
 
 The archive (a zip) and every field in it are described in ``docs/record-format.md``. In short::
 
-    manifest.json    format, community, meeting, edition, interim, created_at, server_key, files {name: sha256}
+    manifest.json    format, community, meeting, edition, interim, stage, created_at, server_key, files {name: sha256}
     manifest.sig     base64url Ed25519 signature of the manifest's canonical bytes by server_key
     meeting.json     the meeting: motions (matter class), window, revision and invalid-ballot policies, settings
     roll.json        the frozen roll (govern.core.roll); identities redacted in the public edition
@@ -120,8 +120,12 @@ def write_record(
     edition: str,
     interim: bool,
     created_at: datetime,
+    stage: str | None = None,
 ) -> bytes:
-    """Zip ``files`` with a signed manifest listing each file's SHA-256. Deterministic for equal input."""
+    """Zip ``files`` with a signed manifest listing each file's SHA-256. Deterministic for equal input.
+
+    ``stage``: the meeting's stage in the result lifecycle when the record was built (docs/record-format.md),
+    written as the manifest's ``stage``."""
     if edition not in (AUDITOR, PUBLIC):
         raise ValueError("edition must be 'auditor' or 'public'")
     manifest = {
@@ -134,6 +138,8 @@ def write_record(
         "server_key": public_key_b64(server_private),
         "files": {name: sha256_hex(data) for name, data in sorted(files.items())},
     }
+    if stage is not None:
+        manifest["stage"] = stage
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         members = [(MANIFEST, _json_bytes(manifest)), (MANIFEST_SIG, sign(server_private, manifest).encode())]
@@ -201,6 +207,7 @@ def build_record(
     created_at: datetime,
     interim: bool = False,
     public: bool = False,
+    stage: str | None = None,
 ) -> bytes:
     """The record archive as zip bytes (deterministic: sorted members, fixed timestamps, canonical JSON).
 
@@ -226,7 +233,7 @@ def build_record(
         files[RESULT_FILE] = _json_bytes({"type": RESULTS_TYPE, "motions": [dict(r) for r in results]})
     return write_record(
         files, server_private=server_private, community=meeting["community"], meeting=meeting["meeting"],
-        edition=PUBLIC if public else AUDITOR, interim=interim, created_at=created_at,
+        edition=PUBLIC if public else AUDITOR, interim=interim, created_at=created_at, stage=stage,
     )
 
 
@@ -249,5 +256,5 @@ def pseudonymise(
     out["roll.json"] = _json_bytes(roll_to_json(roll, public=True))
     return write_record(
         out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
-        edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at,
+        edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at, stage=manifest.get("stage"),
     )

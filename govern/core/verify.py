@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from govern.core.agenda import agenda_hash, agenda_problems
 from govern.core.archive import (
     AUDITOR,
     CERTIFICATION_TYPE,
@@ -368,7 +369,28 @@ class _Verifier:
             "community"
         ):
             self.problem(file, None, "wrong_meeting", "meeting.json is for another meeting than the manifest")
+        if "agenda" in meeting or "agenda_hash" in meeting:
+            self.check_agenda(meeting)
         return True
+
+    def check_agenda(self, meeting: Mapping[str, Any]) -> None:
+        """The agenda publishing fixed (docs/ballot-format.md): its hash recomputed, and the motions meeting.json
+        names (ids, titles, matters, order) are the agenda's."""
+        file = "meeting.json"
+        agenda = meeting.get("agenda")
+        problems = agenda_problems(agenda)
+        if problems:
+            self.problem(file, None, "bad_agenda", "; ".join(problems))
+        elif agenda_hash(agenda) != meeting.get("agenda_hash"):
+            self.problem(file, None, "agenda_hash_mismatch", "the agenda's SHA-256 is not the meeting's agenda_hash")
+        elif (agenda["community"], agenda["meeting"]) != (meeting["community"], meeting["meeting"]) or (
+                agenda["revision_policy"], agenda["invalid_policy"]) != (meeting["revision_policy"],
+                                                                         meeting["invalid_policy"]):
+            self.problem(file, None, "agenda_mismatch", "the agenda is for another meeting or other policies")
+        elif [(m["id"], m["title"], m["matter"]) for m in agenda["motions"]] != [
+                (m["id"], m.get("title"), m["matter"]) for m in meeting["motions"]]:
+            self.problem(file, None, "agenda_mismatch",
+                         "meeting.json's motions (ids, titles, matters or order) are not the published agenda's")
 
     def check_roll(self) -> Roll | None:
         file = "roll.json"
@@ -720,6 +742,7 @@ class _Verifier:
             and res.get("matter") == motion.get("matter")
             and res.get("closes_at") == self.meeting["closes_at"]
             and res.get("revision_policy") == self.meeting["revision_policy"]
+            and res.get("motion_title", motion.get("title")) == motion.get("title")
         )
 
     def check_endorsements(

@@ -13,7 +13,9 @@ import click
 from flask.cli import with_appcontext
 
 from govern import clock, jobs
+from govern.ballots.proxies import sync_all_lapses
 from govern.delivery.reminders import run_due_reminders
+from govern.meetings.lifecycle import advance
 from govern.service.services import escalate_overdue
 
 
@@ -25,7 +27,17 @@ def _escalations(moment: datetime) -> int:
     return escalate_overdue(moment)
 
 
+def _meeting_results(moment: datetime) -> int:
+    return advance(moment)
+
+
+def _delegation_lapses(moment: datetime) -> int:
+    return sync_all_lapses(moment)
+
+
 PERIODIC: list[tuple[str, Callable[[datetime], int]]] = [
+    ("delegation_lapses", _delegation_lapses),
+    ("meeting_results", _meeting_results),
     ("reminders", _reminders),
     ("service_escalations", _escalations),
 ]
@@ -49,6 +61,7 @@ def tick_job() -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Run periodic work once: due reminders (outside quiet hours) and overdue service-request escalations."""
+    """Run periodic work once: results of meetings whose voting (and paper grace) ended, due reminders
+    (outside quiet hours) and overdue service-request escalations."""
     for name, count in tick().items():
         click.echo(f"{name}: {count}")

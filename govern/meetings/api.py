@@ -21,6 +21,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required
 from govern.meetings.serverkey import server_private_key, server_public_key
@@ -34,9 +35,11 @@ def meeting_json(meeting: Meeting) -> dict:
         "community": str(meeting.community_id),
         "title": meeting.title,
         "status": meeting.status.value,
+        "stage": lifecycle.stage_of(meeting),
         "opens_at": format_time(meeting.opens_at),
         "closes_at": format_time(meeting.closes_at),
         "roll_hash": meeting.roll_hash,
+        "agenda_hash": meeting.agenda_hash,
         "revision_policy": meeting.revision_policy,
         "invalid_policy": meeting.invalid_policy,
         "motions": [{"id": str(m.id), "title": m.title, "matter": m.matter} for m in meeting.motions],
@@ -114,6 +117,17 @@ def get_meeting(meeting: Meeting):
     return jsonify(meeting_json(meeting))
 
 
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@api_login_required
+@meeting_required()
+def agenda(meeting: Meeting):
+    """The ``govern.agenda.v1`` object publishing the notice fixed (its hash is ``agenda_hash``); 404 ``no_agenda``
+    for a draft, or a meeting published before agendas were bound."""
+    if meeting.agenda is None:
+        raise DomainError("no_agenda", _("This meeting has no published agenda."), status=404)
+    return jsonify(meeting.agenda)
+
+
 @bp.get("/meetings/<int:meeting_id>/me")
 @api_login_required
 @meeting_required()
@@ -168,24 +182,19 @@ def result_json(row: MotionResult) -> dict:
 @api_login_required
 @meeting_required()
 def results(meeting: Meeting):
-    """The signed result documents (computed on first need after close)."""
-    if meeting.status is not MeetingStatus.CLOSED:
-        return jsonify({"status": meeting.status.value, "results": []})
-    rows = results_mod.ensure_results(meeting)
-    jobs.commit()
-    return jsonify({"status": meeting.status.value, "results": [result_json(r) for r in rows]})
+    """The signed result documents: empty until the meeting reaches the ``preliminary`` stage (``stage``)."""
+    stage = lifecycle.stage_of(meeting)
+    rows = results_mod.results_of(meeting) if stage in lifecycle.COUNTED else []
+    return jsonify({"status": meeting.status.value, "stage": stage, "results": [result_json(r) for r in rows]})
 
 
 @bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")
 @api_login_required
 @meeting_required(is_committee, state=MeetingStatus.CLOSED, denied=_l("Only committee members countersign results."))
 def countersign(meeting: Meeting, motion_id: int):
-    """A committee member countersigns a result document with their enrolled key: 201."""
-    results_mod.ensure_results(meeting)
-    row = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
-                                                       MotionResult.motion_id == motion_id))
-    if row is None:
-        raise DomainError("not_found", _("There is no such motion."), status=404)
+    """A committee member countersigns a result document with their enrolled key: 201 (409 ``not_counted``
+    before the ``preliminary`` stage)."""
+    row = results_mod.result_for(meeting, motion_id)
     data = json_body(required=("signature", "key_id"))
     sig = results_mod.countersign_result(row, data, actor=current_user)
     jobs.commit()

@@ -1,4 +1,5 @@
-"""Results: computed once after close by ``govern.core.rules.tally``, signed by the server key, countersigned.
+"""Results: computed once, when the meeting enters the ``preliminary`` stage (``govern.meetings.lifecycle``,
+run by ``govern tick``), by ``govern.core.rules.tally``, signed by the server key, countersigned.
 
 The result document (``govern.result.v1``) is what every signature covers (RFC 8785 canonical bytes)::
 
@@ -28,7 +29,7 @@ from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
-from govern.ballots.models import Countersignature, Meeting, MeetingStatus, MotionResult, RollPerson
+from govern.ballots.models import Countersignature, Meeting, MotionResult, RollPerson
 from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
@@ -49,24 +50,24 @@ def results_of(meeting: Meeting) -> list[MotionResult]:
     ))
 
 
-def ensure_results(meeting: Meeting) -> list[MotionResult]:
-    """The meeting's results, computing and signing them on first need after close (idempotent).
+def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
+    """Compute and sign every motion's result over the ledger head: the meeting enters ``preliminary``.
 
-    Appends are already impossible after close; the meeting row is locked while computing so two
-    first viewers cannot both store a result.
+    Called only by :func:`govern.meetings.lifecycle.advance` (``govern tick``), never by a GET. Idempotent:
+    the meeting row is locked, and a meeting already tallied (or not yet closed) is left as it is, so two
+    ticks cannot both store a result. Returns the rows it stored (empty when there was nothing to do).
     """
-    if meeting.status is not MeetingStatus.CLOSED:
-        return []
-    existing = results_of(meeting)
-    if existing and len(existing) == len(meeting.motions):
-        return existing
+    moment = moment or clock.now()
     locked = lock_meeting(meeting.id)
     assert locked is not None
+    if locked.published_at is None or moment < locked.closes_at or locked.tallied_at is not None:
+        return []
     done = {r.motion_id for r in results_of(locked)}
     counted = counting(locked)
     areas = {p.person: p.area for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == locked.id))}
     private = server_private_key()
     public = server_public_key()
+    stored = []
     for motion in locked.motions:
         if motion.id in done:
             continue
@@ -95,15 +96,32 @@ def ensure_results(meeting: Meeting) -> list[MotionResult]:
         row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,
                            document=document, document_hash=sha256_hex(canonical_bytes(document)),
                            server_public_key=public, server_signature=sign(private, document),
-                           computed_at=clock.now())
+                           computed_at=moment)
         db.session.add(row)
         db.session.flush()
+        stored.append(row)
         record("meeting.result", actor=None, community=locked.community_id, obj=row,
                data={"meeting": locked.id, "motion": motion.id, "document_hash": row.document_hash,
                      "adopted": outcome.adopted, "reasons": list(outcome.reasons)})
-    locked.tallied_at = locked.tallied_at or clock.now()
+    locked.tallied_at = moment
     db.session.flush()
-    return results_of(locked)
+    record("meeting.stage", actor=None, community=locked.community_id, obj=locked,
+           data={"meeting": locked.id, "stage": "preliminary", "ledger_length": locked.ledger_length,
+                 "ledger_head": locked.ledger_head})
+    return stored
+
+
+def result_for(meeting: Meeting, motion_id: int) -> MotionResult:
+    """The signed result of one motion, for the POSTs that act on it: 404 for an unknown motion, 409
+    ``not_counted`` while the result is still being counted (before the ``preliminary`` stage)."""
+    if not any(m.id == motion_id for m in meeting.motions):
+        raise DomainError("not_found", _("There is no such motion."), status=404)
+    row = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
+                                                       MotionResult.motion_id == motion_id))
+    if row is None:
+        raise DomainError("not_counted", _("The votes are still being counted: the result is not signed yet."),
+                          status=409)
+    return row
 
 
 def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersignature:

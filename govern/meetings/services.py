@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from govern import clock
+from govern.agenda.models import Attachment
 from govern.audit.services import record
 from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
 from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
@@ -31,6 +32,7 @@ from govern.ballots.models import (
 )
 from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noqa: F401  (moved)
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
+from govern.core.agenda import agenda_hash, build_agenda
 from govern.core.ballot import RevisionPolicy, format_time
 from govern.core.procedure import NoticeReading, notice_period
 from govern.core.rules import InvalidPolicy, Matter
@@ -155,6 +157,7 @@ def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
     meeting.published_at = None
     meeting.notice_date = None
     meeting.roll_hash = None
+    meeting.agenda, meeting.agenda_hash = None, None
     meeting.roll_frozen_at = None
     meeting.total_area = 0
     meeting.total_persons = 0
@@ -164,8 +167,27 @@ def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
            data={"reason": reason, "roll_hash": old_hash})
 
 
+def agenda_of(meeting: Meeting) -> dict:
+    """The ``govern.agenda.v1`` object of the meeting's notice (``govern.core.agenda``): its motions in notice
+    order with their texts and the attachments of the proposals they come from, and its policies."""
+    proposals = [m.proposal_id for m in meeting.motions if m.proposal_id is not None]
+    files: dict[int, list[dict]] = {}
+    if proposals:
+        for a in db.session.scalars(select(Attachment).where(Attachment.proposal_id.in_(proposals))
+                                    .order_by(Attachment.id)):
+            files.setdefault(a.proposal_id, []).append(
+                {"name": a.filename, "media_type": a.content_type, "size": a.size, "sha256": a.sha256})
+    return build_agenda(
+        community=str(meeting.community_id), meeting=str(meeting.id), revision_policy=meeting.revision_policy,
+        invalid_policy=meeting.invalid_policy,
+        motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": None, "matter": m.matter,
+                  "attachments": files.get(m.proposal_id, []) if m.proposal_id is not None else []}
+                 for m in meeting.motions])
+
+
 def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
-    """Publish the notice: check R9, lock the motion texts, freeze the roll (R6) and record its hash."""
+    """Publish the notice: check R9, lock the motion texts, freeze the roll (R6) and record its hash; fix the
+    agenda object and its hash (ballots, paper ballots and delegations bind it)."""
     if meeting.is_published:
         raise DomainError("already_published", _("The notice is already published."), status=409)
     if not meeting.motions:
@@ -194,8 +216,11 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     meeting.notice_date = local_day(moment)
     meeting.notice_rule = reading.value
     roll = freeze_roll(meeting, moment)
+    meeting.agenda = agenda_of(meeting)
+    meeting.agenda_hash = agenda_hash(meeting.agenda)
     record("meeting.publish", actor=actor, community=community, obj=meeting,
-           data={**_snapshot(meeting), "roll_hash": meeting.roll_hash, "total_area": roll.total_area,
+           data={**_snapshot(meeting), "roll_hash": meeting.roll_hash, "agenda_hash": meeting.agenda_hash,
+                 "total_area": roll.total_area,
                  "total_persons": roll.total_persons, "notice_date": meeting.notice_date.isoformat(),
                  "notice_rule": reading.value,
                  "motion_texts": {str(m.id): m.text for m in meeting.motions}})

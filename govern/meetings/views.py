@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -21,7 +22,7 @@ from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.home import panels
-from govern.meetings import links, services
+from govern.meetings import lifecycle, links, services
 from govern.meetings import results as results_mod
 from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, meeting_required
 from govern.meetings.forms import MeetingForm
@@ -30,6 +31,24 @@ from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
 
 bp = Blueprint("meetings", __name__)
+
+#: What each stage of the result lifecycle is called on the pages (docs/record-format.md).
+STAGE_LABELS = {
+    lifecycle.OPEN: _l("Voting open"),
+    lifecycle.CLOSED: _l("Counting (计票中): voting closed"),
+    lifecycle.PAPER_GRACE: _l("Counting (计票中): declared paper ballots are being entered"),
+    lifecycle.PRELIMINARY: _l("Preliminary result: countersigning"),
+    lifecycle.OBJECTION: _l("Objection period"),
+    lifecycle.FINAL: _l("Final result"),
+    lifecycle.CERTIFIED: _l("Certified by the street office"),
+    lifecycle.OBJECTED: _l("Objected to by the street office"),
+    lifecycle.REVOKED: _l("Revoked by the street office"),
+}
+
+
+@bp.app_template_filter("stage_label")
+def _stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))
 
 _CSS = ROOT / "static" / "css" / "meetings.css"
 
@@ -179,7 +198,6 @@ def ballot(meeting: Meeting):
     given = None
     if me is not None:
         given = proxies.given_for_ballot(meeting, me["voter"])
-    jobs.commit()  # lapses found on the way (the owner voted in person)
     show_form = is_open and me is not None and not (me["has_voted"] and single_cast)
     return render_template(
         "meetings/ballot.html",
@@ -231,14 +249,17 @@ def result(meeting: Meeting):
     if meeting.status is not MeetingStatus.CLOSED:
         flash(_("The result is published after voting closes."), "info")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    rows = results_mod.ensure_results(meeting)
-    jobs.commit()
+    stage = lifecycle.stage_of(meeting)
+    if stage not in lifecycle.COUNTED:  # 计票中: nothing about the choices before the signed preliminary result
+        return render_template("meetings/counting.html", meeting=meeting, stage=stage)
+    rows = results_mod.results_of(meeting)
     counting = ledger.counting(meeting)
     part = participation(meeting, voters=counting.keys())
     by_motion = {r.motion_id: r for r in rows}
     return render_template(
         "meetings/result.html",
         meeting=meeting,
+        stage=stage,
         items=[(m, by_motion.get(m.id)) for m in meeting.motions],
         part=part,
         challenge_until=meeting.closes_at + CHALLENGE_PERIOD,

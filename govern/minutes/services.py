@@ -29,7 +29,7 @@ from govern.core.procedure import CommitteeRule, committee_decision, committee_d
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
 from govern.formats import format_moment, local_day
-from govern.meetings.results import ensure_results
+from govern.meetings.lifecycle import is_counted
 from govern.minutes import signing
 from govern.minutes.matters import ART278_ITEMS, art278_label
 from govern.minutes.models import (
@@ -347,7 +347,8 @@ def save_minutes(meeting, text: str, *, actor) -> tuple[MinutesRevision, bool]:
     _require_member(actor, meeting.community)
     if meeting.status is not MeetingStatus.CLOSED:
         raise Conflict("meeting_not_closed", _("Minutes are drafted after the vote has closed."))
-    ensure_results(meeting)
+    if not is_counted(meeting):
+        raise Conflict("not_counted", _("The votes are still being counted: the result is not signed yet."))
     text = (text or "").replace("\r\n", "\n").strip()
     sections = sections_for(meeting)
     digest = signing.content_hash(text, sections)

@@ -29,7 +29,7 @@ from govern.formats import LOCAL_TZ, format_moment
 from govern.markdown import RECORD
 from govern.markdown import render as render_markdown
 from govern.meetings.access import meeting_required
-from govern.meetings.results import ensure_results
+from govern.meetings.results import results_of
 from govern.minutes import labels, services, signing
 from govern.minutes import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.minutes.access import (
@@ -382,7 +382,7 @@ def notice_pdf(meeting):
 
 
 def result_pdf_context(meeting) -> dict:
-    results = ensure_results(meeting)
+    results = results_of(meeting)
     sections = sections_for(meeting)
     closes = meeting.closes_at.astimezone(LOCAL_TZ)
     return dict(meeting=meeting, community=meeting.community, results=results, sections=sections,

@@ -6,16 +6,16 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from govern import jobs
 from govern.api import api_login_required, make_blueprint
 from govern.ballots import proxies
-from govern.ballots.models import Delegation, Meeting, MeetingStatus, MotionResult
+from govern.ballots.models import Delegation, Meeting, MeetingStatus
 from govern.core.archive import AUDITOR, PUBLIC
 from govern.core.ballot import format_time
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required, visible_meeting
 from govern.record import oversight
@@ -44,7 +44,11 @@ def delegation_json(d: Delegation) -> dict:
 @api_login_required
 @meeting_required()
 def record(meeting: Meeting):
-    """The record archive (zip): ``?edition=auditor`` (street office, admins) or ``public`` (owners)."""
+    """The record archive (zip): ``?edition=auditor`` (street office, admins) or ``public`` (owners).
+
+    403 when the caller may not read that edition; 409 ``voting_open`` before the ``preliminary`` stage (no
+    running tally for anybody): the auditor edition holds every choice, and until the ledger's digest form
+    (ledger v2) the public edition's ledger holds them too, so neither is given out while votes are counted."""
     auditor = can_audit(current_user, meeting.community)
     edition = request.args.get("edition") or (AUDITOR if auditor else PUBLIC)
     if edition not in (AUDITOR, PUBLIC):
@@ -53,8 +57,10 @@ def record(meeting: Meeting):
         raise DomainError("forbidden", _("You may not read this edition of the record."), status=403)
     if not meeting.is_published:
         raise DomainError("not_published", _("The notice is not published: there is no record yet."), status=409)
+    if not lifecycle.is_counted(meeting):
+        raise DomainError("voting_open", _("The votes are not counted yet: the record, which holds every choice, "
+                                           "is published from the preliminary result."), status=409)
     data = export_record(meeting, edition=edition)
-    jobs.commit()
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{record_filename(meeting, edition)}"',
         "Cache-Control": "no-store"})
@@ -94,11 +100,7 @@ def revoke_delegation(delegation_id: int):
                   denied=_l("Only the street office's auditors certify results."))
 def certify(meeting: Meeting, motion_id: int):
     """An auditor's signed govern.certification.v1 over the motion's result: 201."""
-    results_mod.ensure_results(meeting)
-    result = db.session.scalar(select(MotionResult).where(MotionResult.meeting_id == meeting.id,
-                                                          MotionResult.motion_id == motion_id))
-    if result is None:
-        raise DomainError("not_found", _("There is no such motion."), status=404)
+    result = results_mod.result_for(meeting, motion_id)
     row = oversight.certify_result(result, request.get_json(silent=True), actor=current_user)
     jobs.commit()
     return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from govern import jobs
 from govern.ballots.models import Meeting
 from govern.extensions import db
 from govern.record.export import export_record
@@ -27,6 +26,5 @@ def export_record_command(meeting_id: int, out: str, edition: str) -> None:
         click.echo(f"meeting {meeting_id}: no such published meeting", err=True)
         sys.exit(2)
     data = export_record(meeting, edition=edition)
-    jobs.commit()  # results computed on first need are stored
     Path(out).write_bytes(data)
     click.echo(f"{out}: {edition} record of meeting {meeting_id} ({len(data)} bytes)")

@@ -31,6 +31,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
 from govern.core.rules import Matter
 from govern.extensions import db
+from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
 from govern.meetings.serverkey import server_private_key
@@ -67,6 +68,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "proxy_cap": proxy_cap(meeting.community),
         "deemed_consent": None,
         "motions": motions,
+        **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
     }
 
 
@@ -150,22 +152,21 @@ def results_json(meeting: Meeting, results: list[MotionResult]) -> list[dict]:
 
 
 def is_final(meeting: Meeting) -> bool:
-    """The record can be final: voting closed and every motion has its signed result."""
-    if meeting.status is not MeetingStatus.CLOSED:
+    """The record can carry results: the meeting reached the ``preliminary`` stage (every motion's result is
+    signed, by ``govern tick``)."""
+    if meeting.status is not MeetingStatus.CLOSED or not lifecycle.is_counted(meeting):
         return False
     done = db.session.scalar(select(db.func.count(MotionResult.id)).where(MotionResult.meeting_id == meeting.id))
     return done == len(meeting.motions)
 
 
 def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datetime | None = None) -> bytes:
-    """The record archive of a published meeting as zip bytes. Closed meetings get their results computed
-    first (``meetings.results.ensure_results``, idempotent); the caller commits."""
+    """The record archive of a published meeting as zip bytes; reads only (results are signed by
+    ``govern tick``, :mod:`govern.meetings.lifecycle`), so a GET may build it."""
     if edition not in EDITIONS:
         raise ValueError("edition must be 'auditor' or 'public'")
     if not meeting.is_published:
         raise ValueError("a draft meeting has no record")
-    if meeting.status is MeetingStatus.CLOSED:
-        results_mod.ensure_results(meeting)
     final = is_final(meeting)
     roll = load_roll(meeting)
     entries = ledger_entries(meeting)
@@ -184,6 +185,7 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
         created_at=built,
         interim=not final,
         public=edition == PUBLIC,
+        stage=lifecycle.stage_of(meeting),
     )
 
 

@@ -33,6 +33,7 @@ from govern.core.ballot import parse_time
 from govern.core.keys import verify
 from govern.core.verify import verify_record
 from govern.extensions import db
+from govern.meetings import lifecycle
 from govern.meetings.serverkey import server_public_key
 from govern.record.export import export_record
 from govern.record.models import Certification, VerificationRun
@@ -107,6 +108,16 @@ def _announce(meeting: Meeting, result: MotionResult, row: Certification) -> Non
     notify(owners | committee, f"result_{row.verdict}", community=meeting.community_id, url=url,
            title=result.motion.title if result.motion else "", meeting=meeting.title, verdict=row.verdict,
            reason=row.reason)
+
+
+@lifecycle.verdicts_provider
+def _verdicts(meeting: Meeting) -> dict[int, set[str]]:
+    """The street office's verdicts by result, for the meeting's stage (certified / objected / revoked)."""
+    out: dict[int, set[str]] = {}
+    for result_id, verdict in db.session.execute(select(Certification.result_id, Certification.verdict)
+                                                 .where(Certification.meeting_id == meeting.id)):
+        out.setdefault(result_id, set()).add(verdict)
+    return out
 
 
 def certifications_of(meeting: Meeting) -> list[Certification]:

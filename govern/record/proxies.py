@@ -3,7 +3,6 @@
 from govern.ballots.proxies import *  # noqa: F401,F403
 from govern.ballots.proxies import (  # noqa: F401
     _homes,
-    _lapse,
     _proxy_entry,
     _proxy_voted,
 )

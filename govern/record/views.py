@@ -32,6 +32,7 @@ from govern.core.canonical import canonical_bytes
 from govern.core.ledger import counting_ballots
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings import lifecycle
 from govern.meetings.access import load_meeting, meeting_required
 from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.record import oversight
@@ -55,6 +56,12 @@ def record_summary(meeting: Meeting) -> dict:
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
             "certifications": oversight.certifications_of(meeting),
             "can_audit": can_audit(current_user, meeting.community)}
+
+
+def _with_lapses(meeting: Meeting, rows: list[Delegation]) -> list[Delegation]:
+    """``rows``, those whose principal has voted in person shown lapsed (R15) without a write (a GET)."""
+    proxies.derive_lapses(meeting, rows)
+    return rows
 
 
 def _body(field: str = "body"):
@@ -85,8 +92,6 @@ def audit_index(community):
 @bp.get("/audit/meetings/<int:meeting_id>")
 @meeting_required(can_audit)
 def audit_meeting(meeting: Meeting):
-    proxies.sync_lapses(meeting)
-    jobs.commit()
     persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
                                       .order_by(RollPerson.person)))
     units: dict[int, list[RollUnit]] = {}
@@ -100,10 +105,11 @@ def audit_meeting(meeting: Meeting):
     return render_template(
         "record/audit_meeting.html", meeting=meeting, persons=persons, units=units, entries=entries, page=page,
         papers=paper.pending_for(meeting),
-        delegations=list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
-                                            .order_by(Delegation.id))),
+        delegations=_with_lapses(meeting, list(db.session.scalars(
+            select(Delegation).where(Delegation.meeting_id == meeting.id).order_by(Delegation.id)))),
         run=oversight.latest_run(meeting), results=results, certifications=oversight.certifications_of(meeting),
         can_certify=can_certify(current_user, meeting.community), closed=meeting.status is MeetingStatus.CLOSED,
+        counted=lifecycle.is_counted(meeting),
         verdicts=oversight.VERDICTS, audit_log=can_read_audit(current_user, meeting.community),
     )
 
@@ -160,16 +166,13 @@ def certify(meeting: Meeting, motion_id: int):
 @meeting_required(published=True)
 def proxies_page(meeting: Meeting):
     """The owner names a proxy (signed on the device, delegation.js); the proxy accepts."""
-    proxies.sync_lapses(meeting)
-    jobs.commit()
     mine = persons_for(meeting, current_user)
     person = mine[0].person if mine else None
-    given = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
-                                                             Delegation.principal == person)
-                                    .order_by(Delegation.id))) if person else []
-    held = list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id,
-                                                            Delegation.proxy_user_id == current_user.id)
-                                   .order_by(Delegation.id)))
+    given = _with_lapses(meeting, list(db.session.scalars(select(Delegation).where(
+        Delegation.meeting_id == meeting.id, Delegation.principal == person).order_by(Delegation.id)))) \
+        if person else []
+    held = _with_lapses(meeting, list(db.session.scalars(select(Delegation).where(
+        Delegation.meeting_id == meeting.id, Delegation.proxy_user_id == current_user.id).order_by(Delegation.id))))
     wanted = (request.args.get("proxy") or "").strip()
     proxy_user = None
     if wanted and person:
@@ -249,14 +252,24 @@ def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:
     return row, load_meeting(row.meeting_id, can_see_paper)
 
 
+def _may_see_choices(row: PaperBallot, meeting: Meeting) -> bool:
+    """No running tally: before the preliminary result a paper ballot's choices (its entry and its scan) are
+    shown only while it awaits attestation, to committee members (the one who entered it and those who may
+    attest it): the single paper ballot a member is entering or attesting. Afterwards, to whoever sees paper."""
+    if lifecycle.is_counted(meeting):
+        return True
+    return row.entry_id is None and is_committee(current_user, meeting.community)
+
+
 @bp.get("/paper-ballots/<int:paper_id>")
 @login_required
 def paper_show(paper_id: int):
     row, meeting = _paper(paper_id)
     units = list(db.session.scalars(select(RollUnit.unit).join(RollPerson, RollUnit.roll_person_id == RollPerson.id)
                                     .where(RollPerson.meeting_id == meeting.id, RollPerson.person == row.voter)))
+    shown = _may_see_choices(row, meeting)
     return render_template("record/paper_show.html", meeting=meeting, paper=row, units=units,
-                           ballot_text=canonical_bytes(row.ballot).decode("utf-8"),
+                           ballot_text=canonical_bytes(row.ballot).decode("utf-8") if shown else None,
                            can_attest=is_committee(current_user, meeting.community)
                            and current_user.id != row.entered_by_id and row.entry_id is None,
                            context={"user": current_user.id})
@@ -284,7 +297,9 @@ def paper_attest(paper_id: int):
 @bp.get("/paper-ballots/<int:paper_id>/scan")
 @login_required
 def paper_scan(paper_id: int):
-    row, _meeting_row = _paper(paper_id)
+    row, meeting = _paper(paper_id)
+    if not _may_see_choices(row, meeting):
+        abort(409)  # the scan shows the choices: not before the preliminary result (no running tally)
     return Response(row.scan, mimetype=row.scan_type, headers={
         "Content-Disposition": f'inline; filename="paper-ballot-{row.id}"', "Cache-Control": "private, no-store"})
 

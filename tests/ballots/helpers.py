@@ -116,8 +116,11 @@ class RecordWorld(World):
         return client.post(f"/api/v1/delegations/{did}/revoke", headers=self.headers(name), json=body)
 
     # ---- results and certifications
-    def close(self) -> None:
+    def close(self, *, tick: bool = True) -> None:
+        """Voting has closed an hour ago; with ``tick``, ``govern tick`` has run (the preliminary result)."""
         self.clock.set(CLOSES + timedelta(hours=1))
+        if tick:
+            self.tick()
 
     def results(self, client, mid: int) -> list[dict]:
         return client.get(f"/api/v1/meetings/{mid}/results", headers=self.headers("chair")).get_json()["results"]

@@ -80,9 +80,11 @@ def test_scan_checked_by_magic_bytes_size_and_hash(app, world, client, mid):
     world.enter_paper(client, mid, person, {m: "agree"}, scan=PNG)
     pid = world.latest_paper_id()
     assert pid is not None
-    world.login(client, "auditor")
+    world.login(client, "chair")  # the member who may attest it sees the scan while votes are counted
     resp = client.get(f"/paper-ballots/{pid}/scan")
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data == PNG
+    world.login(client, "auditor")  # the street office, from the preliminary result (no running tally)
+    assert client.get(f"/paper-ballots/{pid}/scan").status_code == 409
 
 
 def test_owner_may_not_enter_paper(world, client, mid):

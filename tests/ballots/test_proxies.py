@@ -121,6 +121,7 @@ def test_owner_voting_in_person_lapses_the_delegation(app, world, client, mid):
     assert client.get(f"/meetings/{mid}/proxies").status_code == 200
     from govern.ballots.models import Delegation
 
+    world.tick()  # `govern tick` stores the lapse (a GET does not)
     with app.app_context():
         assert db.session.get(Delegation, did).status == "lapsed"
     client.post("/logout")

@@ -134,6 +134,9 @@ def test_owner_voting_in_person_lapses_the_proxy_panel(app, world, client, mid):
     from govern.ballots.models import Delegation
 
     with app.app_context():
+        assert db.session.get(Delegation, did).status == "accepted"  # shown lapsed; a GET stores nothing
+    assert world.tick()["delegation_lapses"] == 1
+    with app.app_context():
         assert db.session.get(Delegation, did).status == "lapsed"
     _resp, html = _page(world, client, mid, "C")
     assert 'id="ballot-cast"' in html and 'id="own-proxy-notice"' not in html

@@ -53,6 +53,13 @@ class World:
                 self.keys[name], self.key_ids[name] = private, public
             db.session.commit()
 
+    def tick(self) -> dict:
+        """Run ``govern tick`` at the world's clock (signs the results of meetings whose voting ended)."""
+        from govern.delivery.tick import tick
+
+        with self.app.app_context():
+            return tick(self.clock.moment)
+
     def headers(self, name: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[name]}"}
 

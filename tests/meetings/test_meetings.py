@@ -190,8 +190,11 @@ def test_result_matches_core_tally_and_is_signed(app, client, auth, world):
     for name, choice in (("A", "agree"), ("B1", "oppose"), ("C", "agree")):
         assert world.cast(client, mid, name, world.ballot(client, mid, name, choice)).status_code == 201
     world.clock.set(CLOSES)
+    counting_now = client.get(f"/api/v1/meetings/{mid}/results", headers=world.headers("A")).get_json()
+    assert counting_now["stage"] == "closed" and counting_now["results"] == []  # nothing before the tick
+    world.tick()
     resp = client.get(f"/api/v1/meetings/{mid}/results", headers=world.headers("A"))
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and resp.get_json()["stage"] == "preliminary"
     docs = resp.get_json()["results"]
     server_key = client.get("/api/v1/server-key").get_json()["public_key"]
     from govern.core.keys import verify
@@ -206,8 +209,8 @@ def test_result_matches_core_tally_and_is_signed(app, client, auth, world):
                              matter=Matter(motion.matter)).to_json()
             assert doc["document"]["result"] == expected
             assert verify(server_key, doc["document"], doc["server_signature"])
-        # idempotent: a second need computes nothing new
-        assert len(results.ensure_results(m)) == 2
+        # idempotent: a second tick signs nothing new
+        assert results.sign_results(m) == [] and len(results.results_of(m)) == 2
     # 500.00 of 700.00 participated, 3 of 4 persons: quorum holds; ordinary adopted (400 of 500 agree)
     assert docs[0]["document"]["result"]["adopted"] is True
     assert docs[1]["document"]["result"]["adopted"] is True or docs[1]["document"]["result"]["reasons"]
@@ -221,6 +224,7 @@ def test_countersign_verified_before_storing(app, client, world):
     world.clock.set(OPENS + timedelta(hours=1))
     world.cast(client, mid, "A", world.ballot(client, mid, "A"))
     world.clock.set(CLOSES)
+    world.tick()
     docs = client.get(f"/api/v1/meetings/{mid}/results", headers=world.headers("chair")).get_json()["results"]
     doc, motion = docs[0]["document"], docs[0]["motion"]
     url = f"/api/v1/meetings/{mid}/results/{motion}/countersign"

@@ -46,6 +46,7 @@ def test_meeting_page_links_by_role_and_every_link_opens(app, world):
 def test_closed_meeting_page_links_result_notice(app, client, world):
     mid = world.make_meeting()
     world.clock.set(CLOSES + timedelta(hours=1))
+    world.tick()
     owner = _as(app, "a")
     links = dict((label, url) for url, label in _links(owner, mid))
     assert "表决结果公告（PDF）" in links and "委托投票" not in links

@@ -42,6 +42,7 @@ def closed_assembly(app, client, world: World) -> int:
         resp = world.cast(client, mid, name, world.ballot(client, mid, name, choice))
         assert resp.status_code in (200, 201), resp.get_json()
     world.clock.set(CLOSES + timedelta(hours=1))
+    world.tick()  # the preliminary result is signed
     return mid
 
 
@@ -79,6 +80,7 @@ def authz_sample(app, community_id: int, users: dict[str, int]) -> dict:
     from govern import clock
     from govern.accounts.models import User
     from govern.meetings import services as meetings
+    from govern.meetings.results import sign_results
     from govern.minutes import services, signing
     from govern.pdf.models import PdfDocument
     from govern.register.models import Community
@@ -98,6 +100,7 @@ def authz_sample(app, community_id: int, users: dict[str, int]) -> dict:
         meetings.publish_meeting(meeting, actor=chair)
         meeting.opens_at, meeting.closes_at = moment - timedelta(hours=2), moment - timedelta(hours=1)
         db.session.flush()
+        sign_results(meeting)  # what `govern tick` does after the close
         revision, _ = services.save_minutes(meeting, "会议纪要正文", actor=chair)
         for user in (chair, member):
             doc = signing.approval_document(revision, meeting.id)

@@ -185,12 +185,12 @@ def test_missing_font_answers_503_naming_the_package(app, client, auth, world, m
 
 def test_minutes_audit_section_shows_street_office_verdicts(app, world, mid):
     """The street office's objection (recorded by the record feature) appears in the minutes' audit section."""
-    from govern.meetings.results import ensure_results
+    from govern.meetings.results import results_of
     from govern.record.models import Certification
 
     with app.test_request_context():
         meeting = db.session.get(Meeting, mid)
-        result = ensure_results(meeting)[0]
+        result = results_of(meeting)[0]
         db.session.add(Certification(community_id=meeting.community_id, meeting_id=mid, result_id=result.id,
                                      user_id=world.users["auditor"], verdict="object", reason="计票有误",
                                      envelope={}, key_id=world.key_ids["auditor"], signed_at=world.clock.moment))

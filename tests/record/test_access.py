@@ -42,6 +42,11 @@ def test_predicates(app, world):
 def test_record_editions(world, client, mid, factory):
     url = f"/api/v1/meetings/{mid}/record"
     assert client.get(url + "?edition=auditor", headers=world.headers("A")).status_code == 403
+    # While votes are being counted, nobody gets a record (no running tally): 409 voting_open, not a 403
+    for name in ("auditor", "chair", "A"):
+        resp = client.get(url, headers=world.headers(name))
+        assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "voting_open", name
+    world.close()
     # Every owner may download the public edition (and gets it by default); the committee too.
     assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
     assert client.get(url, headers=world.headers("A")).status_code == 200  # defaults to public for owners

@@ -64,11 +64,26 @@ def test_public_edition_verifies_and_names_no_one(world, client, voted):
         assert secret not in text  # no owner names, refs or units: only pseudonyms, areas and account ids
 
 
-def test_interim_record_while_voting_is_open(world, client):
+def test_no_record_while_voting_is_open(world, client):
+    """No running tally: neither edition is given out before the preliminary result, to anybody."""
     mid = world.make_meeting()
     world.clock.set(OPENS + timedelta(hours=1))
     assert world.cast(client, mid, "A", world.ballot(client, mid, "A")).status_code == 201
-    data = world.export(client, mid)
+    for edition, name in (("auditor", "auditor"), ("public", "chair"), ("public", "A")):
+        resp = client.get(f"/api/v1/meetings/{mid}/record?edition={edition}", headers=world.headers(name))
+        assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "voting_open"
+        assert b"agree" not in resp.data
+
+
+def test_interim_record_from_the_command_line(app, world, client, tmp_path):
+    """`govern export-record` (an operator's command) still builds the interim record: it verifies, no result."""
+    mid = world.make_meeting()
+    world.clock.set(OPENS + timedelta(hours=1))
+    assert world.cast(client, mid, "A", world.ballot(client, mid, "A")).status_code == 201
+    with app.app_context():
+        from govern.record.export import export_record
+
+        data = export_record(world.meeting(mid))
     report = verify_record(data, workers=1)
     assert report.valid and report.interim
     assert "result.json" not in read_record(data)

@@ -1,0 +1,140 @@
+"""The result lifecycle of a meeting (docs/record-format.md, "The result lifecycle"): one ``stage`` derived
+from the clock and the stored facts, and the periodic step that moves meetings along.
+
+::
+
+    open -> closed -> paper_grace -> preliminary -> objection -> final -> certified | objected | revoked
+
+A stage is never stored: it is read from the voting window, the signed results (``Meeting.tallied_at``),
+their countersignatures and the street office's certifications, so a page, the API and the record's
+manifest can never disagree. The only transition that needs work is the one into ``preliminary`` — the
+server computes and signs every motion's result over the ledger head — and only :func:`advance` does it,
+from ``govern tick`` (cron, or the loop ``make run`` starts) and the rq worker's periodic job; no GET
+request computes or stores anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from govern import clock
+from govern.ballots.models import Countersignature, Meeting, MotionResult
+from govern.extensions import db
+from govern.meetings.results import sign_results
+
+OPEN = "open"
+CLOSED = "closed"
+PAPER_GRACE = "paper_grace"
+PRELIMINARY = "preliminary"
+OBJECTION = "objection"
+FINAL = "final"
+CERTIFIED = "certified"
+OBJECTED = "objected"
+REVOKED = "revoked"
+STAGES = (OPEN, CLOSED, PAPER_GRACE, PRELIMINARY, OBJECTION, FINAL, CERTIFIED, OBJECTED, REVOKED)
+#: Stages in which the signed result exists (choices and counts may be shown to those who may read them).
+COUNTED = frozenset({PRELIMINARY, OBJECTION, FINAL, CERTIFIED, OBJECTED, REVOKED})
+
+#: Countersignatures a result needs before the meeting is ``final``: members of the convening body.
+#: Written in meeting.json as ``countersignature_rule``.
+COUNTERSIGNATURE_RULE = {"convening_body": 2}
+#: The objection period (the law issue sets its length; zero until then: ``objection`` is skipped).
+OBJECTION_PERIOD = timedelta(0)
+
+
+def paper_grace_ends(meeting: Meeting) -> datetime:
+    """When paper entries after the close end, and the result is due. No sealed-box declaration is possible
+    yet, so no paper ballot may be entered after the close and the result is due at the close."""
+    return meeting.closes_at
+
+
+def countersignature_rule(meeting: Meeting) -> dict:
+    return dict(COUNTERSIGNATURE_RULE)
+
+
+def objection_ends(meeting: Meeting) -> datetime | None:
+    return None if meeting.tallied_at is None else meeting.tallied_at + OBJECTION_PERIOD
+
+
+def _countersigned(meeting: Meeting) -> bool:
+    """Every motion's result carries the countersignatures the rule asks for."""
+    need = countersignature_rule(meeting)["convening_body"]
+    counts = dict(db.session.execute(
+        select(MotionResult.id, func.count(Countersignature.id))
+        .outerjoin(Countersignature, Countersignature.result_id == MotionResult.id)
+        .where(MotionResult.meeting_id == meeting.id).group_by(MotionResult.id)).all())
+    return len(counts) == len(meeting.motions) and all(n >= need for n in counts.values())
+
+
+#: ``meeting -> {result id: {verdict, ...}}``: the street office's certifications. The record package (which
+#: owns them and sits above meetings) registers it with :func:`verdicts_provider`.
+_verdicts: list[Callable[[Meeting], dict[int, set[str]]]] = []
+
+
+def verdicts_provider(func_: Callable[[Meeting], dict[int, set[str]]]):
+    _verdicts.append(func_)
+    return func_
+
+
+def _verdict(meeting: Meeting) -> str | None:
+    """The street office's word on the meeting: revoked or objected if any result is, certified if all are."""
+    verdicts: dict[int, set[str]] = {}
+    for provider in _verdicts:
+        for result_id, found in provider(meeting).items():
+            verdicts.setdefault(result_id, set()).update(found)
+    every = set().union(*verdicts.values()) if verdicts else set()
+    if "revoke" in every:
+        return REVOKED
+    if every & {"object", "order_correction"}:
+        return OBJECTED
+    if verdicts and len(verdicts) == len(meeting.motions) and all("certify" in v for v in verdicts.values()):
+        return CERTIFIED
+    return None
+
+
+def stage_of(meeting: Meeting, moment: datetime | None = None) -> str:
+    """The meeting's stage at ``moment`` (default now). Unpublished and announced meetings are ``open``."""
+    moment = moment or clock.now()
+    if meeting.published_at is None or moment < meeting.closes_at:
+        return OPEN
+    if meeting.tallied_at is None:
+        return PAPER_GRACE if moment < paper_grace_ends(meeting) else CLOSED
+    verdict = _verdict(meeting)
+    if verdict is not None:
+        return verdict
+    if not _countersigned(meeting):
+        return PRELIMINARY
+    ends = objection_ends(meeting)
+    if ends is not None and moment < ends:
+        return OBJECTION
+    return FINAL
+
+
+def is_counted(meeting: Meeting, moment: datetime | None = None) -> bool:
+    """The preliminary result exists: choices and tallies may be shown (to those who may read them)."""
+    return meeting.published_at is not None and meeting.tallied_at is not None
+
+
+def due(moment: datetime) -> list[Meeting]:
+    """Published meetings whose grace period has ended and whose result is not yet signed."""
+    rows = db.session.scalars(select(Meeting).where(
+        Meeting.published_at.is_not(None), Meeting.tallied_at.is_(None), Meeting.closes_at <= moment)
+        .order_by(Meeting.closes_at, Meeting.id))
+    return [m for m in rows if paper_grace_ends(m) <= moment]
+
+
+def advance(moment: datetime | None = None) -> int:
+    """Move every due meeting into ``preliminary``: compute and sign its results. Returns how many.
+
+    Safe to run twice or concurrently: :func:`govern.meetings.results.sign_results` locks the meeting row
+    and does nothing for a meeting already tallied. The caller commits (``govern tick`` after each task).
+    """
+    moment = moment or clock.now()
+    done = 0
+    for meeting in due(moment):
+        if sign_results(meeting, moment=moment):
+            done += 1
+    return done
