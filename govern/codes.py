@@ -160,6 +160,9 @@ CODES: dict[str, Code] = {
     "proof_required": Code(400, "Key enrolment needs the proof of possession (proof and issued_at)."),
     "stale_proof": Code(400, "The proof of possession was made more than 10 minutes from the server's time."),
     "weak_key": Code(400, "The public key is a small-order or non-canonical point: anybody could sign with it."),
+    "no_agenda": Code(404, "The meeting's notice is not published yet, so it has no fixed agenda."),
+    "not_counted": Code(409, "The votes are still being counted: the result is not signed yet."),
+    "voting_open": Code(409, "Voting is still open or the result is not yet signed: the record is not available yet."),
 }
 
 

@@ -83,12 +83,12 @@ class CodeRequired(DomainError):
         )
 
 
-def setting(name: str) -> int:
+def limit(name: str) -> int:
     return current_app.config.get(name, DEFAULTS[name])
 
 
 def enabled() -> bool:
-    return bool(setting("AUTH_THROTTLE_ENABLED"))
+    return bool(limit("AUTH_THROTTLE_ENABLED"))
 
 
 def client_address() -> str:
@@ -110,10 +110,10 @@ def account_key(identifier: str) -> str:
 
 def pair_wait(failures: int) -> int:
     """Seconds an (account, address) pair waits after ``failures`` failures: 0, then doubling, capped."""
-    free = setting("AUTH_PAIR_FREE_FAILURES")
+    free = limit("AUTH_PAIR_FREE_FAILURES")
     if failures <= free:
         return 0
-    return min(setting("AUTH_PAIR_BASE_WAIT") * 2 ** min(failures - free - 1, 30), setting("AUTH_PAIR_MAX_WAIT"))
+    return min(limit("AUTH_PAIR_BASE_WAIT") * 2 ** min(failures - free - 1, 30), limit("AUTH_PAIR_MAX_WAIT"))
 
 
 # --- storage --------------------------------------------------------------------------------------
@@ -200,11 +200,11 @@ class Attempt:
         moment = now()
         addr_key = f"addr:{self.address}"
         count, start = _hit(addr_key, ADDRESS_WINDOW, moment)
-        if count > setting("AUTH_ADDRESS_PER_MINUTE"):
+        if count > limit("AUTH_ADDRESS_PER_MINUTE"):
             raise Throttled(math.ceil((start + ADDRESS_WINDOW - moment).total_seconds()))
         rows = _rows([self.pair_key, f"acct:{self.account}", f"addrfail:{self.address}"])
         fail_row = rows.get(f"addrfail:{self.address}")
-        if _live(fail_row, ADDRESS_FAILURE_WINDOW, moment) >= setting("AUTH_ADDRESS_FAILURES_PER_HOUR"):
+        if _live(fail_row, ADDRESS_FAILURE_WINDOW, moment) >= limit("AUTH_ADDRESS_FAILURES_PER_HOUR"):
             raise Throttled(math.ceil((fail_row[1] + ADDRESS_FAILURE_WINDOW - moment).total_seconds()))
         pair = rows.get(self.pair_key)
         failures = _live(pair, PAIR_WINDOW, moment)
@@ -212,8 +212,8 @@ class Attempt:
             wait_until = pair[2] + timedelta(seconds=pair_wait(failures))
             if wait_until > moment:
                 raise Throttled(math.ceil((wait_until - moment).total_seconds()))
-        burst = _live(rows.get(f"acct:{self.account}"), timedelta(seconds=setting("AUTH_ACCOUNT_WINDOW")), moment)
-        self.needs_code = failures > 0 and burst >= setting("AUTH_ACCOUNT_BURST")
+        burst = _live(rows.get(f"acct:{self.account}"), timedelta(seconds=limit("AUTH_ACCOUNT_WINDOW")), moment)
+        self.needs_code = failures > 0 and burst >= limit("AUTH_ACCOUNT_BURST")
         return self
 
     def failed(self, user=None) -> None:
@@ -223,8 +223,8 @@ class Attempt:
         moment = now()
         _hit(self.pair_key, PAIR_WINDOW, moment)
         _hit(f"addrfail:{self.address}", ADDRESS_FAILURE_WINDOW, moment)
-        count, _start = _hit(f"acct:{self.account}", timedelta(seconds=setting("AUTH_ACCOUNT_WINDOW")), moment)
-        if user is not None and count == setting("AUTH_ACCOUNT_BURST"):
+        count, _start = _hit(f"acct:{self.account}", timedelta(seconds=limit("AUTH_ACCOUNT_WINDOW")), moment)
+        if user is not None and count == limit("AUTH_ACCOUNT_BURST"):
             from govern.accounts import otp
 
             otp.alert_burst(user, count)
