@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     _init_extensions(app)
+    __import__("govern.inputs", fromlist=["init_app"]).init_app(app)  # <id:…>, JSON limits, the input check
     _register_blueprints(app)
     _init_templates(app)
     _init_security_headers(app)

@@ -25,7 +25,7 @@ def _rfc3339(dt) -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def create_token():
     """Exchange a username and password for a bearer token: 201 {"token", "expires_at"}."""
-    data = json_body(required=("username", "password"))
+    data = json_body(required=("username", "password"), types={"username": str, "password": str})
     username, password = data["username"], data["password"]
     if not isinstance(username, str) or not isinstance(password, str):
         raise DomainError("bad_request", _("username and password must be strings."))

@@ -234,7 +234,7 @@ def change_language():
     return redirect(url_for("accounts.profile"))
 
 
-@bp.post("/profile/tokens/<int:token_id>/revoke")
+@bp.post("/profile/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
@@ -278,7 +278,7 @@ def roles(community):
     return render_template("accounts/roles.html", form=form, grants=grants), status
 
 
-@bp.post("/c/<slug>/roles/<int:grant_id>/revoke")
+@bp.post("/c/<slug>/roles/<id:grant_id>/revoke")
 @community_required(can_grant_roles)
 def revoke_role(community, grant_id: int):
     grant = db.session.get(RoleGrant, grant_id)
@@ -332,7 +332,7 @@ def _claim(community, claim_id: int) -> OwnerClaim:
     return claim
 
 
-@bp.post("/c/<slug>/claims/<int:claim_id>/confirm")
+@bp.post("/c/<slug>/claims/<id:claim_id>/confirm")
 @community_required(can_confirm_owners)
 def confirm_claim(community, claim_id: int):
     claim = _claim(community, claim_id)
@@ -347,7 +347,7 @@ def confirm_claim(community, claim_id: int):
     return redirect(url_for("accounts.claims", slug=community.slug))
 
 
-@bp.post("/c/<slug>/claims/<int:claim_id>/reject")
+@bp.post("/c/<slug>/claims/<id:claim_id>/reject")
 @community_required(can_confirm_owners)
 def reject_claim(community, claim_id: int):
     claim = _claim(community, claim_id)
@@ -389,7 +389,7 @@ def claim_sheets(community):
     )
 
 
-@bp.get("/c/<slug>/claim-sheets/<int:sheet_id>")
+@bp.get("/c/<slug>/claim-sheets/<id:sheet_id>")
 @community_required(can_issue_claim_codes)
 def claim_sheet(community, sheet_id: int):
     sheet = db.session.get(ClaimSheet, sheet_id)
