@@ -58,8 +58,11 @@ def parsed_json():
     try:
         return request.get_json(force=True, silent=False)
     except BadRequest as exc:
-        if isinstance(exc.__context__, DomainError):
-            raise exc.__context__ from None
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, DomainError):
+            cause = cause.__context__  # Flask wraps Werkzeug's BadRequest, which wraps the parser's error
+        if cause is not None:
+            raise cause from None
         return None
 
 
