@@ -8,6 +8,8 @@ PostgreSQL pass, where such inputs used to reach the database.
 
 from __future__ import annotations
 
+from urllib.parse import quote_from_bytes
+
 import pytest
 
 from tests.conftest import ON_POSTGRES, TEST_PASSWORD
@@ -151,7 +153,13 @@ def _bodies(path, methods):
                 yield m, path, {"json": {k: v for k in API_FIELDS}}
         else:
             for s in BAD_STRINGS:
-                yield m, path, {"data": {k: s for k in FORM_FIELDS}}
+                yield m, path, {"data": _form(s), "content_type": "application/x-www-form-urlencoded"}
+
+
+def _form(value: str) -> bytes:
+    """A urlencoded form with ``value`` in every field, surrogates kept as their (invalid) UTF-8 bytes."""
+    quoted = quote_from_bytes(value.encode("utf-8", "surrogatepass"))
+    return "&".join(f"{k}={quoted}" for k in FORM_FIELDS).encode()
 
 
 API_FIELDS = ("community", "title", "body", "action", "reason", "username", "password", "public_key", "signature",

@@ -249,7 +249,7 @@ def lock_proposal(proposal: Proposal) -> Proposal:
     reject, a double co-signature) the second waits, sees the first one's result and answers 409.
     """
     db.session.execute(select(Proposal).where(Proposal.id == proposal.id).with_for_update()
-                       .execution_options(populate_existing=True))
+                       .execution_options(populate_existing=True)).scalar_one()  # fetched: the state reloads
     db.session.refresh(proposal, ["signatures"])
     return proposal
 
