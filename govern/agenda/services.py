@@ -39,6 +39,7 @@ from govern.core.rules import Matter
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
 from govern.inputs import MAX_ID
+from govern.locking import lock_row
 from govern.register.records import community_persons
 from govern.register.records import persons_of as register_persons_of
 
@@ -248,8 +249,7 @@ def lock_proposal(proposal: Proposal) -> Proposal:
     Every change of a proposal's state or signatures starts here, so of two colliding requests (accept and
     reject, a double co-signature) the second waits, sees the first one's result and answers 409.
     """
-    db.session.execute(select(Proposal).where(Proposal.id == proposal.id).with_for_update()
-                       .execution_options(populate_existing=True)).scalar_one()  # fetched: the state reloads
+    lock_row(proposal)
     db.session.refresh(proposal, ["signatures"])
     return proposal
 
