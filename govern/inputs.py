@@ -2,8 +2,9 @@
 
 One home for the checks every request passes before a view runs (issue #15 item 4):
 
-- ``IdConverter`` (``<id:name>``): a database id is 1 to 2^63 - 1; anything else (``-1``, 2^63, 40 digits)
-  does not match the route, so it answers 404 instead of overflowing a ``BIGINT`` parameter.
+- ``IdConverter`` (``<id:name>``): a database id is 1 to 2^31 - 1 (the tables' keys are PostgreSQL
+  ``INTEGER``); anything else (``-1``, 2^63, 40 digits) does not match the route, so it answers 404 instead
+  of overflowing the query parameter.
 - ``check_request`` (a ``before_request`` hook): a NUL byte or an unpaired surrogate in the path, a query
   parameter, a form field, a file name or a header value is 400 ``bad_input``; so is a date in a field or
   parameter outside the years 1900-2200 (``bad_date``) — such a date overflows the time zone conversion.
@@ -27,7 +28,9 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from govern.errors import DomainError
 
-MAX_ID = 2**63 - 1
+#: The largest id a table holds (PostgreSQL ``INTEGER`` keys). ``MAX_JSON_INT`` bounds JSON numbers.
+MAX_ID = 2**31 - 1
+MAX_JSON_INT = 2**63 - 1
 MAX_JSON_DEPTH = 32
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
@@ -38,9 +41,9 @@ _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
 class IdConverter(BaseConverter):
-    """``<id:name>``: a positive integer that fits a signed 64-bit column, else the route does not match."""
+    """``<id:name>``: a positive integer that fits an id column, else the route does not match (404)."""
 
-    regex = r"\d{1,19}"
+    regex = r"\d{1,10}"
     weight = 50
 
     def to_python(self, value: str) -> int:
@@ -120,7 +123,7 @@ def _parse_float(text: str) -> float:
 
 
 def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > 19 or abs(number := int(text)) > MAX_ID:
+    if len(text.lstrip("-")) > 19 or abs(number := int(text)) > MAX_JSON_INT:
         raise BadInput("bad_request", _("A number in the JSON body is out of range."))
     return number
 
