@@ -35,11 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.setdefault("JOBS_INLINE", True)
         app.config["JOBS_INLINE"] = config.get("JOBS_INLINE", True) if config else True
 
-    if app.config.get("PROXY_FIX"):
-        # Behind a reverse proxy: trust one hop of X-Forwarded-For/-Proto, so rate limits key on the client.
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    proxies = app.config.get("TRUSTED_PROXIES") or ("127.0.0.1, ::1" if app.config.get("PROXY_FIX") else "")
+    if proxies:
+        # X-Forwarded-For/-Proto are believed from the named proxies only (docs/security.md).
+        from govern.accounts.proxies import TrustedProxies, parse_networks
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(proxies))
 
     _init_extensions(app)
     __import__("govern.inputs", fromlist=["init_app"]).init_app(app)  # <id:…>, JSON limits, the input check

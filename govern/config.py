@@ -67,12 +67,28 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: Per-address limit on registration (Flask-Limiter). Sign-in has its own throttle (AUTH_* below).
         "LOGIN_RATE_LIMIT": os.environ.get("GOVERN_LOGIN_RATE_LIMIT", "10 per minute"),
-        #: Failed password attempts before an account is locked for LOGIN_LOCK_MINUTES.
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        #: The sign-in throttle (govern/accounts/throttle.py; figures explained in docs/security.md).
+        "AUTH_THROTTLE_ENABLED": True,
+        "AUTH_PAIR_FREE_FAILURES": 3,
+        "AUTH_PAIR_BASE_WAIT": 5,
+        "AUTH_PAIR_MAX_WAIT": 900,
+        "AUTH_ACCOUNT_WINDOW": 900,
+        "AUTH_ACCOUNT_BURST": 20,
+        "AUTH_ADDRESS_PER_MINUTE": int(os.environ.get("GOVERN_AUTH_ADDRESS_PER_MINUTE") or 300),
+        "AUTH_ADDRESS_FAILURES_PER_HOUR": int(os.environ.get("GOVERN_AUTH_ADDRESS_FAILURES_PER_HOUR") or 500),
+        #: One-time codes: validity, tries, and requests per phone / e-mail and per address.
+        "OTP_VALID_MINUTES": 10,
+        "OTP_MAX_TRIES": 5,
+        "OTP_RESEND_SECONDS": 60,
+        "OTP_PER_TARGET_PER_HOUR": 5,
+        "OTP_PER_ADDRESS_PER_HOUR": int(os.environ.get("GOVERN_OTP_PER_ADDRESS_PER_HOUR") or 200),
+        #: Reverse proxies whose X-Forwarded-For is believed: "127.0.0.1, 10.0.0.0/8" (empty: none).
+        "TRUSTED_PROXIES": os.environ.get("GOVERN_TRUSTED_PROXIES", ""),
         "API_TOKEN_DAYS": 30,
-        #: Set GOVERN_PROXY_FIX=1 when gunicorn sits behind a reverse proxy (nginx) that sets X-Forwarded-*.
+        #: Older switch: GOVERN_PROXY_FIX=1 trusts a proxy on this host (127.0.0.1, ::1) when
+        #: GOVERN_TRUSTED_PROXIES is not set.
         "PROXY_FIX": os.environ.get("GOVERN_PROXY_FIX", "") in ("1", "true", "yes"),
         "PUBLIC_BASE_URL": os.environ.get("GOVERN_BASE_URL", "http://127.0.0.1:5000"),
         #: E-mail (govern.delivery): without GOVERN_SMTP_HOST, e-mails are recorded as "not configured".

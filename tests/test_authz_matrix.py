@@ -51,6 +51,11 @@ REGISTER_READERS = (L, F, F, F, F, o, o, o, o, o)
 AUDIT_READERS = (L, F, F, F, F, o, o, F, F, o)
 COMMITTEE = (L, F, F, F, F, F, F, o, o, o)
 ADMIN = (L, F, F, F, F, F, F, F, F, o)
+#: Accounts offered a TOTP second factor (the committee, the property company, the street office, admins).
+TOTP_HOLDERS = (L, F, F, F, o, o, F, o, o, o)
+#: The second sign-in step answers only a password sign-in waiting for its TOTP code: anyone else is sent
+#: back to the login page.
+PENDING_SECOND_FACTOR = (L, L, L, L, L, L, L, L, L, L)
 #: The object belongs to the confirmed owner: anyone else gets 404.
 OWNERS_OWN = (L, N, o, N, N, N, N, N, N, N)
 
@@ -63,6 +68,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("accounts.login", "GET"): PUBLIC,
     ("accounts.login", "POST"): PUBLIC,
     ("accounts.logout", "POST"): PUBLIC,
+    ("accounts.login_totp", "GET"): PENDING_SECOND_FACTOR,
+    ("accounts.login_totp", "POST"): PENDING_SECOND_FACTOR,
+    ("accounts.login_code", "GET"): PUBLIC,
+    ("accounts.login_code", "POST"): PUBLIC,
+    ("accounts.forgot", "GET"): PUBLIC,
+    ("accounts.forgot", "POST"): PUBLIC,
+    ("accounts.totp", "GET"): TOTP_HOLDERS,
+    ("accounts.totp", "POST"): TOTP_HOLDERS,
+    ("accounts.totp_disable", "POST"): LOGGED_IN,
+    ("accounts.accounts_admin", "GET"): ADMIN,
+    ("accounts.block_account", "POST"): ADMIN,
+    ("accounts.remove_account_totp", "POST"): ADMIN,
     ("accounts.register", "GET"): PUBLIC,
     ("accounts.register", "POST"): PUBLIC,
     ("accounts.profile", "GET"): LOGGED_IN,
@@ -80,6 +97,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("accounts.claim_sheet", "GET"): COMMITTEE,
     # accounts: API
     ("accounts_api.create_token", "POST"): PUBLIC,
+    ("accounts_api.request_otp", "POST"): PUBLIC,
+    ("accounts_api.password_reset", "POST"): PUBLIC,
     ("accounts_api.me", "GET"): LOGGED_IN,
     ("accounts_api.revoke_current_token", "DELETE"): LOGGED_IN,
     # register
@@ -283,6 +302,7 @@ def build_world(app, factory) -> World:
             "sheet_id": sheet.id,
             "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == users["observer"])),
             "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["owner"])),
+            "user_id": users["observer"],
             **_meeting_args(app, garden, users["owner"]),
             **_agenda_args(community, db.session.get(User, users["owner"])),
             **_communication_args(community, users),

@@ -52,8 +52,15 @@ def init_login(login_manager) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        # "id.generation" (User.get_id): a session or remember-me cookie from an older generation (before a
+        # logout, password change, block or role removal) is refused.
+        uid, _, generation = user_id.partition(".")
+        if not (uid.isdigit() and generation.isdigit()) or len(user_id) > 40:
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or not user.is_active or (user.session_generation or 0) != int(generation):
+            return None
+        return user
 
     @login_manager.request_loader
     def _load_from_token(request):

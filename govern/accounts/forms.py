@@ -69,3 +69,37 @@ class GrantRoleForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to the applicant)"), validators=[DataRequired(), Length(max=500)])
+
+
+class CodeRequestForm(FlaskForm):
+    target = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(), Length(max=200)],
+                         render_kw={"autocomplete": "username", "inputmode": "email", "autocapitalize": "none"})
+
+
+class CodeLoginForm(FlaskForm):
+    target = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(), Length(max=200)],
+                         render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    code = StringField(_l("6-digit code"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"})
+
+
+class ResetForm(CodeLoginForm):
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class TotpForm(FlaskForm):
+    code = StringField(_l("6-digit code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"})
+
+
+class TotpDisableForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class BlockForm(FlaskForm):
+    blocked = BooleanField(_l("Blocked"))

@@ -38,9 +38,13 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Consecutive failed logins; reset on success.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Raised by logout, a password change or reset, a block and a role removal. It is part of the id
+    #: Flask-Login keeps in the session and the remember-me cookie, so raising it ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: TOTP second factor (committee, property and street-office accounts): base32 secret once enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step accepted, so a code cannot be replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", order_by="RoleGrant.id"
@@ -54,6 +58,13 @@ class User(UserMixin, db.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+    def get_id(self) -> str:  # Flask-Login: kept in the session and the remember-me cookie
+        return f"{self.id}.{self.session_generation or 0}"
+
+    def end_sessions(self) -> None:
+        """Refuse every session and remember-me cookie issued so far (the user loader compares generations)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -158,3 +169,44 @@ class OwnerClaim(db.Model):
     unit = relationship("Unit")
     owner = relationship("Owner")
     community = relationship("Community")
+
+
+class AuthThrottle(db.Model):
+    """A counter for the sign-in throttle (govern/accounts/throttle.py), shared by every app node.
+
+    ``key`` names what is counted: failures of an (account, address) pair, failures of an account, attempts
+    from an address, code requests for a phone. The count restarts when ``window_start`` is older than the
+    key's window.
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code sent by SMS or e-mail for sign-in or a password reset; only its HMAC is stored."""
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: login or reset
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: sms or email
+    channel: Mapped[str] = mapped_column(String(8))
+    #: SHA-256 of the normalised phone number or e-mail address the code was sent to.
+    target_digest: Mapped[str] = mapped_column(String(64), index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set when the code was used, or when a newer code for the same purpose replaced it.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_from: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()

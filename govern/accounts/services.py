@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from govern.accounts import throttle
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
 from govern.audit.services import record
@@ -33,37 +34,61 @@ class LoginFailed(DomainError):
 # --- passwords and login ---------------------------------------------------------------
 
 
+#: Context-specific words (ASVS 6.1.2, docs/security.md): a password that is one of these, give or take
+#: digits and punctuation (``govern2026!``, ``Wuye-1234``), is refused.
+CONTEXT_WORDS = frozenset({
+    "govern", "gongzhi", "password", "passwd", "passw", "mima", "yezhu", "yezhudahui", "yeweihui", "wuye",
+    "xiaoqu", "shequ", "jiedao", "admin", "administrator", "qwerty", "qwertyuiop", "asdfgh", "asdfghjkl",
+    "zxcvbnm", "woaini", "iloveyou", "abc", "abcdef", "abcdefg", "abcdefgh", "abcdefghij", "",
+})
+
+
 def validate_password(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD:
         raise DomainError("weak_password", _("The password must have at least %(n)d characters.", n=MIN_PASSWORD))
     if username and username.lower() in password.lower():
         raise DomainError("weak_password", _("The password must not contain the username."))
+    lowered = password.lower()
+    if (re.sub(r"[\W\d_]+", "", lowered) in CONTEXT_WORDS or len(set(lowered)) <= 2
+            or lowered in "01234567890123456789" or lowered in "98765432109876543210"):
+        raise DomainError("weak_password", _("This password is too easy to guess. Use a few unrelated words or "
+                                             "a password manager."))
 
 
 def authenticate(username: str, password: str) -> User:
-    """Check a password, counting failures; lock the account after too many.
+    """Check a password through the sign-in throttle (govern/accounts/throttle.py).
 
-    The caller commits in every case, so that failures are counted.
+    Unknown usernames, blocked accounts and wrong passwords get the same answer after the same work (a
+    dummy hash). Raises :class:`throttle.Throttled` (429) before any check when this account and address,
+    or this address, must wait; :class:`throttle.CodeRequired` when the account is under a burst of
+    failures and this address has failed for it too, whatever the password. Throttle counters are
+    committed on their own; the caller commits the rest (alerts, ``last_login_at``).
     """
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    moment = now()
-    if user is not None and user.locked_until is not None and user.locked_until > moment:
-        check_password(None, password)
-        raise LoginFailed(
-            "locked", _("Too many failed attempts. This account is locked for a while; try again later.")
-        )
-    if user is None or not check_password(user.password_hash, password) or not user.is_active:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = moment + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
-                record("account.locked", actor=None, obj=user, data={"username": user.username})
+    username = username.strip()
+    attempt = throttle.Attempt(username).begin()
+    user = db.session.scalar(select(User).where(User.username == username))
+    live = user is not None and user.is_active
+    if not check_password(user.password_hash if live else None, password):
+        attempt.failed(user)
+        if attempt.needs_code:
+            raise throttle.CodeRequired()
         raise LoginFailed("invalid_credentials", _("Wrong username or password."))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = moment
+    if attempt.needs_code:
+        raise throttle.CodeRequired()
+    attempt.succeeded()
+    user.last_login_at = now()
     return user
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check a signed-in account's password (password change, key enrolment, re-authentication) through the
+    same throttle as sign-in; raises :class:`throttle.Throttled` while this account and address must wait."""
+    attempt = throttle.Attempt(user.username).begin()
+    if not isinstance(password, str) or not check_password(user.password_hash, password):
+        attempt.failed(user)
+        return False
+    attempt.succeeded()
+    return True
 
 
 def create_user(username: str, password: str, *, display_name: str = "", phone: str = "", email: str = "") -> User:
@@ -89,18 +114,81 @@ def create_user(username: str, password: str, *, display_name: str = "", phone: 
 
 def change_password(user: User, old: str, new: str) -> None:
     """Replace the password after checking the current one."""
-    if not check_password(user.password_hash, old):
+    if not verify_password(user, old):
         raise DomainError("invalid_credentials", _("The current password is wrong."))
     validate_password(new, user.username)
     user.password_hash = hash_password(new)
-    # A changed password ends every API token: a leaked token must not outlive the password change.
+    revoked = _end_access(user)
+    record("account.password_changed", actor=user, obj=user, data={"tokens_revoked": revoked})
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set a new password after a one-time code proved the phone or e-mail (otp.verify_code)."""
+    validate_password(new, user.username)
+    user.password_hash = hash_password(new)
+    revoked = _end_access(user)
+    record("account.password_reset", actor=user, obj=user, data={"tokens_revoked": revoked})
+
+
+def _end_access(user: User) -> int:
+    """End every session, remember-me cookie and API token of the account; return the tokens revoked.
+
+    A leaked cookie or token must not outlive a password change.
+    """
+    user.end_sessions()
     revoked = 0
     for token in db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = now()
         revoked += 1
-    record("account.password_changed", actor=user, obj=user, data={"tokens_revoked": revoked})
+    return revoked
+
+
+def set_blocked(user: User, blocked: bool, *, actor: User) -> None:
+    """An administrator blocks (or unblocks) an account: a block ends its sessions and tokens at once."""
+    if actor is not None and user.id == actor.id:
+        raise Forbidden("own_account", _("You cannot block your own account."))
+    if user.is_active_account == (not blocked):
+        return
+    user.is_active_account = not blocked
+    revoked = _end_access(user) if blocked else 0
+    record("account.block" if blocked else "account.unblock", actor=actor, obj=user,
+           data={"user": user.username, "tokens_revoked": revoked})
+
+
+# --- TOTP second factor ------------------------------------------------------------------------
+
+
+def enable_totp(user: User, secret: str, code: str) -> None:
+    from govern.accounts import otp
+
+    if not otp.totp_eligible(user):
+        raise Forbidden("forbidden", _("You do not have permission to do this."))
+    if not secret or not otp.check_totp(secret, code):
+        raise DomainError("invalid_code", _("The code does not match. Check the time on your phone and try again."))
+    user.totp_secret = secret
+    user.totp_last_step = None
+    otp.verify_totp(user, code)  # the enrolment code cannot be replayed at sign-in
+    record("account.totp_enabled", actor=user, obj=user)
+
+
+def remove_totp(user: User, *, actor: User) -> None:
+    """An administrator removes a lost authenticator (after checking who asks, outside the app)."""
+    if not user.totp_secret:
+        return
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.end_sessions()
+    record("account.totp_removed", actor=actor, obj=user, data={"user": user.username})
+
+
+def disable_totp(user: User, password: str) -> None:
+    if not verify_password(user, password):
+        raise DomainError("invalid_credentials", _("The current password is wrong."))
+    user.totp_secret = None
+    user.totp_last_step = None
+    record("account.totp_disabled", actor=user, obj=user)
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -189,6 +277,8 @@ def revoke_role(grant: RoleGrant, *, actor: User) -> None:
             owner.confirmed_by_id = None
             unlinked.append(owner.ref)
         data["unlinked_owners"] = sorted(unlinked)
+    # A removed role ends the account's sessions: pages opened with the role must be signed into again.
+    grant.user.end_sessions()
     db.session.flush()
     record("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
     _forget()

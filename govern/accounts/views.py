@@ -10,25 +10,33 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from govern import jobs
-from govern.accounts import services
+from govern.accounts import otp, services, throttle
 from govern.accounts.access import (
     can_confirm_owners,
     can_grant_roles,
     can_issue_claim_codes,
     community_required,
+    is_admin,
 )
 from govern.accounts.forms import (
+    BlockForm,
     ClaimCodeForm,
+    CodeLoginForm,
+    CodeRequestForm,
     GrantRoleForm,
     LanguageForm,
     LoginForm,
     PasswordForm,
     RegisterForm,
     RejectForm,
+    ResetForm,
+    TotpDisableForm,
+    TotpForm,
 )
 from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleGrant, User
 from govern.clock import now
@@ -58,8 +66,43 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+#: How long a password (or code) sign-in waits for its TOTP second factor.
+MFA_PENDING_SECONDS = 300
+
+
+def _throttled_page(template: str, err: throttle.Throttled, **ctx):
+    flash(err.message, "error")
+    return render_template(template, **ctx), 429, {"Retry-After": str(err.retry_after)}
+
+
+@bp.app_errorhandler(throttle.Throttled)
+def _throttled(err: throttle.Throttled):
+    """429 with Retry-After wherever the throttle refuses (pages, or JSON under /api/)."""
+    from govern.errors import api_error
+
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        resp, status = api_error(429, err.code, err.message, details=err.details)
+    else:
+        resp, status = render_template("errors/error.html", status=429, message=err.message), 429
+    return resp, status, {"Retry-After": str(err.retry_after)}
+
+
+def _sign_in(user: User, *, remember: bool, target: str | None):
+    """Sign ``user`` in, or (with TOTP enrolled) hold the sign-in until the second factor is given."""
+    if user.totp_secret:
+        session["mfa"] = {"uid": user.id, "gen": user.session_generation or 0, "remember": bool(remember),
+                          "next": _safe_next(target), "at": int(now().timestamp())}
+        jobs.commit()
+        return redirect(url_for("accounts.login_totp"))
+    login_user(user, remember=remember)
+    if user.locale:
+        session["lang"] = user.locale
+    jobs.commit()
+    return redirect(_safe_next(target))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -67,20 +110,128 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data)
-        except services.LoginFailed as err:
-            jobs.commit()  # keep the failure count
+        except throttle.Throttled as err:
+            jobs.commit()
+            return _throttled_page("accounts/login.html", err, form=form)
+        except (services.LoginFailed, throttle.CodeRequired) as err:
+            jobs.commit()  # the owner's alert, if this failure started a burst
             flash(err.message, "error")
-            return render_template("accounts/login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
-        if user.locale:
-            session["lang"] = user.locale
-        jobs.commit()
-        return redirect(_safe_next(request.args.get("next")))
+            return render_template("accounts/login.html", form=form, code_required=err.code == "otp_required"), 401
+        return _sign_in(user, remember=form.remember.data, target=request.args.get("next"))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+def login_totp():
+    """The second step for accounts with TOTP: the code from the authenticator app."""
+    pending = session.get("mfa")
+    user = db.session.get(User, pending["uid"]) if isinstance(pending, dict) and "uid" in pending else None
+    if (user is None or not user.is_active or not user.totp_secret
+            or pending.get("gen") != (user.session_generation or 0)
+            or now().timestamp() - pending.get("at", 0) > MFA_PENDING_SECONDS):
+        session.pop("mfa", None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            attempt = throttle.Attempt(user.username).begin()
+        except throttle.Throttled as err:
+            return _throttled_page("accounts/login_totp.html", err, form=form)
+        if otp.verify_totp(user, form.code.data):
+            attempt.succeeded()
+            session.pop("mfa", None)
+            login_user(user, remember=pending.get("remember", False))
+            if user.locale:
+                session["lang"] = user.locale
+            jobs.commit()
+            return redirect(pending.get("next") or url_for("home.index"))
+        attempt.failed(user)
+        jobs.commit()
+        _add_error(form.code, _("The code does not match. Check the time on your phone and try again."))
+        return render_template("accounts/login_totp.html", form=form), 401
+    return render_template("accounts/login_totp.html", form=form), 400 if form.errors else 200
+
+
+def _code_sent_message() -> str:
+    return _("If this number or e-mail belongs to an account, a 6-digit code is on its way. It is valid for "
+             "%(n)d minutes.", n=current_app.config["OTP_VALID_MINUTES"])
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """Sign in with a 6-digit code sent by SMS or e-mail: ask for the code, then enter it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    return _code_flow("login")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """Forgotten password: a code sent by SMS or e-mail, then a new password."""
+    return _code_flow("reset")
+
+
+def _code_flow(purpose: str):
+    template = "accounts/login_code.html" if purpose == "login" else "accounts/forgot.html"
+    second = CodeLoginForm if purpose == "login" else ResetForm
+    if request.method == "GET" or "code" not in request.form:
+        ask = CodeRequestForm(prefix="r")
+        if request.method == "GET" or not ask.validate_on_submit():
+            return render_template(template, ask=ask, form=None), 400 if ask.errors else 200
+        try:
+            target = otp.request_code(purpose, ask.target.data)
+        except throttle.Throttled as err:
+            return _throttled_page(template, err, ask=ask, form=None)
+        except DomainError as err:
+            db.session.rollback()
+            _add_error(ask.target, err.message)
+            return render_template(template, ask=ask, form=None), 400
+        jobs.commit()
+        flash(_code_sent_message(), "success")
+        form = second(formdata=None, target=ask.target.data.strip() if target else "")
+        return render_template(template, ask=None, form=form)
+    form = second()
+    if not form.validate_on_submit():
+        return render_template(template, ask=None, form=form), 400
+    if purpose == "reset":
+        try:
+            services.validate_password(form.new.data)
+        except DomainError as err:
+            _add_error(form.new, err.message)
+            return render_template(template, ask=None, form=form), 400
+    try:
+        attempt = throttle.Attempt(otp.throttle_name(form.target.data)).begin()
+    except throttle.Throttled as err:
+        return _throttled_page(template, err, ask=None, form=form)
+    try:
+        user = otp.verify_code(purpose, form.target.data, form.code.data)
+    except DomainError as err:
+        db.session.rollback()
+        attempt.failed()
+        _add_error(form.code, err.message)
+        return render_template(template, ask=None, form=form), 401
+    attempt.succeeded()
+    if purpose == "login":
+        return _sign_in(user, remember=False, target=request.args.get("next"))
+    try:
+        services.reset_password(user, form.new.data)
+    except DomainError as err:
+        db.session.rollback()
+        _add_error(form.new, err.message)
+        return render_template(template, ask=None, form=form), 400
+    jobs.commit()
+    flash(_("Your new password is set and every other sign-in of your account has ended. Log in with it."),
+          "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ends this account's sessions and remember-me cookies everywhere, copies of this cookie included.
+        current_user.end_sessions()
+        jobs.commit()
     logout_user()
     flash(_("You have logged out."), "success")
     return redirect(url_for("home.index"))
@@ -198,29 +349,132 @@ def profile():
         claims=claims,
         password_form=PasswordForm(),
         lang_form=lang_form,
+        totp_eligible=otp.totp_eligible(current_user),
         now=now(),
     )
 
 
 @bp.post("/profile/password")
 @login_required
-@limiter.limit(_login_limit)
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.old.data, form.new.data)
         except DomainError as err:
+            if isinstance(err, throttle.Throttled):
+                raise
             db.session.rollback()
             flash(err.message, "error")
             return redirect(url_for("accounts.profile"))
+        user = current_user._get_current_object()
         jobs.commit()
-        flash(_("Your password has been changed."), "success")
+        login_user(user)  # this device stays signed in with the new generation; every other session ends
+        flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
     else:
         for errors in form.errors.values():
             for e in errors:
                 flash(e, "error")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/profile/totp", methods=["GET", "POST"])
+@login_required
+def totp():
+    """Enrol a TOTP authenticator (committee, property company, street office): scan, then confirm a code."""
+    user = current_user._get_current_object()
+    if not otp.totp_eligible(user):
+        abort(403)
+    if user.totp_secret:
+        return render_template("accounts/totp.html", enrolled=True, form=TotpDisableForm())
+    form = TotpForm()
+    secret = session.get("totp_new")
+    if request.method == "GET" or not secret:
+        secret = session["totp_new"] = otp.new_totp_secret()
+    elif form.validate_on_submit():
+        try:
+            services.enable_totp(user, secret, form.code.data)
+        except DomainError as err:
+            db.session.rollback()
+            _add_error(form.code, err.message)
+        else:
+            session.pop("totp_new", None)
+            jobs.commit()
+            flash(_("Your authenticator is set up. Signing in now also asks for its code."), "success")
+            return redirect(url_for("accounts.profile"))
+    uri = otp.totp_uri(user, secret)
+    status = 400 if form.errors else 200
+    return render_template("accounts/totp.html", enrolled=False, form=form, secret=secret,
+                           qr=Markup(otp.totp_qr_svg(uri))), status
+
+
+@bp.post("/profile/totp/disable")
+@login_required
+def totp_disable():
+    form = TotpDisableForm()
+    if not form.validate_on_submit():
+        flash(_("Enter your current password."), "error")
+        return redirect(url_for("accounts.totp"))
+    try:
+        services.disable_totp(current_user, form.password.data)
+    except DomainError as err:
+        if isinstance(err, throttle.Throttled):
+            raise
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("accounts.totp"))
+    jobs.commit()
+    flash(_("The authenticator has been removed from your account."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/admin/accounts", methods=["GET"])
+@login_required
+def accounts_admin():
+    """Platform administrators: find an account by username, phone or e-mail, and block or unblock it."""
+    if not is_admin(current_user):
+        abort(403)
+    q = (request.args.get("q") or "").strip()[:100]
+    users = []
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        users = db.session.scalars(
+            select(User).where(User.username.ilike(like) | User.phone.ilike(like) | User.email.ilike(like))
+            .order_by(User.username).limit(50)
+        ).all()
+    return render_template("accounts/accounts_admin.html", q=q, users=users, form=BlockForm())
+
+
+@bp.post("/admin/accounts/<id:user_id>/block")
+@login_required
+def block_account(user_id: int):
+    if not is_admin(current_user):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_blocked(user, form.blocked.data, actor=current_user)
+    jobs.commit()
+    flash(_("%(user)s is blocked: every session and token has ended.", user=user.username) if form.blocked.data
+          else _("%(user)s can sign in again.", user=user.username), "success")
+    return redirect(url_for("accounts.accounts_admin", q=user.username))
+
+
+@bp.post("/admin/accounts/<id:user_id>/totp-reset")
+@login_required
+def remove_account_totp(user_id: int):
+    if not is_admin(current_user):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    services.remove_totp(user, actor=current_user)
+    jobs.commit()
+    flash(_("The authenticator of %(user)s has been removed.", user=user.username), "success")
+    return redirect(url_for("accounts.accounts_admin", q=user.username))
 
 
 @bp.post("/profile/language")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock
-from govern.accounts.auth import check_password
+from govern.accounts.services import verify_password
 from govern.audit.services import record
 from govern.ballots.common import refuse
 from govern.ballots.models import OwnerKey
@@ -54,7 +54,7 @@ def enroll_key(user, data: dict, *, actor, is_demo: bool = False, check_pw: bool
     """
     if check_pw:
         password = data.get("password")
-        if not isinstance(password, str) or not check_password(user.password_hash, password):
+        if not isinstance(password, str) or not verify_password(user, password):  # the sign-in throttle
             raise DomainError("unauthorized", _("The password is wrong."), status=401)
     public = data.get("public_key")
     if not is_public_key(public):

@@ -67,21 +67,6 @@ def test_token_non_json_400(client):
     _error(client.post("/api/v1/tokens", json={"username": 1, "password": 2}), 400)
 
 
-def test_token_locked_account_refused(app, client, factory):
-    factory.user("ann")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post("/api/v1/tokens", json={"username": "ann", "password": "wrong-wrong"})
-    _error(client.post("/api/v1/tokens", json={"username": "ann", "password": TEST_PASSWORD}), 401, "locked")
-
-
-def test_token_rate_limited_429_json(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
-    client = app.test_client()
-    for _ in range(2):
-        client.post("/api/v1/tokens", json={"username": "x", "password": "y"})
-    _error(client.post("/api/v1/tokens", json={"username": "x", "password": "y"}), 429, "rate_limited")
-
-
 def test_me_with_bearer_token(app, client, factory):
     cid = factory.community()
     factory.user("ann", roles=("committee_member",), community=cid, owner_ref="A")
@@ -196,3 +181,14 @@ def test_api_forbidden_and_domain_errors_are_json(make_app):
     client = app.test_client()
     _error(client.get("/api/v1/_test/abort403"), 403, "forbidden")
     _error(client.get("/api/v1/_test/domain403"), 403, "forbidden")
+
+
+def test_openapi_documents_every_accounts_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("accounts_api."):
+            path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in spec["paths"].get(path, {}), (method, path)
+    assert spec["paths"]["/otp"]["post"]["responses"]["429"] == {"$ref": "#/components/responses/RateLimited"}
+    assert "Retry-After" in spec["components"]["responses"]["RateLimited"]["headers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from govern.accounts.auth import check_password
@@ -110,3 +111,14 @@ def test_change_password_revokes_api_tokens(app, client, auth, factory):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     with app.app_context():
         assert db.session.scalar(select(ApiToken.revoked_at)) is not None
+
+
+@pytest.mark.parametrize("weak", ["govern2026!", "Wuye-123456", "1234567890", "aaaaaaaaaaaa", "13912345678"])
+def test_easy_to_guess_passwords_are_refused(app, client, auth, factory, weak):
+    factory.user("ann")
+    auth.login("ann")
+    resp = client.post("/profile/password", data={"old": TEST_PASSWORD, "new": weak, "confirm": weak},
+                       follow_redirects=True)
+    assert "太容易被猜到" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert check_password(db.session.scalar(select(User.password_hash)), TEST_PASSWORD)
