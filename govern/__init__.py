@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(proxies))
 
     _init_extensions(app)
+    __import__("govern.inputs", fromlist=["init_app"]).init_app(app)  # <id:…>, JSON limits, the input check
     _register_blueprints(app)
     _init_templates(app)
     _init_security_headers(app)

@@ -46,6 +46,8 @@ CODES: dict[str, Code] = {
     "attendee_not_member": Code(400, "Only committee members can be recorded as present."),
     "bad_choice": Code(400, "A vote is agree, oppose or abstain."),
     "bad_claim_code": Code(400, "The claim code is not valid."),
+    "bad_date": Code(400, "A date outside the years 1900-2200 in a field, parameter or JSON string."),
+    "bad_input": Code(400, "A NUL byte or an unpaired surrogate in a path, parameter, field, header or JSON string."),
     "bad_key": Code(400, "This is not an Ed25519 public key (base64url of 32 bytes)."),
     "bad_locale": Code(400, "Unknown language."),
     "bad_matter": Code(400, "Unknown article 278 item."),

@@ -445,7 +445,7 @@ def accounts_admin():
     return render_template("accounts/accounts_admin.html", q=q, users=users, form=BlockForm())
 
 
-@bp.post("/admin/accounts/<int:user_id>/block")
+@bp.post("/admin/accounts/<id:user_id>/block")
 @login_required
 def block_account(user_id: int):
     if not is_admin(current_user):
@@ -463,7 +463,7 @@ def block_account(user_id: int):
     return redirect(url_for("accounts.accounts_admin", q=user.username))
 
 
-@bp.post("/admin/accounts/<int:user_id>/totp-reset")
+@bp.post("/admin/accounts/<id:user_id>/totp-reset")
 @login_required
 def remove_account_totp(user_id: int):
     if not is_admin(current_user):
@@ -488,7 +488,7 @@ def change_language():
     return redirect(url_for("accounts.profile"))
 
 
-@bp.post("/profile/tokens/<int:token_id>/revoke")
+@bp.post("/profile/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
@@ -532,7 +532,7 @@ def roles(community):
     return render_template("accounts/roles.html", form=form, grants=grants), status
 
 
-@bp.post("/c/<slug>/roles/<int:grant_id>/revoke")
+@bp.post("/c/<slug>/roles/<id:grant_id>/revoke")
 @community_required(can_grant_roles)
 def revoke_role(community, grant_id: int):
     grant = db.session.get(RoleGrant, grant_id)
@@ -586,7 +586,7 @@ def _claim(community, claim_id: int) -> OwnerClaim:
     return claim
 
 
-@bp.post("/c/<slug>/claims/<int:claim_id>/confirm")
+@bp.post("/c/<slug>/claims/<id:claim_id>/confirm")
 @community_required(can_confirm_owners)
 def confirm_claim(community, claim_id: int):
     claim = _claim(community, claim_id)
@@ -601,7 +601,7 @@ def confirm_claim(community, claim_id: int):
     return redirect(url_for("accounts.claims", slug=community.slug))
 
 
-@bp.post("/c/<slug>/claims/<int:claim_id>/reject")
+@bp.post("/c/<slug>/claims/<id:claim_id>/reject")
 @community_required(can_confirm_owners)
 def reject_claim(community, claim_id: int):
     claim = _claim(community, claim_id)
@@ -643,7 +643,7 @@ def claim_sheets(community):
     )
 
 
-@bp.get("/c/<slug>/claim-sheets/<int:sheet_id>")
+@bp.get("/c/<slug>/claim-sheets/<id:sheet_id>")
 @community_required(can_issue_claim_codes)
 def claim_sheet(community, sheet_id: int):
     sheet = db.session.get(ClaimSheet, sheet_id)

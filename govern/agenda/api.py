@@ -83,7 +83,8 @@ def list_proposals():
 @api_login_required
 def create_proposal():
     """Draft a proposal: ``{"community", "title", "body", "item", "matter", "kind", "open": bool}``."""
-    data = json_body(required=("community", "title"))
+    data = json_body(required=("community", "title"), types={
+        "community": str, "title": str, "body": str, "item": str, "matter": str, "kind": str, "open": bool})
     community = db.session.scalar(select(Community).where(Community.slug == str(data["community"])))
     if community is None or not can_view_community(current_user, community):
         raise NotFound("not_found", _("No such community."))
@@ -95,14 +96,14 @@ def create_proposal():
     return jsonify(proposal_json(proposal, full=True)), 201
 
 
-@bp.get("/proposals/<int:pid>")
+@bp.get("/proposals/<id:pid>")
 @api_login_required
 @access.proposal_required()
 def get_proposal(proposal):
     return jsonify(proposal_json(proposal, full=True))
 
 
-@bp.post("/proposals/<int:pid>/cosign")
+@bp.post("/proposals/<id:pid>/cosign")
 @api_login_required
 @access.proposal_required(access.of_community(is_confirmed_owner), denied=_l("Only confirmed owners can co-sign."))
 def cosign(proposal):
@@ -110,13 +111,15 @@ def cosign(proposal):
     return jsonify({"persons": [r.person_id for r in rows], "proposal": proposal_json(proposal)}), 201
 
 
-@bp.post("/proposals/<int:pid>/review")
+@bp.post("/proposals/<id:pid>/review")
 @api_login_required
 @access.proposal_required(access.of_community(is_committee), denied=_l("Only committee members decide proposals."))
 def review(proposal):
     """``{"action": "accept", "motion_title", "motion_text", "motion_matter"}``, ``{"action": "reject",
     "reason"}`` or ``{"action": "merge", "into", "reason"}``."""
-    data = json_body(required=("action",))
+    data = json_body(required=("action",), types={
+        "action": str, "reason": str, "motion_title": str, "motion_text": str, "motion_matter": str,
+        "into": (int, str)})
     services.review_proposal(proposal, data, actor=current_user)
     return jsonify(proposal_json(proposal, full=True))
 
@@ -131,7 +134,7 @@ def comment_json(c: Comment, see_hidden: bool) -> dict:
     }
 
 
-@bp.get("/proposals/<int:pid>/comments")
+@bp.get("/proposals/<id:pid>/comments")
 @api_login_required
 @access.proposal_required()
 def list_comments(proposal):
@@ -146,14 +149,14 @@ def list_comments(proposal):
                     "total": result.total if result else 0})
 
 
-@bp.post("/proposals/<int:pid>/comments")
+@bp.post("/proposals/<id:pid>/comments")
 @api_login_required
 @access.proposal_required(access.of_community(access.can_comment), denied=_l("You cannot take part in this thread."))
 def post_comment(proposal):
     """``{"body", "stance": "support"|"oppose"|"question"|"none", "parent_id"}``."""
     if proposal.state == ProposalState.DRAFT:
         raise DomainError("not_open", _("A draft has no thread yet."), status=409)
-    data = json_body(required=("body",))
+    data = json_body(required=("body",), types={"body": str, "stance": str, "parent_id": (int, str)})
     thread = threads.thread_for(proposal.community, "proposal", proposal.id)
     comment = threads.post_comment(thread, data, actor=current_user,
                                    link=(proposal.title, services.proposal_url(proposal)))

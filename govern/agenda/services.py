@@ -38,6 +38,8 @@ from govern.core.procedure import petition_threshold
 from govern.core.rules import Matter
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.inputs import MAX_ID
+from govern.locking import lock_row
 from govern.register.records import community_persons
 from govern.register.records import persons_of as register_persons_of
 
@@ -241,8 +243,20 @@ def open_proposal(proposal: Proposal, *, actor) -> Proposal:
     return proposal
 
 
+def lock_proposal(proposal: Proposal) -> Proposal:
+    """Take the proposal's row lock (PostgreSQL ``SELECT … FOR UPDATE``) and reload its state.
+
+    Every change of a proposal's state or signatures starts here, so of two colliding requests (accept and
+    reject, a double co-signature) the second waits, sees the first one's result and answers 409.
+    """
+    lock_row(proposal)
+    db.session.refresh(proposal, ["signatures"])
+    return proposal
+
+
 def cosign_proposal(proposal: Proposal, *, actor) -> list[CoSignature]:
     """Co-sign for each of the actor's voting persons not yet signed; refused when all of them are."""
+    lock_proposal(proposal)
     if proposal.state not in (ProposalState.OPEN, ProposalState.REVIEW):
         raise Conflict("not_open", _("This proposal is not open for co-signing."))
     roll = community_roll(proposal.community)
@@ -300,6 +314,7 @@ def withdraw_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
     """The author withdraws the proposal before a decision."""
     if proposal.author_id != actor.id:
         raise Forbidden("forbidden", _("Only the author can withdraw the proposal."))
+    lock_proposal(proposal)
     if proposal.state in FINAL_STATES:
         raise Conflict("decided", _("This proposal has already been decided."))
     proposal.state = ProposalState.WITHDRAWN
@@ -333,6 +348,7 @@ def _notify_decision(proposal: Proposal, decision: str) -> None:
 def accept_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
     """Accept a proposal in review as a motion: final title, text and matter class."""
     _check_decider(proposal, actor)
+    lock_proposal(proposal)
     if proposal.state != ProposalState.REVIEW:
         raise Conflict("not_in_review", _("Only a proposal in review can be accepted."))
     title = str(data.get("motion_title") or proposal.title).strip()
@@ -362,6 +378,7 @@ def accept_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
 def reject_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
     """Reject a proposal with a public reason."""
     _check_decider(proposal, actor)
+    lock_proposal(proposal)
     if proposal.state not in (ProposalState.OPEN, ProposalState.REVIEW):
         raise Conflict("decided", _("This proposal is not waiting for a decision."))
     reason = str(data.get("reason") or "").strip()
@@ -380,11 +397,14 @@ def reject_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
 def merge_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
     """Merge a proposal into another; its co-signatures carry over, one per voting person."""
     _check_decider(proposal, actor)
+    lock_proposal(proposal)
     if proposal.state not in (ProposalState.OPEN, ProposalState.REVIEW):
         raise Conflict("decided", _("This proposal is not waiting for a decision."))
     try:
         target_id = int(data.get("into"))
     except (TypeError, ValueError):
+        target_id = 0
+    if not 0 < target_id <= MAX_ID:
         target_id = 0
     target = db.session.get(Proposal, target_id)
     if (target is None or target.community_id != proposal.community_id or target.id == proposal.id

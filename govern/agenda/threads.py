@@ -20,6 +20,7 @@ from govern.audit.services import record
 from govern.clock import now
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.inputs import MAX_ID
 from govern.markdown import render
 
 COMMENT_MAX = 10_000
@@ -63,7 +64,8 @@ def post_comment(thread: Thread, data: dict, *, actor, link: tuple[str, str] = (
     parent = None
     if data.get("parent_id"):
         try:
-            parent = db.session.get(Comment, int(data["parent_id"]))
+            parent_id = int(data["parent_id"])
+            parent = db.session.get(Comment, parent_id) if 0 < parent_id <= MAX_ID else None
         except (TypeError, ValueError):
             parent = None
         if parent is None or parent.thread_id != thread.id:

@@ -129,7 +129,7 @@ def new(community):
     return render_template("agenda/form.html", form=form, proposal=None, attach_form=None)
 
 
-@bp.route("/c/<slug>/proposals/<int:pid>/edit", methods=["GET", "POST"])
+@bp.route("/c/<slug>/proposals/<id:pid>/edit", methods=["GET", "POST"])
 @community_required()
 @access.proposal_required(access.is_author)
 def edit(community, proposal):
@@ -151,7 +151,7 @@ def edit(community, proposal):
                            open_form=ActionForm())
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/attachments")
+@bp.post("/c/<slug>/proposals/<id:pid>/attachments")
 @community_required()
 @access.proposal_required(access.is_author)
 def upload(community, proposal):
@@ -175,7 +175,7 @@ def upload(community, proposal):
     return _detail(proposal)
 
 
-@bp.get("/c/<slug>/proposals/<int:pid>/attachments/<int:aid>")
+@bp.get("/c/<slug>/proposals/<id:pid>/attachments/<id:aid>")
 @community_required()
 @access.proposal_required()
 def attachment(community, proposal, aid):
@@ -189,7 +189,7 @@ def attachment(community, proposal, aid):
                      download_name=att.filename, max_age=0)
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/open")
+@bp.post("/c/<slug>/proposals/<id:pid>/open")
 @community_required()
 @access.proposal_required(access.is_author)
 def open_(community, proposal):
@@ -204,7 +204,7 @@ def open_(community, proposal):
     return _detail(proposal)
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/withdraw")
+@bp.post("/c/<slug>/proposals/<id:pid>/withdraw")
 @community_required()
 @access.proposal_required(access.is_author)
 def withdraw(community, proposal):
@@ -220,7 +220,7 @@ def withdraw(community, proposal):
     return _detail(proposal)
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/cosign")
+@bp.post("/c/<slug>/proposals/<id:pid>/cosign")
 @community_required()
 @access.proposal_required(access.of_community(access.is_confirmed_owner))
 def cosign(community, proposal):
@@ -235,7 +235,7 @@ def cosign(community, proposal):
     return _detail(proposal, "#cosign")
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/review")
+@bp.post("/c/<slug>/proposals/<id:pid>/review")
 @community_required()
 @access.proposal_required(access.of_community(access.is_committee))
 def review(community, proposal):
@@ -279,7 +279,7 @@ def _signers(proposal: Proposal, roll) -> list[dict]:
     return out
 
 
-@bp.get("/c/<slug>/proposals/<int:pid>")
+@bp.get("/c/<slug>/proposals/<id:pid>")
 @community_required()
 @access.proposal_required()
 def detail(community, proposal):
@@ -319,7 +319,7 @@ def detail(community, proposal):
     )
 
 
-@bp.post("/c/<slug>/proposals/<int:pid>/comments")
+@bp.post("/c/<slug>/proposals/<id:pid>/comments")
 @community_required()
 @access.proposal_required(access.of_community(access.can_comment))
 def comment(community, proposal):
@@ -341,7 +341,7 @@ def comment(community, proposal):
     return _detail(proposal, f"#c{c.id}")
 
 
-@bp.route("/c/<slug>/comments/<int:cid>/edit", methods=["GET", "POST"])
+@bp.route("/c/<slug>/comments/<id:cid>/edit", methods=["GET", "POST"])
 @community_required()
 def edit_comment(community, cid):
     comment, proposal = load_comment(community, cid)
@@ -358,7 +358,7 @@ def edit_comment(community, cid):
     return render_template("agenda/comment_edit.html", form=form, comment=comment, proposal=proposal)
 
 
-@bp.get("/c/<slug>/comments/<int:cid>/history")
+@bp.get("/c/<slug>/comments/<id:cid>/history")
 @community_required()
 def history(community, cid):
     comment, proposal = load_comment(community, cid)
@@ -368,7 +368,7 @@ def history(community, cid):
     return render_template("agenda/history.html", comment=comment, proposal=proposal, revisions=revisions, see=see)
 
 
-@bp.post("/c/<slug>/comments/<int:cid>/report")
+@bp.post("/c/<slug>/comments/<id:cid>/report")
 @community_required()
 def report(community, cid):
     comment, proposal = load_comment(community, cid)
@@ -386,7 +386,7 @@ def report(community, cid):
     return _detail(proposal, f"#c{comment.id}")
 
 
-@bp.post("/c/<slug>/comments/<int:cid>/hide")
+@bp.post("/c/<slug>/comments/<id:cid>/hide")
 @community_required()
 def hide(community, cid):
     comment, proposal = load_comment(community, cid)

@@ -13,9 +13,11 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.exceptions import BadRequest
 
 from govern.errors import DomainError
 from govern.extensions import csrf
+from govern.inputs import field
 
 API_PREFIX = "/api/v1"
 
@@ -48,9 +50,29 @@ def api_login_required(view):
     return wrapper
 
 
-def json_body(required: tuple[str, ...] = ()) -> dict:
-    """The request's JSON object, or a 400 ``bad_request`` naming what is wrong."""
-    data = request.get_json(silent=True)
+def parsed_json():
+    """The request's JSON (any mimetype), ``None`` when absent or malformed; ``BadInput`` (400) when hostile.
+
+    Depth, number and text limits are enforced by ``govern.inputs.GovernJSONProvider``.
+    """
+    try:
+        return request.get_json(force=True, silent=False)
+    except BadRequest as exc:
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, DomainError):
+            cause = cause.__context__  # Flask wraps Werkzeug's BadRequest, which wraps the parser's error
+        if cause is not None:
+            raise cause from None
+        return None
+
+
+def json_body(required: tuple[str, ...] = (), types: dict[str, type | tuple[type, ...]] | None = None) -> dict:
+    """The request's JSON object, or a 400 ``bad_request`` naming what is wrong.
+
+    ``types`` maps each field the endpoint reads to its JSON type (``govern.inputs.field``): a present,
+    non-null value of another type is refused naming the field.
+    """
+    data = parsed_json()
     if not isinstance(data, dict):
         raise DomainError("bad_request", _("The request body must be a JSON object."), status=400)
     missing = [k for k in required if k not in data]
@@ -58,4 +80,6 @@ def json_body(required: tuple[str, ...] = ()) -> dict:
         raise DomainError(
             "bad_request", _("Missing fields: %(fields)s", fields=", ".join(missing)), status=400
         )
+    for name, kind in (types or {}).items():
+        field(data, name, kind)
     return data

@@ -68,7 +68,7 @@ def sms_outbox(community):
     return render_template("notices/outbox.html", rows=rows, failed=failed)
 
 
-@bp.route("/meetings/<int:meeting_id>/reminders", methods=["GET", "POST"])
+@bp.route("/meetings/<id:meeting_id>/reminders", methods=["GET", "POST"])
 @community_required(can_schedule_reminders)
 def meeting_reminders(community, meeting_id: int):
     from govern.meetings.models import Meeting

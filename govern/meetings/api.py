@@ -67,7 +67,7 @@ def enroll_key():
     obtained its bearer token with the password (within :data:`FRESH_TOKEN`) may omit ``password``; an
     older token or a browser session must send it. The key it replaces ends at ``valid_from``.
     """
-    data = json_body(required=("public_key",))
+    data = json_body(required=("public_key",), types={"public_key": str, "password": str})
     fresh = "password" not in data and _fresh_token()
     if "password" not in data and not fresh:
         raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
@@ -110,14 +110,14 @@ def list_meetings():
     return jsonify({"meetings": out})
 
 
-@bp.get("/meetings/<int:meeting_id>")
+@bp.get("/meetings/<id:meeting_id>")
 @api_login_required
 @meeting_required()
 def get_meeting(meeting: Meeting):
     return jsonify(meeting_json(meeting))
 
 
-@bp.get("/meetings/<int:meeting_id>/agenda")
+@bp.get("/meetings/<id:meeting_id>/agenda")
 @api_login_required
 @meeting_required()
 def agenda(meeting: Meeting):
@@ -128,7 +128,7 @@ def agenda(meeting: Meeting):
     return jsonify(meeting.agenda)
 
 
-@bp.get("/meetings/<int:meeting_id>/me")
+@bp.get("/meetings/<id:meeting_id>/me")
 @api_login_required
 @meeting_required()
 def me(meeting: Meeting):
@@ -139,7 +139,7 @@ def me(meeting: Meeting):
     return jsonify(summary)
 
 
-@bp.post("/meetings/<int:meeting_id>/ballots")
+@bp.post("/meetings/<id:meeting_id>/ballots")
 @api_login_required
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
@@ -154,7 +154,7 @@ def cast(meeting_id: int):
     return jsonify(receipt), 201
 
 
-@bp.get("/meetings/<int:meeting_id>/receipts/<ballot_hash>")
+@bp.get("/meetings/<id:meeting_id>/receipts/<ballot_hash>")
 def receipt(meeting_id: int, ballot_hash: str):
     """Public inclusion check: the entry's position, chain hash and the server's signature; 404 when absent."""
     row = db.session.scalar(
@@ -178,7 +178,7 @@ def result_json(row: MotionResult) -> dict:
     }
 
 
-@bp.get("/meetings/<int:meeting_id>/results")
+@bp.get("/meetings/<id:meeting_id>/results")
 @api_login_required
 @meeting_required()
 def results(meeting: Meeting):
@@ -188,14 +188,14 @@ def results(meeting: Meeting):
     return jsonify({"status": meeting.status.value, "stage": stage, "results": [result_json(r) for r in rows]})
 
 
-@bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/countersign")
+@bp.post("/meetings/<id:meeting_id>/results/<id:motion_id>/countersign")
 @api_login_required
 @meeting_required(is_committee, state=MeetingStatus.CLOSED, denied=_l("Only committee members countersign results."))
 def countersign(meeting: Meeting, motion_id: int):
     """A committee member countersigns a result document with their enrolled key: 201 (409 ``not_counted``
     before the ``preliminary`` stage)."""
     row = results_mod.result_for(meeting, motion_id)
-    data = json_body(required=("signature", "key_id"))
+    data = json_body(required=("signature", "key_id"), types={"signature": str, "key_id": str})
     sig = results_mod.countersign_result(row, data, actor=current_user)
     jobs.commit()
     return jsonify({"key_id": sig.key_id, "signature": sig.signature, "document_hash": row.document_hash}), 201

@@ -136,7 +136,7 @@ def create(community):
         (400 if request.method == "POST" else 200)
 
 
-@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@bp.route("/meetings/<id:meeting_id>/edit", methods=["GET", "POST"])
 @meeting_required(can_manage_meetings)
 def edit(meeting: Meeting):
     form = _form(meeting.community, meeting)
@@ -148,7 +148,7 @@ def edit(meeting: Meeting):
         (400 if request.method == "POST" else 200)
 
 
-@bp.post("/meetings/<int:meeting_id>/publish")
+@bp.post("/meetings/<id:meeting_id>/publish")
 @meeting_required(can_manage_meetings)
 def publish(meeting: Meeting):
     try:
@@ -162,7 +162,7 @@ def publish(meeting: Meeting):
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
-@bp.get("/meetings/<int:meeting_id>")
+@bp.get("/meetings/<id:meeting_id>")
 @meeting_required()
 def show(meeting: Meeting):
     part = participation(meeting) if meeting.is_published else None
@@ -181,7 +181,7 @@ def show(meeting: Meeting):
     )
 
 
-@bp.get("/meetings/<int:meeting_id>/ballot")
+@bp.get("/meetings/<id:meeting_id>/ballot")
 @meeting_required(published=True)
 def ballot(meeting: Meeting):
     """The caller's own ballot (if on the roll) and one per owner who made the caller their proxy (R15).
@@ -224,7 +224,7 @@ def keys():
                            history=[k for k in owner_keys.key_history(current_user) if k.revoked_at is not None])
 
 
-@bp.get("/meetings/<int:meeting_id>/receipts/check")
+@bp.get("/meetings/<id:meeting_id>/receipts/check")
 def check_receipt(meeting_id: int):
     """Public: is a ballot hash included in the meeting's ledger? Shows the server-signed receipt if so."""
     meeting = db.session.get(Meeting, meeting_id)
@@ -243,7 +243,7 @@ def check_receipt(meeting_id: int):
                            ledger_length=meeting.ledger_length), (200 if found or not wanted else 404)
 
 
-@bp.get("/meetings/<int:meeting_id>/result")
+@bp.get("/meetings/<id:meeting_id>/result")
 @meeting_required()
 def result(meeting: Meeting):
     if meeting.status is not MeetingStatus.CLOSED:

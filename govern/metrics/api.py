@@ -31,7 +31,7 @@ def _moment(name: str) -> datetime | None:
     return value
 
 
-@bp.get("/communities/<int:community_id>/metrics")
+@bp.get("/communities/<id:community_id>/metrics")
 @api_login_required
 def community_metrics(community_id: int):
     community = db.session.get(Community, community_id)

@@ -118,7 +118,7 @@ def committee_new(community):
     return render_template("minutes/committee_form.html", form=form, cm=None, **_helpers())
 
 
-@bp.route("/c/<slug>/committee-meetings/<int:cm_id>/edit", methods=["GET", "POST"])
+@bp.route("/c/<slug>/committee-meetings/<id:cm_id>/edit", methods=["GET", "POST"])
 @community_required(can_manage_committee)
 def committee_edit(community, cm_id: int):
     cm = _committee_meeting(community, cm_id)
@@ -138,7 +138,7 @@ def committee_edit(community, cm_id: int):
     return render_template("minutes/committee_form.html", form=form, cm=cm, **_helpers())
 
 
-@bp.get("/c/<slug>/committee-meetings/<int:cm_id>")
+@bp.get("/c/<slug>/committee-meetings/<id:cm_id>")
 @community_required()
 def committee_meeting(community, cm_id: int):
     cm = _committee_meeting(community, cm_id)
@@ -172,7 +172,7 @@ def _committee_action(community, cm_id: int, action):
     return redirect(target)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/publish-agenda")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/publish-agenda")
 @community_required(can_manage_committee)
 def committee_publish_agenda(community, cm_id: int):
     def act(cm):
@@ -181,7 +181,7 @@ def committee_publish_agenda(community, cm_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/attendance")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/attendance")
 @community_required(can_manage_committee)
 def committee_attendance(community, cm_id: int):
     def act(cm):
@@ -191,7 +191,7 @@ def committee_attendance(community, cm_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/items/<int:item_id>/decide")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/items/<id:item_id>/decide")
 @community_required(can_manage_committee)
 def committee_decide(community, cm_id: int, item_id: int):
     def act(cm):
@@ -207,7 +207,7 @@ def committee_decide(community, cm_id: int, item_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/close")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/close")
 @community_required(can_manage_committee)
 def committee_close(community, cm_id: int):
     form = MinutesTextForm()
@@ -218,7 +218,7 @@ def committee_close(community, cm_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/sign")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/sign")
 @community_required(can_manage_committee)
 def committee_sign(community, cm_id: int):
     form = SignatureForm()
@@ -230,7 +230,7 @@ def committee_sign(community, cm_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.post("/c/<slug>/committee-meetings/<int:cm_id>/publish")
+@bp.post("/c/<slug>/committee-meetings/<id:cm_id>/publish")
 @community_required(can_manage_committee)
 def committee_publish(community, cm_id: int):
     def act(cm):
@@ -242,7 +242,7 @@ def committee_publish(community, cm_id: int):
     return _committee_action(community, cm_id, act)
 
 
-@bp.get("/c/<slug>/committee-meetings/<int:cm_id>/minutes.pdf")
+@bp.get("/c/<slug>/committee-meetings/<id:cm_id>/minutes.pdf")
 @community_required()
 def committee_minutes_pdf(community, cm_id: int):
     cm = _committee_meeting(community, cm_id)
@@ -271,7 +271,7 @@ def _revision(meeting, number: int) -> MinutesRevision:
     return revision
 
 
-@bp.get("/meetings/<int:assembly_id>/minutes")
+@bp.get("/meetings/<id:assembly_id>/minutes")
 @meeting_required(arg="assembly_id")
 def assembly(meeting):
     community = meeting.community
@@ -293,7 +293,7 @@ def assembly(meeting):
     )
 
 
-@bp.post("/meetings/<int:assembly_id>/minutes")
+@bp.post("/meetings/<id:assembly_id>/minutes")
 @meeting_required(can_manage_committee, arg="assembly_id")
 def assembly_save(meeting):
     form = MinutesTextForm()
@@ -321,7 +321,7 @@ def _assembly_action(meeting, version: int, action):
     return redirect(target)
 
 
-@bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/approve")
+@bp.post("/meetings/<id:assembly_id>/minutes/<id:version>/approve")
 @meeting_required(can_manage_committee, arg="assembly_id")
 def assembly_approve(meeting, version: int):
     form = SignatureForm()
@@ -334,7 +334,7 @@ def assembly_approve(meeting, version: int):
     return _assembly_action(meeting, version, act)
 
 
-@bp.post("/meetings/<int:assembly_id>/minutes/<int:version>/publish")
+@bp.post("/meetings/<id:assembly_id>/minutes/<id:version>/publish")
 @meeting_required(can_manage_committee, arg="assembly_id")
 def assembly_publish(meeting, version: int):
     def act(revision):
@@ -354,7 +354,7 @@ def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
     )
 
 
-@bp.get("/meetings/<int:assembly_id>/minutes.pdf")
+@bp.get("/meetings/<id:assembly_id>/minutes.pdf")
 @meeting_required(arg="assembly_id")
 def assembly_pdf(meeting):
     minutes = services.minutes_of(meeting)
@@ -370,7 +370,7 @@ def assembly_pdf(meeting):
     )
 
 
-@bp.get("/meetings/<int:assembly_id>/notice.pdf")
+@bp.get("/meetings/<id:assembly_id>/notice.pdf")
 @meeting_required(published=True, arg="assembly_id")
 def notice_pdf(meeting):
     return serve_pdf(
@@ -390,7 +390,7 @@ def result_pdf_context(meeting) -> dict:
                 verify_url=public_url(f"/meetings/{meeting.id}/result"), **_helpers())
 
 
-@bp.get("/meetings/<int:assembly_id>/result.pdf")
+@bp.get("/meetings/<id:assembly_id>/result.pdf")
 @meeting_required(arg="assembly_id")
 def result_pdf(meeting):
     if meeting.status.value != "closed":
@@ -405,7 +405,7 @@ def result_pdf(meeting):
 # --------------------------------------------------------------------------- claim-code sheet
 
 
-@bp.get("/c/<slug>/claim-sheets/<int:sheet_id>.pdf")
+@bp.get("/c/<slug>/claim-sheets/<id:sheet_id>.pdf")
 @community_required(can_issue_claim_codes)
 def claim_sheet_pdf(community, sheet_id: int):
     """The claim-code sheet as a PDF: its own HTML (the only place the plaintext codes exist), printed as is."""

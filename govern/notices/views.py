@@ -60,7 +60,7 @@ def new(community):
     return render_template("notices/new.html", form=form, buildings=[b.code for b in community.buildings]), status
 
 
-@bp.get("/<int:notice_id>")
+@bp.get("/<id:notice_id>")
 @community_required(can_read_notices)
 def show(community, notice_id: int):
     notice = _notice(community, notice_id)
@@ -73,7 +73,7 @@ def show(community, notice_id: int):
                            can_remind=can_publish_notices(current_user, community))
 
 
-@bp.post("/<int:notice_id>/viewed")
+@bp.post("/<id:notice_id>/viewed")
 @community_required(can_read_notices)
 def viewed(community, notice_id: int):
     """The read receipt, sent by the notice page when it is shown (static/js/notice-viewed.js), or by its
@@ -84,7 +84,7 @@ def viewed(community, notice_id: int):
     return redirect(url_for("notices.show", slug=community.slug, notice_id=notice_id))
 
 
-@bp.post("/<int:notice_id>/acknowledge")
+@bp.post("/<id:notice_id>/acknowledge")
 @community_required(can_read_notices)
 def acknowledge(community, notice_id: int):
     notice = _notice(community, notice_id)
@@ -93,7 +93,7 @@ def acknowledge(community, notice_id: int):
     return redirect(url_for("notices.show", slug=community.slug, notice_id=notice.id))
 
 
-@bp.get("/<int:notice_id>/receipts")
+@bp.get("/<id:notice_id>/receipts")
 @community_required(can_follow_up_notices)
 def receipts(community, notice_id: int):
     notice = _notice(community, notice_id)
@@ -102,7 +102,7 @@ def receipts(community, notice_id: int):
                            can_remind=can_publish_notices(current_user, community))
 
 
-@bp.post("/<int:notice_id>/remind")
+@bp.post("/<id:notice_id>/remind")
 @community_required(can_publish_notices)
 def remind(community, notice_id: int):
     notice = _notice(community, notice_id)
@@ -114,7 +114,7 @@ def remind(community, notice_id: int):
     return redirect(url_for("notices.receipts", slug=community.slug, notice_id=notice.id))
 
 
-@bp.get("/<int:notice_id>/print")
+@bp.get("/<id:notice_id>/print")
 @community_required(can_read_notices)
 def print_notice(community, notice_id: int):
     """A printable page for the lobby board, with a QR code to the notice."""
@@ -129,7 +129,7 @@ def print_notice(community, notice_id: int):
     return render_template("notices/print.html", notice=notice, body=render(notice.body), link=link, qr=qr)
 
 
-@bp.get("/<int:notice_id>/attachments/<int:attachment_id>")
+@bp.get("/<id:notice_id>/attachments/<id:attachment_id>")
 @community_required(can_read_notices)
 def attachment(community, notice_id: int, attachment_id: int):
     notice = _notice(community, notice_id)

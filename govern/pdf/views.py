@@ -58,7 +58,7 @@ def status_page(doc: PdfDocument, community, *, back_url: str | None = None):
     ), status
 
 
-@bp.post("/pdf/<int:doc_id>/retry")
+@bp.post("/pdf/<id:doc_id>/retry")
 @login_required
 def retry(doc_id: int):
     doc = db.session.get(PdfDocument, doc_id)

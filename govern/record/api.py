@@ -40,7 +40,7 @@ def delegation_json(d: Delegation) -> dict:
             "revoked_at": None if d.revoked_at is None else format_time(d.revoked_at)}
 
 
-@bp.get("/meetings/<int:meeting_id>/record")
+@bp.get("/meetings/<id:meeting_id>/record")
 @api_login_required
 @meeting_required()
 def record(meeting: Meeting):
@@ -66,7 +66,7 @@ def record(meeting: Meeting):
         "Cache-Control": "no-store"})
 
 
-@bp.post("/meetings/<int:meeting_id>/delegations")
+@bp.post("/meetings/<id:meeting_id>/delegations")
 @api_login_required
 @meeting_required()
 def create_delegation(meeting: Meeting):
@@ -76,7 +76,7 @@ def create_delegation(meeting: Meeting):
     return jsonify(delegation_json(row)), 201
 
 
-@bp.post("/delegations/<int:delegation_id>/accept")
+@bp.post("/delegations/<id:delegation_id>/accept")
 @api_login_required
 def accept_delegation(delegation_id: int):
     """The named proxy accepts: 200."""
@@ -85,7 +85,7 @@ def accept_delegation(delegation_id: int):
     return jsonify(delegation_json(row))
 
 
-@bp.post("/delegations/<int:delegation_id>/revoke")
+@bp.post("/delegations/<id:delegation_id>/revoke")
 @api_login_required
 def revoke_delegation(delegation_id: int):
     """The principal's signed revocation, before the proxy has voted: 200."""
@@ -94,7 +94,7 @@ def revoke_delegation(delegation_id: int):
     return jsonify(delegation_json(row))
 
 
-@bp.post("/meetings/<int:meeting_id>/results/<int:motion_id>/certifications")
+@bp.post("/meetings/<id:meeting_id>/results/<id:motion_id>/certifications")
 @api_login_required
 @meeting_required(can_audit, state=MeetingStatus.CLOSED,
                   denied=_l("Only the street office's auditors certify results."))
@@ -106,7 +106,7 @@ def certify(meeting: Meeting, motion_id: int):
     return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201
 
 
-@bp.post("/meetings/<int:meeting_id>/verifications")
+@bp.post("/meetings/<id:meeting_id>/verifications")
 @api_login_required
 @meeting_required(can_audit, denied=_l("Only the street office verifies records on the server."))
 def verify(meeting: Meeting):

@@ -89,7 +89,7 @@ def audit_index(community):
                            audit_log=can_read_audit(current_user, community))
 
 
-@bp.get("/audit/meetings/<int:meeting_id>")
+@bp.get("/audit/meetings/<id:meeting_id>")
 @meeting_required(can_audit)
 def audit_meeting(meeting: Meeting):
     persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
@@ -114,7 +114,7 @@ def audit_meeting(meeting: Meeting):
     )
 
 
-@bp.post("/audit/meetings/<int:meeting_id>/verify")
+@bp.post("/audit/meetings/<id:meeting_id>/verify")
 @meeting_required(can_audit)
 def audit_verify(meeting: Meeting):
     target = url_for("record.audit_meeting", meeting_id=meeting.id)
@@ -127,7 +127,7 @@ def audit_verify(meeting: Meeting):
     return redirect(target), 303
 
 
-@bp.route("/audit/meetings/<int:meeting_id>/results/<int:motion_id>/certify", methods=["GET", "POST"])
+@bp.route("/audit/meetings/<id:meeting_id>/results/<id:motion_id>/certify", methods=["GET", "POST"])
 @meeting_required(can_certify)
 def certify(meeting: Meeting, motion_id: int):
     """Step 1 (GET ?verdict=&reason=): the certification object to sign; step 2 (POST): its signature."""
@@ -162,7 +162,7 @@ def certify(meeting: Meeting, motion_id: int):
 # --------------------------------------------------------------------------- proxies
 
 
-@bp.get("/meetings/<int:meeting_id>/proxies")
+@bp.get("/meetings/<id:meeting_id>/proxies")
 @meeting_required(published=True)
 def proxies_page(meeting: Meeting):
     """The owner names a proxy (signed on the device, delegation.js); the proxy accepts."""
@@ -189,7 +189,7 @@ def proxies_page(meeting: Meeting):
                            is_open=meeting.status in (MeetingStatus.ANNOUNCED, MeetingStatus.OPEN))
 
 
-@bp.post("/delegations/<int:delegation_id>/accept")
+@bp.post("/delegations/<id:delegation_id>/accept")
 @login_required
 def accept(delegation_id: int):
     d = db.session.get(Delegation, delegation_id)
@@ -212,7 +212,7 @@ def accept(delegation_id: int):
 # --------------------------------------------------------------------------- paper ballots
 
 
-@bp.route("/meetings/<int:meeting_id>/paper", methods=["GET", "POST"])
+@bp.route("/meetings/<id:meeting_id>/paper", methods=["GET", "POST"])
 @meeting_required(can_see_paper)
 def paper_index(meeting: Meeting):
     target = url_for("record.paper_index", meeting_id=meeting.id)
@@ -261,7 +261,7 @@ def _may_see_choices(row: PaperBallot, meeting: Meeting) -> bool:
     return row.entry_id is None and is_committee(current_user, meeting.community)
 
 
-@bp.get("/paper-ballots/<int:paper_id>")
+@bp.get("/paper-ballots/<id:paper_id>")
 @login_required
 def paper_show(paper_id: int):
     row, meeting = _paper(paper_id)
@@ -275,7 +275,7 @@ def paper_show(paper_id: int):
                            context={"user": current_user.id})
 
 
-@bp.post("/paper-ballots/<int:paper_id>/attest")
+@bp.post("/paper-ballots/<id:paper_id>/attest")
 @login_required
 def paper_attest(paper_id: int):
     row, meeting = _paper(paper_id)
@@ -294,7 +294,7 @@ def paper_attest(paper_id: int):
     return redirect(target), 303
 
 
-@bp.get("/paper-ballots/<int:paper_id>/scan")
+@bp.get("/paper-ballots/<id:paper_id>/scan")
 @login_required
 def paper_scan(paper_id: int):
     row, meeting = _paper(paper_id)

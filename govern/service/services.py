@@ -20,6 +20,7 @@ from govern.delivery.services import send_message
 from govern.delivery.settings import sla_hours
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.locking import lock_row
 from govern.notices.uploads import store_upload
 from govern.register.models import Community, Owner, Ownership, Unit
 from govern.service.models import CATEGORIES, OPEN_STATUSES, ServiceEvent, ServicePhoto, ServiceRequest
@@ -121,6 +122,7 @@ def _community(req) -> Community:
 
 
 def _staff_only(req, actor) -> Community:
+    lock_row(req)  # two staff members acting at once: the second sees the first's status (409 state)
     community = _community(req)
     if not has_role(actor, community, Role.PROPERTY_STAFF, Role.ADMIN):
         raise Forbidden("forbidden", _("Only the property company handles service requests."))
@@ -179,6 +181,7 @@ def resolve_request(req, data: dict, *, actor) -> ServiceRequest:
 
 
 def _filer_only(req, actor) -> Community:
+    lock_row(req)  # a double submit of confirm or reopen: the second answers 409 state
     if req.filed_by_id != actor.id:
         raise Forbidden("forbidden", _("Only the owner who filed the request can do this."))
     if req.status != "resolved":

@@ -87,7 +87,7 @@ def new(community):
     return render_template("service/new.html", form=form), status
 
 
-@bp.get("/<int:request_id>")
+@bp.get("/<id:request_id>")
 @community_required(can_use_service)
 def show(community, request_id: int):
     req = _request(community, request_id)
@@ -113,39 +113,39 @@ def _step(community, request_id: int, func, *args, message: str):
     return redirect(url_for("service.show", slug=community.slug, request_id=request_id))
 
 
-@bp.post("/<int:request_id>/acknowledge")
+@bp.post("/<id:request_id>/acknowledge")
 @community_required(can_handle_requests)
 def acknowledge(community, request_id: int):
     return _step(community, request_id, services.acknowledge_request, message=_("Acknowledged."))
 
 
-@bp.post("/<int:request_id>/assign")
+@bp.post("/<id:request_id>/assign")
 @community_required(can_handle_requests)
 def assign(community, request_id: int):
     return _step(community, request_id, services.assign_request, request.form, message=_("Assigned."))
 
 
-@bp.post("/<int:request_id>/resolve")
+@bp.post("/<id:request_id>/resolve")
 @community_required(can_handle_requests)
 def resolve(community, request_id: int):
     return _step(community, request_id, services.resolve_request, request.form, message=_("Resolved."))
 
 
-@bp.post("/<int:request_id>/confirm")
+@bp.post("/<id:request_id>/confirm")
 @community_required(can_file_requests)
 def confirm(community, request_id: int):
     return _step(community, request_id, services.confirm_request, request.form,
                  message=_("Thank you for your rating."))
 
 
-@bp.post("/<int:request_id>/reopen")
+@bp.post("/<id:request_id>/reopen")
 @community_required(can_file_requests)
 def reopen(community, request_id: int):
     return _step(community, request_id, services.reopen_request, request.form,
                  message=_("The request is open again."))
 
 
-@bp.get("/<int:request_id>/photos/<int:photo_id>")
+@bp.get("/<id:request_id>/photos/<id:photo_id>")
 @community_required(can_use_service)
 def photo(community, request_id: int, photo_id: int):
     req = _request(community, request_id)

@@ -10,6 +10,7 @@ from govern.audit.services import record
 from govern.core.persons import Person
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.locking import lock_row
 from govern.register.records import persons_of
 from govern.surveys.defaults import DEFAULT_ITEMS
 from govern.surveys.models import DIMENSIONS, SCALE, Survey, SurveyAnswer, SurveyItem, SurveyResponse
@@ -94,7 +95,10 @@ def respond(survey: Survey, community, answers: dict, *, actor) -> list[SurveyRe
     """Answer for each of the caller's voting persons that has not answered (co-owners share one response).
 
     ``answers`` maps ``e<item id>`` and ``p<item id>`` to a Likert value 1–7; every item needs both.
+    The survey's row lock serialises answers, so a double submit answers 409 ``answered``, not a
+    unique-constraint error.
     """
+    lock_row(survey)
     if survey.status != "open":
         raise Conflict("state", _("This survey is not open."))
     mine = persons_of(actor, community)
@@ -124,7 +128,7 @@ def respond(survey: Survey, community, answers: dict, *, actor) -> list[SurveyRe
                         for i, (e, p) in values.items()]
         db.session.add(resp)
         rows.append(resp)
-    db.session.flush()  # the unique constraint (survey, person) refuses a concurrent second answer
+    db.session.flush()  # the unique constraint (survey, person) backs the lock above
     # Which person answered is not secret, but the answers are kept out of the audit log.
     record("survey.respond", actor=actor, community=community, obj=survey, data={"persons": len(rows)})
     return rows

@@ -57,7 +57,7 @@ def create(community):
     return redirect(url_for("surveys.edit", slug=community.slug, survey_id=survey.id))
 
 
-@bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:survey_id>/edit", methods=["GET", "POST"])
 @community_required(can_manage_surveys)
 def edit(community, survey_id: int):
     survey = _survey(community, survey_id)
@@ -78,7 +78,7 @@ def edit(community, survey_id: int):
     return render_template("surveys/edit.html", survey=survey, texts=texts, errors=errors), 400 if errors else 200
 
 
-@bp.post("/<int:survey_id>/open")
+@bp.post("/<id:survey_id>/open")
 @community_required(can_manage_surveys)
 def open_(community, survey_id: int):
     services.open_survey(_survey(community, survey_id), actor=current_user)
@@ -86,7 +86,7 @@ def open_(community, survey_id: int):
     return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey_id))
 
 
-@bp.post("/<int:survey_id>/close")
+@bp.post("/<id:survey_id>/close")
 @community_required(can_manage_surveys)
 def close(community, survey_id: int):
     services.close_survey(_survey(community, survey_id), actor=current_user)
@@ -94,7 +94,7 @@ def close(community, survey_id: int):
     return redirect(url_for("surveys.results", slug=community.slug, survey_id=survey_id))
 
 
-@bp.get("/<int:survey_id>")
+@bp.get("/<id:survey_id>")
 @community_required(can_view_surveys)
 def show(community, survey_id: int):
     survey = _survey(community, survey_id)
@@ -104,7 +104,7 @@ def show(community, survey_id: int):
                            manage=can_manage_surveys(current_user, community))
 
 
-@bp.post("/<int:survey_id>/respond")
+@bp.post("/<id:survey_id>/respond")
 @community_required(can_view_surveys)
 def respond(community, survey_id: int):
     survey = _survey(community, survey_id)
@@ -120,7 +120,7 @@ def respond(community, survey_id: int):
     return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey.id))
 
 
-@bp.get("/<int:survey_id>/results")
+@bp.get("/<id:survey_id>/results")
 @community_required(can_view_surveys)
 def results(community, survey_id: int):
     survey = _survey(community, survey_id)
