@@ -105,7 +105,7 @@ def main() -> None:
 STEPS = (
     ("the whole WSGI call", ("flask/app.py", "wsgi_app")),
     ("session: open", ("flask/sessions.py", "open_session")),
-    ("session: save", ("flask/app.py", "process_response")),
+    ("after-request: session save, hooks, headers", ("flask/app.py", "process_response")),
     ("limiter: before_request check", ("flask_limiter", "_check_request_limit")),
     ("Flask-Login: load the user (token query)", ("flask_login/login_manager.py", "_load_user")),
     ("the view", ("flask/app.py", "dispatch_request")),
