@@ -92,6 +92,7 @@ def cluster(tmp_path_factory):
     prefix = f"two-nodes-{secrets.token_hex(4)}"  # this run's limiter counters, whatever an earlier run left
     procs, ports, world = [], [], {}
     try:
+        logs = tmp_path / "nodes.log"
         for node in ("a", "b"):
             port = _free_port()
             node_env = {**env, "GOVERN_INSTANCE_PATH": str(tmp_path / f"node-{node}")}
@@ -99,14 +100,14 @@ def cluster(tmp_path_factory):
                 [str(BIN / "gunicorn"), "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                  "--graceful-timeout", "3",
                  "--chdir", str(ROOT), f"govern:create_app({{'RATELIMIT_KEY_PREFIX': '{prefix}'}})"],
-                env=node_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+                env=node_env, stdout=subprocess.DEVNULL, stderr=logs.open("ab")))  # a file: a pipe could fill up
             ports.append(port)
         world = _seed(tmp_path, url, seed)  # while the nodes start
         deadline = time.monotonic() + 60
         for proc, port in zip(procs, ports, strict=True):
             while True:
                 if proc.poll() is not None:
-                    pytest.fail(f"node on {port} exited: {proc.stderr.read().decode()[-2000:]}")
+                    pytest.fail(f"node on {port} exited: {logs.read_text()[-2000:]}")
                 try:
                     if _request(port, "GET", "/api/v1/server-key")[0] == 200:
                         break
