@@ -41,9 +41,7 @@ class ApiSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app, session, response) -> None:
-        from flask import request as current_request
-
-        if is_bearer_api_request(current_request):
+        if is_bearer_api_request(request):
             return
         super().save_session(app, session, response)
 
