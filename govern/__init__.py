@@ -22,11 +22,15 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    import os
+
     from govern.config import load_config
 
     instance = Path(app.instance_path)
-    if config and config.get("INSTANCE_PATH"):
-        instance = Path(config["INSTANCE_PATH"])
+    # GOVERN_INSTANCE_PATH: keys and uploads on storage every app node shares (docs/deployment.md).
+    override = (config or {}).get("INSTANCE_PATH") or os.environ.get("GOVERN_INSTANCE_PATH")
+    if override:
+        instance = Path(override)
         app.instance_path = str(instance)
     app.config.update(load_config(instance))
     if config:
@@ -42,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(proxies))
 
+    from govern.api import ApiSessionInterface
+
+    app.session_interface = ApiSessionInterface()  # bearer API calls skip the cookie session
     _init_extensions(app)
     __import__("govern.inputs", fromlist=["init_app"]).init_app(app)  # <id:…>, JSON limits, the input check
     _register_blueprints(app)

@@ -17,14 +17,26 @@ from flask import current_app
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Read SECRET_KEY from the environment, else from instance/secret_key, generated once."""
+class ConfigurationError(RuntimeError):
+    """The environment cannot run the app as asked (e.g. production without its shared keys)."""
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    """Read SECRET_KEY from the environment, else from instance/secret_key, generated once (not in production).
+
+    In production a key generated here would be this machine's alone: a second app node would make its own,
+    and each node would refuse the other's session cookies and CSRF tokens. So production refuses to start
+    without SECRET_KEY (or an instance/secret_key file put there by the operator) — docs/deployment.md.
+    """
     env = os.environ.get("SECRET_KEY")
     if env:
         return env
     path = instance_path / "secret_key"
     if path.exists():
         return path.read_text().strip()
+    if production:
+        raise ConfigurationError(
+            "GOVERN_ENV=production: set SECRET_KEY (the same value on every app node); see docs/deployment.md")
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # Create with 0600 so other local users cannot read it.
@@ -48,16 +60,49 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _check_server_key(instance_path: Path, production: bool) -> None:
+    """In production the server key (it signs receipts, results and records) must be given, not generated.
+
+    ``govern.meetings.serverkey`` generates instance/server_ed25519.key on first use when GOVERN_SERVER_KEY is
+    unset; on two app nodes that would be two keys, and a receipt from one node would not match the key the
+    other publishes. Production therefore needs GOVERN_SERVER_KEY (or the file, put there by the operator).
+    """
+    if not production or os.environ.get("GOVERN_SERVER_KEY"):
+        return
+    from govern.meetings.serverkey import FILENAME
+
+    if not (instance_path / FILENAME).exists():
+        raise ConfigurationError(
+            "GOVERN_ENV=production: set GOVERN_SERVER_KEY (base64url of a 32-byte Ed25519 seed, the same on every "
+            "app node); see docs/deployment.md")
+
+
+def _engine_options(url: str) -> dict:
+    """Connection pool options. PostgreSQL: no ping on every checkout (a round trip per request); connections
+    are recycled after GOVERN_DB_POOL_RECYCLE seconds instead, and a connection found dead when used is
+    invalidated with the rest of the pool (SQLAlchemy's disconnect handling), so a restarted database costs
+    each worker one failed request. GOVERN_DB_PRE_PING=1 turns the ping back on (e.g. behind a pooler that
+    drops idle connections silently)."""
+    if url.startswith("sqlite"):
+        return {}
+    return {
+        "pool_pre_ping": os.environ.get("GOVERN_DB_PRE_PING", "") in ("1", "true", "yes"),
+        "pool_recycle": int(os.environ.get("GOVERN_DB_POOL_RECYCLE") or 1800),
+    }
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the configuration mapping from the environment."""
     env = os.environ.get("GOVERN_ENV", "development")
     redis_url = os.environ.get("REDIS_URL") or None
     production = env == "production"
+    _check_server_key(instance_path, production)
+    database_url = _database_url(instance_path)
     return {
         "GOVERN_ENV": env,
-        "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         # Jobs run inline (after commit) when there is no Redis or when testing.
         "JOBS_INLINE": redis_url is None,
@@ -72,7 +117,11 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        #: Redis when REDIS_URL is set, so every app node counts against the same limits; without it each
+        #: worker process counts alone (docs/deployment.md). Should Redis go down, the limits fall back to
+        #: per-process memory rather than failing the sign-in (the account lock is in the database anyway).
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": redis_url is not None,
         "RATELIMIT_HEADERS_ENABLED": True,
         #: Per-address limit on registration (Flask-Limiter). Sign-in has its own throttle (AUTH_* below).
         "LOGIN_RATE_LIMIT": os.environ.get("GOVERN_LOGIN_RATE_LIMIT", "10 per minute"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from govern.config import load_config
 
 
@@ -37,5 +39,33 @@ def test_redis_url_unset_means_inline_jobs(tmp_path, monkeypatch):
 
 def test_production_turns_on_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVERN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("GOVERN_SERVER_KEY", "A" * 43)
     cfg = load_config(tmp_path)
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "GOVERN_SERVER_KEY"])
+def test_production_refuses_to_generate_a_key_of_its_own(tmp_path, monkeypatch, missing):
+    """Two app nodes must share both keys: production never generates one per machine (docs/deployment.md)."""
+    from govern.config import ConfigurationError
+
+    monkeypatch.setenv("GOVERN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("GOVERN_SERVER_KEY", "A" * 43)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigurationError, match=missing):
+        load_config(tmp_path)
+    assert not (tmp_path / "secret_key").exists() and not (tmp_path / "server_ed25519.key").exists()
+    # An operator-provided file under the (shared) instance folder is accepted.
+    (tmp_path / ("secret_key" if missing == "SECRET_KEY" else "server_ed25519.key")).write_text("A" * 43)
+    assert load_config(tmp_path)["GOVERN_ENV"] == "production"
+
+
+def test_postgresql_pool_recycles_instead_of_pinging(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/govern")
+    monkeypatch.delenv("GOVERN_DB_PRE_PING", raising=False)
+    cfg = load_config(tmp_path)
+    assert cfg["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False, "pool_recycle": 1800}
+    monkeypatch.setenv("GOVERN_DB_PRE_PING", "1")
+    assert load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True

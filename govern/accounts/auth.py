@@ -65,11 +65,12 @@ def init_login(login_manager) -> None:
     @login_manager.request_loader
     def _load_from_token(request):
         # Bearer tokens are for the JSON API only; pages use the session (and its CSRF protection).
-        if not request.path.startswith("/api/"):
+        from govern.api import is_bearer_api_request
+
+        if not is_bearer_api_request(request):
             return None
-        header = request.headers.get("Authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
+        value = request.headers["Authorization"][7:]
+        if not value.strip():
             return None
         # One prebuilt query for the live token and its active user: this runs on every API call (ballots
         # included), so it loads the user alone and the token's id, not the token object.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, current_app, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -20,6 +21,31 @@ from govern.extensions import csrf
 from govern.inputs import field
 
 API_PREFIX = "/api/v1"
+
+
+def is_bearer_api_request(req) -> bool:
+    """An /api/ call that presents a bearer token: it authenticates by the token alone."""
+    return req.path.startswith(API_PREFIX + "/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
+class ApiSessionInterface(SecureCookieSessionInterface):
+    """The cookie session, except for bearer-token API calls, which neither read nor write it.
+
+    Such a call is authenticated by its token (``govern.accounts.auth``), so decoding and verifying the
+    session cookie, and re-signing it or adding ``Vary: Cookie``, is work it does not need (and a session
+    cookie that travels with it no longer outranks its token). It gets a fresh, empty session that is never
+    saved: a view that writes to it changes nothing.
+    """
+
+    def open_session(self, app, request):
+        if is_bearer_api_request(request):
+            return SecureCookieSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if is_bearer_api_request(request):
+            return
+        super().save_session(app, session, response)
 
 
 def make_blueprint(name: str, import_name: str) -> Blueprint:
