@@ -9,6 +9,9 @@ import os
 import secrets
 from pathlib import Path
 
+#: The server key's file in the instance folder when GOVERN_SERVER_KEY is unset (govern.meetings.serverkey).
+SERVER_KEY_FILE = "server_ed25519.key"
+
 
 class ConfigurationError(RuntimeError):
     """The environment cannot run the app as asked (e.g. production without its shared keys)."""
@@ -62,9 +65,7 @@ def _check_server_key(instance_path: Path, production: bool) -> None:
     """
     if not production or os.environ.get("GOVERN_SERVER_KEY"):
         return
-    from govern.meetings.serverkey import FILENAME
-
-    if not (instance_path / FILENAME).exists():
+    if not (instance_path / SERVER_KEY_FILE).exists():
         raise ConfigurationError(
             "GOVERN_ENV=production: set GOVERN_SERVER_KEY (base64url of a 32-byte Ed25519 seed, the same on every "
             "app node); see docs/deployment.md")
