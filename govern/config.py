@@ -16,6 +16,9 @@ from flask import current_app
 #: What `make run` serves; GOVERN_BASE_URL overrides it (the Makefile passes its PORT through).
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
+#: The server key's file in the instance folder when GOVERN_SERVER_KEY is unset (govern.meetings.serverkey).
+SERVER_KEY_FILE = "server_ed25519.key"
+
 
 class ConfigurationError(RuntimeError):
     """The environment cannot run the app as asked (e.g. production without its shared keys)."""
@@ -69,9 +72,7 @@ def _check_server_key(instance_path: Path, production: bool) -> None:
     """
     if not production or os.environ.get("GOVERN_SERVER_KEY"):
         return
-    from govern.meetings.serverkey import FILENAME
-
-    if not (instance_path / FILENAME).exists():
+    if not (instance_path / SERVER_KEY_FILE).exists():
         raise ConfigurationError(
             "GOVERN_ENV=production: set GOVERN_SERVER_KEY (base64url of a 32-byte Ed25519 seed, the same on every "
             "app node); see docs/deployment.md")

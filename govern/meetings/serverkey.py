@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
+from govern.config import SERVER_KEY_FILE
 from govern.core.keys import (
     b64url_decode,
     b64url_encode,
@@ -21,7 +22,7 @@ from govern.core.keys import (
     public_key_b64,
 )
 
-FILENAME = "server_ed25519.key"
+FILENAME = SERVER_KEY_FILE
 
 
 def _load(app) -> Ed25519PrivateKey:
