@@ -38,9 +38,10 @@ STAGES = (OPEN, CLOSED, PAPER_GRACE, PRELIMINARY, OBJECTION, FINAL, CERTIFIED, O
 #: Stages in which the signed result exists (choices and counts may be shown to those who may read them).
 COUNTED = frozenset({PRELIMINARY, OBJECTION, FINAL, CERTIFIED, OBJECTED, REVOKED})
 
-#: Countersignatures a result needs before the meeting is ``final``: members of the convening body.
-#: Written in meeting.json as ``countersignature_rule``.
-COUNTERSIGNATURE_RULE = {"convening_body": 2}
+#: Countersignatures a result needs before the meeting is ``final``: members of the convening body, and
+#: scrutineers (none until the app names scrutineers, issue #12 item 4). Written in meeting.json as
+#: ``countersignature_rule``, so ``govern verify`` holds a record to the rule the app applied.
+COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 0}
 #: The objection period (the law issue sets its length; zero until then: ``objection`` is skipped).
 OBJECTION_PERIOD = timedelta(0)
 

@@ -67,6 +67,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "clock_tolerance_seconds": CLOCK_TOLERANCE_SECONDS,
         "proxy_cap": proxy_cap(meeting.community),
         "deemed_consent": None,
+        "countersignature_rule": lifecycle.countersignature_rule(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
     }
