@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,12 +25,17 @@ pytestmark = [
 CAST = 12
 
 
+#: One build time for the records before and after the restore (so they are byte-identical). It lies after the
+#: roll's freeze: a record lists the keys valid within [roll frozen, record built].
+BUILT_AT = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+
+
 def _records(app, mid: int) -> dict[str, bytes]:
     from govern.ballots.models import Meeting
     from govern.extensions import db
     from govern.record.export import export_record
 
-    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    at = BUILT_AT
     with app.test_request_context():
         meeting = db.session.get(Meeting, mid)
         out = {edition: export_record(meeting, edition=edition, created_at=at) for edition in ("auditor", "public")}
