@@ -13,7 +13,6 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +51,7 @@ from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
 from govern.core.rules import InvalidPolicy, Matter
@@ -73,47 +73,6 @@ def _accounts(items: Any) -> frozenset[str]:
 
 
 # --------------------------------------------------------------------------- the report
-
-
-@dataclass
-class Report:
-    """What :func:`verify_record` found. ``valid`` iff there is no problem."""
-
-    meeting: str | None = None
-    community: str | None = None
-    edition: str | None = None
-    interim: bool = False
-    ballots: int = 0
-    counted: int = 0
-    #: Counted ballots by kind: ``{"electronic": n, "paper": n}`` (proxy ballots are electronic).
-    counted_by_kind: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    motions: list[dict[str, Any]] = field(default_factory=list)
-    #: Checks that this edition cannot make (the public edition cannot see roll identities).
-    unchecked: list[str] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """No problem was found."""
-        return not self.problems
-
-    def to_json(self) -> dict[str, Any]:
-        """The summary printed by ``govern verify``."""
-        out: dict[str, Any] = {
-            "valid": self.valid,
-            "meeting": self.meeting,
-            "community": self.community,
-            "edition": self.edition,
-            "interim": self.interim,
-            "ballots": self.ballots,
-            "counted": self.counted,
-            "counted_by_kind": self.counted_by_kind,
-            "motions": self.motions,
-            "unchecked": self.unchecked,
-        }
-        if self.problems:
-            out["problems"] = [p.to_json() for p in self.problems]
-        return out
 
 
 # --------------------------------------------------------------------------- verification
