@@ -169,6 +169,12 @@ class Meeting(db.Model):
         return self.published_at is not None
 
     @property
+    def record_version(self) -> int:
+        """2 for meetings whose notice bound an agenda (``govern.record.v2``, ``govern.ballot.v2``, paper
+        ballot v2); 1 for meetings published before the upgrade, which keep v1 ballots and records."""
+        return 1 if self.agenda_hash is None else 2
+
+    @property
     def scope_label(self) -> str:
         return "" if not self.scope_buildings else ", ".join(self.scope_buildings)
 
