@@ -11,6 +11,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from govern.audit.services import verify_chain
+from govern.jobs import QUEUES, run_worker
+
 
 @click.group("audit")
 def audit_group() -> None:
@@ -21,8 +24,6 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the audit chain; exit 1 naming the first broken entry."""
-    from govern.audit.services import verify_chain
-
     report = verify_chain()
     if report.ok:
         click.echo(f"audit log intact: {report.entries} entries")
@@ -37,8 +38,6 @@ def audit_verify() -> None:
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an rq worker for govern's jobs (needs REDIS_URL)."""
-    from govern.jobs import QUEUES, run_worker
-
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
     run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)

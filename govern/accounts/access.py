@@ -13,8 +13,8 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern.accounts.models import Role, RoleGrant
-from govern.extensions import db
+from govern.accounts.models import OwnerClaim, Role, RoleGrant
+from govern.extensions import db, login_manager
 from govern.register.models import Community
 
 COMMITTEE = (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR)
@@ -65,8 +65,6 @@ def can_view_community(user, community) -> bool:
         return False
     if roles_of(user, community):
         return True
-    from govern.accounts.models import OwnerClaim
-
     return (
         db.session.scalar(
             select(OwnerClaim.id).where(
@@ -105,8 +103,6 @@ def user_communities(user) -> list[Community]:
         return []
     if is_admin(user):
         return list(db.session.scalars(select(Community).order_by(Community.name)))
-    from govern.accounts.models import OwnerClaim
-
     ids = set(
         db.session.scalars(
             select(RoleGrant.community_id).where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))
@@ -135,8 +131,6 @@ def community_required(predicate=can_view_community):
             if community is None:
                 abort(404)
             if not current_user.is_authenticated:
-                from govern.extensions import login_manager
-
                 return login_manager.unauthorized()
             if not predicate(current_user, community):
                 abort(403)

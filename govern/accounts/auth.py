@@ -10,6 +10,8 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from govern.accounts.models import ApiToken, User
+from govern.api import is_bearer_api_request
 from govern.clock import now
 from govern.extensions import db
 
@@ -48,8 +50,6 @@ def token_digest(token: str) -> str:
 
 
 def init_login(login_manager) -> None:
-    from govern.accounts.models import User
-
     @login_manager.user_loader
     def _load_user(user_id: str):
         # "id.generation" (User.get_id): a session or remember-me cookie from an older generation (before a
@@ -65,8 +65,6 @@ def init_login(login_manager) -> None:
     @login_manager.request_loader
     def _load_from_token(request):
         # Bearer tokens are for the JSON API only; pages use the session (and its CSRF protection).
-        from govern.api import is_bearer_api_request
-
         if not is_bearer_api_request(request):
             return None
         value = request.headers["Authorization"][7:]
@@ -85,8 +83,6 @@ def init_login(login_manager) -> None:
 
 @cache
 def _token_user_statement():
-    from govern.accounts.models import ApiToken, User
-
     return select(User, ApiToken.id).join(User, ApiToken.user_id == User.id).where(
         ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
         ApiToken.expires_at > bindparam("now"), User.is_active_account.is_(True),

@@ -31,6 +31,7 @@ from govern.audit.services import record
 from govern.clock import now
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.register.models import Owner
 
 PURPOSES = ("login", "reset")
 CODE_RE = re.compile(r"^\d{6}$")
@@ -197,8 +198,6 @@ def verify_code(purpose: str, raw_target, code) -> User:
 
 def _community_id(user: User) -> int | None:
     """A community the account belongs to (the SMS outbox files messages per community)."""
-    from govern.register.models import Owner
-
     cid = db.session.scalar(
         select(RoleGrant.community_id).where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None),
                                              RoleGrant.community_id.is_not(None)).order_by(RoleGrant.id).limit(1)
@@ -225,6 +224,7 @@ def _send(user: User, channel: str, address: str, subject: str, text: str) -> No
     jobs.enqueue(_sender, channel, address, subject, text, _community_id(user) or 0, queue="mail")
 
 
+@throttle.on_burst
 def alert_burst(user: User, failures: int) -> None:
     """Tell the account's owner that many wrong passwords were tried (on every channel the account has)."""
     record("account.password_attack", actor=None, obj=user, data={"failures": failures})

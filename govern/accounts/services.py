@@ -11,7 +11,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from govern.accounts import throttle
+from govern.accounts import otp, throttle
+from govern.accounts.access import forget_roles
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
 from govern.audit.services import record
@@ -161,8 +162,6 @@ def set_blocked(user: User, blocked: bool, *, actor: User) -> None:
 
 
 def enable_totp(user: User, secret: str, code: str) -> None:
-    from govern.accounts import otp
-
     if not otp.totp_eligible(user):
         raise Forbidden("forbidden", _("You do not have permission to do this."))
     if not secret or not otp.check_totp(secret, code):
@@ -255,7 +254,7 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
         obj=grant,
         data={"user": user.username, "role": role.value},
     )
-    _forget()
+    forget_roles()
     return grant
 
 
@@ -281,12 +280,6 @@ def revoke_role(grant: RoleGrant, *, actor: User) -> None:
     grant.user.end_sessions()
     db.session.flush()
     record("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
-    _forget()
-
-
-def _forget() -> None:
-    from govern.accounts.access import forget_roles
-
     forget_roles()
 
 
@@ -424,7 +417,7 @@ def confirm_claim(claim: OwnerClaim, *, actor: User) -> None:
         obj=claim,
         data={"user": claim.user.username, "owner": owner.ref, "unit": claim.unit.number},
     )
-    _forget()
+    forget_roles()
 
 
 def reject_claim(claim: OwnerClaim, reason: str, *, actor: User) -> None:

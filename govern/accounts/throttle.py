@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from govern.accounts.models import AuthThrottle
 from govern.clock import now
 from govern.dbtypes import UTCDateTime
 from govern.errors import DomainError
@@ -116,12 +117,22 @@ def pair_wait(failures: int) -> int:
     return min(limit("AUTH_PAIR_BASE_WAIT") * 2 ** min(failures - free - 1, 30), limit("AUTH_PAIR_MAX_WAIT"))
 
 
+#: Called with ``(user, failures)`` when an account's failures reach the burst. The one-time-code module
+#: registers the owner's alert (:func:`govern.accounts.otp.alert_burst`): otp builds on the throttle, so the
+#: throttle calls up through this hook instead of importing it.
+_burst_listeners: list = []
+
+
+def on_burst(listener):
+    """Register ``listener(user, failures)``, called once per window when an account's failures reach the burst."""
+    _burst_listeners.append(listener)
+    return listener
+
+
 # --- storage --------------------------------------------------------------------------------------
 
 
 def _table():
-    from govern.accounts.models import AuthThrottle
-
     return AuthThrottle.__table__
 
 
@@ -225,9 +236,8 @@ class Attempt:
         _hit(f"addrfail:{self.address}", ADDRESS_FAILURE_WINDOW, moment)
         count, _start = _hit(f"acct:{self.account}", timedelta(seconds=limit("AUTH_ACCOUNT_WINDOW")), moment)
         if user is not None and count == limit("AUTH_ACCOUNT_BURST"):
-            from govern.accounts import otp
-
-            otp.alert_burst(user, count)
+            for listener in _burst_listeners:
+                listener(user, count)
 
     def succeeded(self) -> None:
         if self.enabled:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from govern import jobs
+from govern.accounts import jobs as account_jobs
 from govern.accounts import otp, services, throttle
 from govern.accounts.access import (
     can_confirm_owners,
@@ -40,7 +41,7 @@ from govern.accounts.forms import (
 )
 from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleGrant, User
 from govern.clock import now
-from govern.errors import Conflict, DomainError
+from govern.errors import Conflict, DomainError, api_error
 from govern.extensions import db, limiter
 from govern.templating import ROLE_LABELS
 
@@ -78,8 +79,6 @@ def _throttled_page(template: str, err: throttle.Throttled, **ctx):
 @bp.app_errorhandler(throttle.Throttled)
 def _throttled(err: throttle.Throttled):
     """429 with Retry-After wherever the throttle refuses (pages, or JSON under /api/)."""
-    from govern.errors import api_error
-
     db.session.rollback()
     if request.path.startswith("/api/"):
         resp, status = api_error(429, err.code, err.message, details=err.details)
@@ -623,8 +622,6 @@ def reject_claim(community, claim_id: int):
 @bp.route("/c/<slug>/claim-sheets", methods=["GET", "POST"])
 @community_required(can_issue_claim_codes)
 def claim_sheets(community):
-    from govern.accounts import jobs as account_jobs
-
     if request.method == "POST":
         sheet = account_jobs.request_claim_sheet(community, actor=current_user)
         jobs.enqueue(account_jobs.render_claim_sheet, sheet.id)

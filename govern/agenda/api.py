@@ -17,6 +17,7 @@ from govern.agenda.models import Comment, Proposal, ProposalState
 from govern.api import api_login_required, json_body, make_blueprint
 from govern.errors import DomainError, Forbidden, NotFound
 from govern.extensions import db
+from govern.markdown import render
 from govern.register.models import Community
 
 bp = make_blueprint("agenda_api", __name__)
@@ -54,8 +55,6 @@ def proposal_json(p: Proposal, *, full: bool = False) -> dict:
 
 
 def services_render(text: str):
-    from govern.markdown import render
-
     return render(text)
 
 

@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import settings
+from govern.accounts.access import COMMITTEE, is_committee
+from govern.accounts.models import RoleGrant
 from govern.agenda import notifications
 from govern.agenda.access import has_interest
 from govern.agenda.models import (
@@ -40,6 +42,7 @@ from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
 from govern.inputs import MAX_ID
 from govern.locking import lock_row
+from govern.register.models import Community
 from govern.register.records import community_persons
 from govern.register.records import persons_of as register_persons_of
 
@@ -299,9 +302,6 @@ def _after_signatures(proposal: Proposal, before: Fraction, actor) -> None:
         _event(proposal, "review", None, persons=prog.signed_persons, area=prog.signed_area)
         _audit("proposal.review", proposal, None, persons=prog.signed_persons, area=prog.signed_area,
                convene_by=proposal.convene_by.isoformat() if proposal.convene_by else None)
-        from govern.accounts.access import COMMITTEE
-        from govern.accounts.models import RoleGrant
-
         committee = db.session.scalars(select(RoleGrant.user_id).where(
             RoleGrant.community_id == proposal.community_id, RoleGrant.role.in_(COMMITTEE),
             RoleGrant.revoked_at.is_(None))).all()
@@ -330,8 +330,6 @@ def withdraw_proposal(proposal: Proposal, data: dict, *, actor) -> Proposal:
 
 
 def _check_decider(proposal: Proposal, actor) -> None:
-    from govern.accounts.access import is_committee
-
     if not is_committee(actor, proposal.community):
         raise Forbidden("forbidden", _("Only committee members decide proposals."))
     if has_interest(actor, proposal):
@@ -507,8 +505,6 @@ def likely_duplicates(proposal: Proposal, candidates: list[Proposal]) -> list[tu
 
 
 def proposal_url(proposal: Proposal) -> str:
-    from govern.register.models import Community
-
     slug = proposal.community.slug if proposal.community else db.session.get(Community, proposal.community_id).slug
     return url_for("agenda.detail", slug=slug, pid=proposal.id)
 

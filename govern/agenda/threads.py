@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from govern.accounts.models import User
 from govern.agenda import notifications
-from govern.agenda.access import badge_for, can_view_community
+from govern.agenda.access import badge_for, can_moderate, can_view_community
 from govern.agenda.models import Comment, CommentReport, CommentRevision, Stance, Thread
 from govern.audit.services import record
 from govern.clock import now
@@ -22,6 +22,7 @@ from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
 from govern.inputs import MAX_ID
 from govern.markdown import render
+from govern.register.models import Community
 
 COMMENT_MAX = 10_000
 REASON_MAX = 500
@@ -72,8 +73,6 @@ def post_comment(thread: Thread, data: dict, *, actor, link: tuple[str, str] = (
             raise DomainError("invalid", _("The comment you reply to is not in this thread."))
         if parent.parent_id is not None:  # one level of replies: answer the top-level comment
             parent = db.session.get(Comment, parent.parent_id)
-    from govern.register.models import Community
-
     community = db.session.get(Community, thread.community_id)
     comment = Comment(community_id=thread.community_id, thread_id=thread.id, parent_id=parent.id if parent else None,
                       author_id=actor.id, stance=Stance(stance), body=body, body_html=str(render(body)),
@@ -139,9 +138,6 @@ def report_comment(comment: Comment, data: dict, *, actor) -> CommentReport:
 
 def hide_comment(comment: Comment, data: dict, *, actor) -> Comment:
     """A moderator hides a comment with a public reason; the content is kept (auditors still read it)."""
-    from govern.agenda.access import can_moderate
-    from govern.register.models import Community
-
     if not can_moderate(actor, db.session.get(Community, comment.community_id)):
         raise Forbidden("forbidden", _("Only committee members moderate threads."))
     if comment.is_hidden:

@@ -32,7 +32,7 @@ from govern.agenda.models import (
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.markdown import render
-from govern.register.models import Owner
+from govern.register.models import Owner, mask_name
 
 bp = Blueprint("agenda", __name__)
 labels.register(bp)
@@ -267,8 +267,6 @@ def _signers(proposal: Proposal, roll) -> list[dict]:
         refs.update(persons[s.person_id].owners)
     names = dict(db.session.execute(select(Owner.ref, Owner.name).where(
         Owner.community_id == proposal.community_id, Owner.ref.in_(refs))).all()) if refs else {}
-    from govern.register.models import mask_name
-
     out = []
     for s in proposal.signatures:
         person = persons.get(s.person_id)

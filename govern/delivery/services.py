@@ -14,6 +14,7 @@ from sqlalchemy import select
 from govern import clock, jobs
 from govern.audit.services import record
 from govern.config import public_url
+from govern.delivery.jobs import send_delivery
 from govern.delivery.models import Delivery, DeliveryPreference
 from govern.errors import DomainError
 from govern.extensions import db
@@ -112,8 +113,6 @@ def send_message(community, users: Iterable, *, kind: str, template: str, contex
                 rows.append(row)
     db.session.add_all(rows)
     db.session.flush()
-    from govern.delivery.jobs import send_delivery
-
     for row in rows:
         if row.channel != "in_app":
             jobs.enqueue(send_delivery, row.id, queue="mail")

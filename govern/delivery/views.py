@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from govern.accounts import otp
 from govern.accounts.access import community_required
+from govern.ballots.models import Meeting
 from govern.delivery import key_notice, reminders, services  # noqa: F401  (key_notice connects to key_replaced)
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
 from govern.delivery.jobs import send_code_text
@@ -71,8 +72,6 @@ def sms_outbox(community):
 @bp.route("/meetings/<id:meeting_id>/reminders", methods=["GET", "POST"])
 @community_required(can_schedule_reminders)
 def meeting_reminders(community, meeting_id: int):
-    from govern.meetings.models import Meeting
-
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.community_id != community.id:
         abort(404)

@@ -26,6 +26,7 @@ from govern.notices.models import Notice, NoticeReceipt
 from govern.register.models import Owner, Ownership, Unit, UnitStatus
 from govern.service.models import ServiceRequest
 from govern.surveys.models import Survey
+from govern.surveys.services import results
 
 DAY = timedelta(days=1)
 MICROS_PER_DAY = DAY // timedelta(microseconds=1)
@@ -136,8 +137,6 @@ def decision_participation(community, moment) -> list[dict] | None:
 
 def satisfaction(community) -> dict | None:
     """The latest closed survey's SERVQUAL scores."""
-    from govern.surveys.services import results
-
     survey = db.session.scalar(select(Survey).where(Survey.community_id == community.id, Survey.status == "closed")
                                .order_by(Survey.closed_at.desc(), Survey.id.desc()).limit(1))
     if survey is None:

@@ -8,8 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import community_required
+from govern.delivery.services import absolute_url
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.markdown import render
 from govern.notices import panels, services  # noqa: F401 - panels registers the home "notices" panel
 from govern.notices.access import can_follow_up_notices, can_publish_notices, can_read_notices
 from govern.notices.forms import NoticeForm
@@ -65,8 +67,6 @@ def new(community):
 def show(community, notice_id: int):
     notice = _notice(community, notice_id)
     receipt = services.receipt_of(notice, current_user)  # the read receipt is a POST the page sends (viewed)
-    from govern.markdown import render
-
     follow = can_follow_up_notices(current_user, community)
     return render_template("notices/show.html", notice=notice, receipt=receipt, body=render(notice.body),
                            counts=services.receipt_counts(notice) if follow else None, can_follow=follow,
@@ -119,9 +119,6 @@ def remind(community, notice_id: int):
 def print_notice(community, notice_id: int):
     """A printable page for the lobby board, with a QR code to the notice."""
     import segno
-
-    from govern.delivery.services import absolute_url
-    from govern.markdown import render
 
     notice = _notice(community, notice_id)
     link = absolute_url(services.notice_path(community, notice))

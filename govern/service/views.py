@@ -22,6 +22,7 @@ from govern.service.access import (
     can_use_service,
 )
 from govern.service.forms import AssignForm, ConfirmForm, ReopenForm, RequestForm, ResolveForm, kind_choices
+from govern.service.labels import CATEGORY_LABELS, EVENT_LABELS, STATUS_LABELS, SUB_LABELS
 from govern.service.models import OPEN_STATUSES, ServicePhoto, ServiceRequest
 
 bp = Blueprint("service", __name__, url_prefix="/c/<slug>/service")
@@ -160,7 +161,5 @@ def photo(community, request_id: int, photo_id: int):
 
 @bp.context_processor
 def _labels():
-    from govern.service.labels import CATEGORY_LABELS, EVENT_LABELS, STATUS_LABELS, SUB_LABELS
-
     return {"category_labels": CATEGORY_LABELS, "sub_labels": SUB_LABELS, "status_labels": STATUS_LABELS,
             "event_labels": EVENT_LABELS}
