@@ -7,11 +7,15 @@
 - if the view raised (a ``DomainError``, an HTTP abort, a bug), rolls the session back and drops
   the queued jobs (``jobs.rollback()``) before the error handlers answer.
 
-So a view loads, checks, calls a service and returns; it never commits by hand. Two kinds of
-view still call ``jobs.commit()`` themselves, each documented at the call:
+So a view loads, checks, calls a service and returns; it never commits by hand. A view that answers
+a refusal by *returning* (a 401 or 429 page) is committed like any other: what it wrote (a throttle count,
+the owner's alert) persists. A refusal that must persist although the view *raises* it says so with
+:func:`keep_writes_on_refusal` before raising: the wrapper then commits instead of rolling back (for a
+``DomainError`` or an HTTP error only, never for a bug). Views still call ``jobs.commit()`` themselves
+only where something must happen between the commit and the answer, each documented at the call:
 
-- a refusal that must persist (the view records the refusal, commits, then raises or answers 4xx);
-- a receipt that may be signed only after its commit (the cast).
+- a receipt that may be signed only after its commit (the cast);
+- a PDF cache row committed before its rendering job is dispatched (inline mode renders it right there).
 
 A view that catches a ``DomainError`` to show it in its form calls ``db.session.rollback()`` in
 its ``except`` (the service may have flushed half its work); the rollback also drops the queued
@@ -24,18 +28,33 @@ wraps the view function alone, after ``before_request`` and before ``after_reque
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
+from werkzeug.exceptions import HTTPException
 
 from govern import jobs
+from govern.errors import DomainError
 from govern.extensions import db
+
+_KEEP = "govern_keep_writes_on_refusal"
+
+
+def keep_writes_on_refusal() -> None:
+    """The refusal this view raises next keeps the request's writes (e.g. a failed sign-in's throttle count).
+
+    The request wrapper commits them, and dispatches their jobs, before the error handlers answer.
+    """
+    setattr(g, _KEEP, True)
 
 
 class GovernFlask(Flask):
     def dispatch_request(self):
         try:
             rv = super().dispatch_request()
-        except BaseException:
-            jobs.rollback()
+        except BaseException as exc:
+            if isinstance(exc, (DomainError, HTTPException)) and g.get(_KEEP):
+                jobs.commit()
+            else:
+                jobs.rollback()
             raise
         if db.session.registry.has() and db.session().in_transaction():
             jobs.commit()

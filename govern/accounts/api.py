@@ -6,13 +6,13 @@ from flask import current_app, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from govern import jobs
 from govern.accounts import otp, services, throttle
 from govern.accounts.access import roles_of, user_communities
 from govern.accounts.models import ApiToken
 from govern.api import api_login_required, json_body, make_blueprint
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.web import keep_writes_on_refusal
 
 bp = make_blueprint("accounts_api", __name__)
 
@@ -62,22 +62,21 @@ def create_token():
         try:
             user = services.authenticate(username, password)
         except (services.LoginFailed, throttle.CodeRequired):
-            jobs.commit()  # the owner's alert, if this failure started a burst
+            keep_writes_on_refusal()  # the owner's alert, if this failure started a burst
             raise
     if user.totp_secret:
         totp = data.get("totp")
         if totp is None:
-            jobs.commit()
+            keep_writes_on_refusal()  # what the password check wrote
             raise DomainError("totp_required", _("Enter the code from your authenticator app."), status=401)
         attempt = throttle.Attempt(user.username).begin()
         if not otp.verify_totp(user, totp):
             attempt.failed(user)
-            jobs.commit()
+            keep_writes_on_refusal()  # the owner's alert, if this failure started a burst
             raise DomainError("invalid_totp", _("The code does not match. Check the time on your phone and try "
                                                 "again."), status=401)
         attempt.succeeded()
     issued = services.issue_token(user)
-    jobs.commit()
     return jsonify({"token": issued.token, "expires_at": _rfc3339(issued.expires_at)}), 201
 
 
@@ -91,7 +90,6 @@ def request_otp():
     if purpose not in otp.PURPOSES:
         raise DomainError("bad_request", _("purpose must be login or reset."))
     otp.request_code(purpose, target)
-    jobs.commit()
     minutes = current_app.config["OTP_VALID_MINUTES"]
     return jsonify({
         "sent": True,
@@ -118,7 +116,6 @@ def password_reset():
         raise
     attempt.succeeded()
     services.reset_password(user, password)
-    jobs.commit()
     return "", 204
 
 
@@ -130,7 +127,6 @@ def revoke_current_token():
     if token is None:
         raise DomainError("not_token_auth", _("This request was not made with a token."))
     services.revoke_token(token, actor=current_user)
-    jobs.commit()
     return "", 204
 
 

@@ -92,12 +92,10 @@ def _sign_in(user: User, *, remember: bool, target: str | None):
     if user.totp_secret:
         session["mfa"] = {"uid": user.id, "gen": user.session_generation or 0, "remember": bool(remember),
                           "next": _safe_next(target), "at": int(now().timestamp())}
-        jobs.commit()
         return redirect(url_for("accounts.login_totp"))
     login_user(user, remember=remember)
     if user.locale:
         session["lang"] = user.locale
-    jobs.commit()
     return redirect(_safe_next(target))
 
 
@@ -110,10 +108,8 @@ def login():
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except throttle.Throttled as err:
-            jobs.commit()
             return _throttled_page("accounts/login.html", err, form=form)
         except (services.LoginFailed, throttle.CodeRequired) as err:
-            jobs.commit()  # the owner's alert, if this failure started a burst
             flash(err.message, "error")
             return render_template("accounts/login.html", form=form, code_required=err.code == "otp_required"), 401
         return _sign_in(user, remember=form.remember.data, target=request.args.get("next"))
@@ -143,10 +139,8 @@ def login_totp():
             login_user(user, remember=pending.get("remember", False))
             if user.locale:
                 session["lang"] = user.locale
-            jobs.commit()
             return redirect(pending.get("next") or url_for("home.index"))
         attempt.failed(user)
-        jobs.commit()
         _add_error(form.code, _("The code does not match. Check the time on your phone and try again."))
         return render_template("accounts/login_totp.html", form=form), 401
     return render_template("accounts/login_totp.html", form=form), 400 if form.errors else 200
@@ -186,7 +180,6 @@ def _code_flow(purpose: str):
             db.session.rollback()
             _add_error(ask.target, err.message)
             return render_template(template, ask=ask, form=None), 400
-        jobs.commit()
         flash(_code_sent_message(), "success")
         form = second(formdata=None, target=ask.target.data.strip() if target else "")
         return render_template(template, ask=None, form=form)
@@ -219,7 +212,6 @@ def _code_flow(purpose: str):
         db.session.rollback()
         _add_error(form.new, err.message)
         return render_template(template, ask=None, form=form), 400
-    jobs.commit()
     flash(_("Your new password is set and every other sign-in of your account has ended. Log in with it."),
           "success")
     return redirect(url_for("accounts.login"))
@@ -230,7 +222,6 @@ def logout():
     if current_user.is_authenticated:
         # Ends this account's sessions and remember-me cookies everywhere, copies of this cookie included.
         current_user.end_sessions()
-        jobs.commit()
     logout_user()
     flash(_("You have logged out."), "success")
     return redirect(url_for("home.index"))
@@ -316,7 +307,6 @@ def register():
         return step2_page(400)
     login_user(claim.user)
     session["lang"] = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
-    jobs.commit()
     flash(_("Your account is open. A committee member will confirm you against the register; "
             "until then you can read but not act."), "success")
     return redirect(url_for("home.index"))
@@ -367,7 +357,6 @@ def change_password():
             flash(err.message, "error")
             return redirect(url_for("accounts.profile"))
         user = current_user._get_current_object()
-        jobs.commit()
         login_user(user)  # this device stays signed in with the new generation; every other session ends
         flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
     else:
@@ -398,7 +387,6 @@ def totp():
             _add_error(form.code, err.message)
         else:
             session.pop("totp_new", None)
-            jobs.commit()
             flash(_("Your authenticator is set up. Signing in now also asks for its code."), "success")
             return redirect(url_for("accounts.profile"))
     uri = otp.totp_uri(user, secret)
@@ -422,7 +410,6 @@ def totp_disable():
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("accounts.totp"))
-    jobs.commit()
     flash(_("The authenticator has been removed from your account."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -456,7 +443,6 @@ def block_account(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.set_blocked(user, form.blocked.data, actor=current_user)
-    jobs.commit()
     flash(_("%(user)s is blocked: every session and token has ended.", user=user.username) if form.blocked.data
           else _("%(user)s can sign in again.", user=user.username), "success")
     return redirect(url_for("accounts.accounts_admin", q=user.username))
@@ -471,7 +457,6 @@ def remove_account_totp(user_id: int):
     if user is None:
         abort(404)
     services.remove_totp(user, actor=current_user)
-    jobs.commit()
     flash(_("The authenticator of %(user)s has been removed.", user=user.username), "success")
     return redirect(url_for("accounts.accounts_admin", q=user.username))
 
@@ -483,7 +468,6 @@ def change_language():
     if form.validate_on_submit():
         services.set_locale(current_user, form.locale.data)
         session["lang"] = form.locale.data
-        jobs.commit()
     return redirect(url_for("accounts.profile"))
 
 
@@ -494,7 +478,6 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     services.revoke_token(token, actor=current_user)
-    jobs.commit()
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -516,7 +499,6 @@ def roles(community):
         else:
             try:
                 services.grant_role(user, Role(form.role.data), community, actor=current_user)
-                jobs.commit()
                 flash(_("Role granted."), "success")
                 return redirect(url_for("accounts.roles", slug=community.slug))
             except DomainError as err:
@@ -538,7 +520,6 @@ def revoke_role(community, grant_id: int):
     if grant is None or grant.community_id != community.id:
         abort(404)
     services.revoke_role(grant, actor=current_user)
-    jobs.commit()
     flash(_("Role revoked."), "success")
     return redirect(url_for("accounts.roles", slug=community.slug))
 
@@ -595,7 +576,6 @@ def confirm_claim(community, claim_id: int):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("accounts.claims", slug=community.slug))
-    jobs.commit()
     flash(_("%(user)s is confirmed as an owner.", user=claim.user.name), "success")
     return redirect(url_for("accounts.claims", slug=community.slug))
 
@@ -614,7 +594,6 @@ def reject_claim(community, claim_id: int):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("accounts.claims", slug=community.slug))
-    jobs.commit()
     flash(_("The registration has been rejected."), "success")
     return redirect(url_for("accounts.claims", slug=community.slug))
 
@@ -625,7 +604,6 @@ def claim_sheets(community):
     if request.method == "POST":
         sheet = account_jobs.request_claim_sheet(community, actor=current_user)
         jobs.enqueue(account_jobs.render_claim_sheet, sheet.id)
-        jobs.commit()
         flash(_("The claim-code sheet is being prepared."), "success")
         return redirect(url_for("accounts.claim_sheets", slug=community.slug))
     sheets = db.session.scalars(
