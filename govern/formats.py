@@ -4,6 +4,8 @@
   shown there (the Babel default time zone is the same, from ``config.py``).
 - ``format_area`` is ``govern.core.register.format_area`` (core stays free of the app; this module
   re-exports it so the app has one name for it).
+- ``decimal_string`` is an exact ``Fraction`` as people read it: rounded half-up to a few decimals (the
+  metrics' days, rates and scores, the surveys' gap scores).
 - ``MOBILE_RE`` is a mainland mobile number (an account's phone, an SMS recipient); ``CONTACT_PHONE_RE``
   is any contact number the register may hold (landlines with area code, +86).
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from govern.core.register import format_area
 
-__all__ = ["CONTACT_PHONE_RE", "LOCAL_TZ", "MOBILE_RE", "format_area", "is_mobile", "local", "local_day",
-           "format_moment"]
+__all__ = ["CONTACT_PHONE_RE", "LOCAL_TZ", "MOBILE_RE", "VALUE_PLACES", "decimal_string", "format_area", "is_mobile",
+           "local", "local_day", "format_moment"]
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -69,3 +73,17 @@ def format_moment(value, *, english: bool = False) -> str:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+#: Decimals of a day count or a score as shown (``decimal_string``'s default).
+VALUE_PLACES = 2
+
+
+def decimal_string(value: Fraction | None, places: int = VALUE_PLACES) -> str | None:
+    """An exact fraction rounded half-up (away from zero on ties) to ``places`` decimals."""
+    if value is None:
+        return None
+    q = Decimal(1).scaleb(-places)
+    d = (Decimal(value.numerator) / Decimal(value.denominator)) if value.denominator != 1 else Decimal(value.numerator)
+    # Decimal division is exact enough at 28 digits for any fraction of realistic counts; quantize does the rounding.
+    return str(d.quantize(q, rounding=ROUND_HALF_UP))

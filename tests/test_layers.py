@@ -50,11 +50,6 @@ KNOWN_UPWARD = {
         "a register import revokes claim codes and owner claims of removed owners (accounts owns those rows)",
     ("govern/register/views.py", "accounts"):
         "the register pages use community_required and the roles; accounts.access needs register's Community",
-    ("govern/delivery/reminders.py", "notices"):
-        "notice reminders are built in delivery; the notices feature should register its reminder kind",
-    ("govern/delivery/views.py", "notices"): "the preference forms live in notices/forms.py",
-    ("govern/delivery/tick.py", "service"): "`govern tick` escalates overdue service requests directly",
-    ("govern/surveys/views.py", "metrics"): "survey pages borrow the metrics' number format and bar chart",
 }
 
 

@@ -7,6 +7,7 @@ hours). ``run_reminder`` sends it once: every recipient gets a ``ReminderRecipie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -14,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from govern import clock
-from govern.accounts.models import User
 from govern.audit.services import record
 from govern.ballots.models import Meeting
 from govern.delivery.models import Reminder, ReminderRecipient
@@ -23,10 +23,13 @@ from govern.delivery.services import send_message
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.nonvoters import non_voting_accounts
-from govern.notices.models import Notice, NoticeReceipt
 from govern.register.models import Community
 
-KINDS = ("notice_ack", "meeting_vote")
+#: Who a reminder of each kind reaches and what it says: ``kind -> targets(reminder, moment)``, answering
+#: ``(accounts, message)`` (``message``: the keyword arguments of ``send_message``) or a reason to skip it.
+#: The assembly's reminder (meeting_vote) is built here; the notices feature registers notice_ack with
+#: :func:`reminder_kind`, so that delivery, below notices, never imports it.
+TARGETS: dict[str, Callable[[Reminder, datetime], tuple | str]] = {}
 #: At most this many reminders per meeting schedule, and at most 60 days before close.
 MAX_OFFSETS = 5
 MAX_OFFSET_MINUTES = 60 * 24 * 60
@@ -35,7 +38,7 @@ MAX_OFFSET_MINUTES = 60 * 24 * 60
 def schedule_reminder(community, kind: str, target_id: int, due_at: datetime, *, actor=None,
                       offset_minutes: int | None = None) -> Reminder:
     """A reminder due at ``due_at``; it will go out at the end of quiet hours if due inside them."""
-    if kind not in KINDS:
+    if kind not in TARGETS:
         raise ValueError(kind)
     row = Reminder(community_id=community.id, kind=kind, target_id=target_id, offset_minutes=offset_minutes,
                    due_at=due_at, run_at=postpone(due_at, community_window(community)),
@@ -92,21 +95,26 @@ def set_meeting_schedule(meeting, offsets: list[int], *, actor) -> list[Reminder
     return created
 
 
+def reminder_kind(kind: str):
+    """Register ``targets(reminder, moment)`` for reminders of ``kind`` (see :data:`TARGETS`)."""
+
+    def register(targets):
+        TARGETS[kind] = targets
+        return targets
+
+    return register
+
+
 def _targets(reminder: Reminder, moment: datetime):
     """(accounts, message) for a reminder, or a reason string to skip it."""
-    if reminder.kind == "notice_ack":
-        notice = db.session.get(Notice, reminder.target_id)
-        if notice is None:
-            return "notice gone"
-        col = NoticeReceipt.acknowledged_at if notice.is_important else NoticeReceipt.viewed_at
-        users = list(db.session.scalars(select(User).join(NoticeReceipt, NoticeReceipt.user_id == User.id).where(
-            NoticeReceipt.notice_id == notice.id, col.is_(None), User.is_active_account.is_(True))
-            .order_by(User.id)))
-        community = db.session.get(Community, notice.community_id)
-        return users, dict(
-            kind="notice_reminder", template="notice_reminder", context={"notice": notice},
-            subject=_l("Reminder: %(title)s", title=notice.title),
-            path=f"/c/{community.slug}/notices/{notice.id}", ref_type="notices", ref_id=notice.id)
+    targets = TARGETS.get(reminder.kind)
+    if targets is None:
+        return "unknown kind"
+    return targets(reminder, moment)
+
+
+@reminder_kind("meeting_vote")
+def _meeting_targets(reminder: Reminder, moment: datetime):
     meeting = db.session.get(Meeting, reminder.target_id)
     if meeting is None or meeting.published_at is None:
         return "meeting not published"

@@ -1,7 +1,8 @@
 """Periodic work, one list: ``govern tick`` runs it from cron (no Redis needed); ``tick_job`` is the same for rq.
 
 Each task takes the moment and returns a count; every task is safe to run twice (reminders are unique per
-recipient, an escalation is recorded once per request).
+recipient, an escalation is recorded once per request). Features above delivery add their task with
+:func:`periodic` (the service requests' escalations), so that delivery never imports them.
 """
 
 from __future__ import annotations
@@ -16,15 +17,10 @@ from govern import clock, jobs
 from govern.ballots.proxies import sync_all_lapses
 from govern.delivery.reminders import run_due_reminders
 from govern.meetings.lifecycle import advance
-from govern.service.services import escalate_overdue
 
 
 def _reminders(moment: datetime) -> int:
     return run_due_reminders(moment)
-
-
-def _escalations(moment: datetime) -> int:
-    return escalate_overdue(moment)
 
 
 def _meeting_results(moment: datetime) -> int:
@@ -39,8 +35,17 @@ PERIODIC: list[tuple[str, Callable[[datetime], int]]] = [
     ("delegation_lapses", _delegation_lapses),
     ("meeting_results", _meeting_results),
     ("reminders", _reminders),
-    ("service_escalations", _escalations),
 ]
+
+
+def periodic(name: str):
+    """Add ``task(moment) -> count`` to :data:`PERIODIC` under ``name`` (once, whatever the imports)."""
+
+    def register(task: Callable[[datetime], int]):
+        PERIODIC[:] = [(n, t) for n, t in PERIODIC if n != name] + [(name, task)]
+        return task
+
+    return register
 
 
 def tick(moment: datetime | None = None) -> dict[str, int]:

@@ -12,12 +12,12 @@ from govern.accounts.access import community_required
 from govern.ballots.models import Meeting
 from govern.delivery import key_notice, reminders, services  # noqa: F401  (key_notice connects to key_replaced)
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
+from govern.delivery.forms import PreferencesForm, ScheduleForm
 from govern.delivery.jobs import send_code_text
 from govern.delivery.models import Delivery, SmsOutbox
 from govern.delivery.quiet import community_window
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.notices.forms import PreferencesForm, ScheduleForm
 
 bp = Blueprint("delivery", __name__, url_prefix="/c/<slug>")
 # One-time codes and sign-in alerts (govern.accounts.otp, a lower layer) leave through delivery's channels.

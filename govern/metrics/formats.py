@@ -8,21 +8,13 @@ A **rate** is an unreduced pair of counts, serialised ``{"numerator": n, "denomi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from govern.formats import VALUE_PLACES, decimal_string
+
+__all__ = ["RATE_PLACES", "VALUE_PLACES", "Rate", "decimal_string", "mean", "percentile_nearest_rank"]
+
 RATE_PLACES = 4
-VALUE_PLACES = 2
-
-
-def decimal_string(value: Fraction | None, places: int = VALUE_PLACES) -> str | None:
-    """An exact fraction rounded half-up (away from zero on ties) to ``places`` decimals."""
-    if value is None:
-        return None
-    q = Decimal(1).scaleb(-places)
-    d = (Decimal(value.numerator) / Decimal(value.denominator)) if value.denominator != 1 else Decimal(value.numerator)
-    # Decimal division is exact enough at 28 digits for any fraction of realistic counts; quantize does the rounding.
-    return str(d.quantize(q, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

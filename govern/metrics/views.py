@@ -12,10 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import community_required
+from govern.charts import bar_chart, line_chart
 from govern.extensions import db
 from govern.metrics import compute
 from govern.metrics.access import can_compare_district, can_view_metrics
-from govern.metrics.charts import bar_chart, line_chart
 from govern.metrics.formats import decimal_string
 from govern.register.models import Community
 from govern.surveys.labels import DIMENSION_LABELS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -22,16 +22,3 @@ class NoticeForm(FlaskForm):
     audience = SelectField(_l("For"), choices=_choices(NoticeAudience), default=NoticeAudience.ALL.value)
     audience_value = StringField(_l("Building or role"), validators=[Optional(), Length(max=64)])
     attachments = MultipleFileField(_l("Attachments (PDF, PNG, JPEG)"))
-
-
-class PreferencesForm(FlaskForm):
-    email_enabled = BooleanField(_l("Send me e-mail"))
-    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200)],
-                        render_kw={"type": "email", "autocomplete": "email"})
-    sms_enabled = BooleanField(_l("Send me SMS"))
-    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)],
-                        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
-
-
-class ScheduleForm(FlaskForm):
-    offsets = StringField(_l("Remind before close"), validators=[Length(max=100)], default="3d, 1d")

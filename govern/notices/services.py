@@ -13,7 +13,7 @@ from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
-from govern.delivery.reminders import run_reminder, schedule_reminder
+from govern.delivery.reminders import reminder_kind, run_reminder, schedule_reminder
 from govern.delivery.services import send_message
 from govern.delivery.settings import setting
 from govern.errors import Conflict, DomainError, Forbidden
@@ -21,7 +21,7 @@ from govern.extensions import db
 from govern.markdown import render as render_markdown
 from govern.notices.models import AUDIENCES, IMPORTANCE, Notice, NoticeAttachment, NoticeReceipt
 from govern.notices.uploads import store_upload
-from govern.register.models import Building, Owner, Ownership, Unit
+from govern.register.models import Building, Community, Owner, Ownership, Unit
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -175,3 +175,20 @@ def receipts(notice) -> list[NoticeReceipt]:
     return list(db.session.scalars(select(NoticeReceipt).where(NoticeReceipt.notice_id == notice.id)
                                    .order_by(NoticeReceipt.acknowledged_at.is_(None), NoticeReceipt.viewed_at.is_(None),
                                              NoticeReceipt.id)))
+
+
+@reminder_kind("notice_ack")
+def _reminder_targets(reminder, moment):
+    """A notice's reminder reaches those who have not acknowledged it (an important notice) or not read it."""
+    notice = db.session.get(Notice, reminder.target_id)
+    if notice is None:
+        return "notice gone"
+    col = NoticeReceipt.acknowledged_at if notice.is_important else NoticeReceipt.viewed_at
+    users = list(db.session.scalars(select(User).join(NoticeReceipt, NoticeReceipt.user_id == User.id).where(
+        NoticeReceipt.notice_id == notice.id, col.is_(None), User.is_active_account.is_(True))
+        .order_by(User.id)))
+    community = db.session.get(Community, notice.community_id)
+    return users, dict(
+        kind="notice_reminder", template="notice_reminder", context={"notice": notice},
+        subject=_l("Reminder: %(title)s", title=notice.title),
+        path=f"/c/{community.slug}/notices/{notice.id}", ref_type="notices", ref_id=notice.id)

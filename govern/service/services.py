@@ -18,6 +18,7 @@ from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.delivery.services import send_message
 from govern.delivery.settings import sla_hours
+from govern.delivery.tick import periodic
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
 from govern.locking import lock_row
@@ -228,6 +229,7 @@ def overdue_requests(community, moment=None) -> list[ServiceRequest]:
     return [r for r in rows if r.is_overdue(moment)]
 
 
+@periodic("service_escalations")
 def escalate_overdue(moment=None) -> int:
     """Tell the committee, once per request, about every request past its clock (run by ``govern tick``)."""
     moment = moment or clock.now()

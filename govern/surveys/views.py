@@ -8,9 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import community_required
+from govern.charts import bar_chart
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.metrics.formats import decimal_string
+from govern.formats import decimal_string
 from govern.surveys import services
 from govern.surveys.access import can_manage_surveys, can_view_surveys
 from govern.surveys.labels import DIMENSION_LABELS, STATUS_LABELS
@@ -124,8 +125,6 @@ def respond(community, survey_id: int):
 @community_required(can_view_surveys)
 def results(community, survey_id: int):
     survey = _survey(community, survey_id)
-    from govern.metrics.charts import bar_chart
-
     scores = services.results(survey)
     chart = bar_chart([(str(DIMENSION_LABELS[d.dimension]), d.gap) for d in scores.dimensions],
                       title=_("Gap (perception − expectation) by dimension"), signed=True)

@@ -172,7 +172,7 @@ def test_dashboard_csv_and_district(app, world, factory):
 def test_bar_chart_long_label_shortened_with_full_title():
     from fractions import Fraction
 
-    from govern.metrics.charts import bar_chart
+    from govern.charts import bar_chart
 
     svg = str(bar_chart([("2025年第一次业主大会会议（临时会议）", Fraction(1, 8))], title="参与率"))
     assert "<title>2025年第一次业主大会会议（临时会议）</title>" in svg

@@ -1,4 +1,6 @@
-"""Server-rendered inline SVG charts (no JavaScript): bars and lines, with text alternatives."""
+"""Server-rendered inline SVG charts (no JavaScript): bars and lines, with text alternatives.
+
+Shared by the metrics dashboard and the survey results (a top-level module: surveys sit below metrics)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from fractions import Fraction
 
 from markupsafe import Markup, escape
 
-from govern.metrics.formats import decimal_string
+from govern.formats import decimal_string
 
 
 def _num(v: Fraction | None) -> float:
