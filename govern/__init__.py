@@ -129,8 +129,8 @@ BLUEPRINTS = (
     "govern.home.views:bp",
     "govern.accounts.views:bp",
     "govern.accounts.api:bp",
-    "govern.register.views:bp",
-    "govern.audit.views:bp",
+    "govern.admin.register_views:bp",  # the register pages (blueprint "register"); see docs/architecture.md
+    "govern.admin.audit_views:bp",  # the audit log page (blueprint "audit")
     "govern.admin.views:bp",
     "govern.agenda.views:bp",
     "govern.agenda.api:bp",

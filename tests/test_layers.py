@@ -43,14 +43,7 @@ LAYERS = (
 BASE_MODULES = ("clock", "config", "dbtypes", "errors", "extensions", "jobs", "templating")
 
 #: Upward edges still present in packages owned by other work: ``(file, imported package): reason``.
-KNOWN_UPWARD = {
-    ("govern/audit/views.py", "accounts"):
-        "the auditor's page uses community_required; the log itself (models, services) sits below accounts",
-    ("govern/register/services.py", "accounts"):
-        "a register import revokes claim codes and owner claims of removed owners (accounts owns those rows)",
-    ("govern/register/views.py", "accounts"):
-        "the register pages use community_required and the roles; accounts.access needs register's Community",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def packages() -> list[str]:

@@ -20,6 +20,7 @@ from govern.clock import now
 from govern.errors import Conflict, DomainError, Forbidden, NotFound
 from govern.extensions import db
 from govern.register.models import Community, Owner, Unit
+from govern.register.services import RegisterDependent, register_dependent
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -454,3 +455,23 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise DomainError("bad_locale", _("Unknown language."))
     user.locale = locale
+
+
+# --- the register import respects claim codes and owner claims ------------------------------------
+
+
+def _units_claimed(unit_ids: list[int]) -> set[int]:
+    return set(db.session.scalars(select(OwnerClaim.unit_id).where(OwnerClaim.unit_id.in_(unit_ids)).distinct()))
+
+
+def _drop_claim_codes(unit: Unit) -> None:
+    for code in db.session.scalars(select(ClaimCode).where(ClaimCode.unit_id == unit.id)):
+        db.session.delete(code)
+
+
+def _owner_claimed(owner: Owner) -> bool:
+    return db.session.scalar(select(OwnerClaim.id).where(OwnerClaim.owner_id == owner.id).limit(1)) is not None
+
+
+register_dependent(RegisterDependent(units_in_use=_units_claimed, drop_unit=_drop_claim_codes,
+                                     owner_in_use=_owner_claimed))

@@ -33,7 +33,7 @@ FEATURE_LINKS = (
     ("metrics.dashboard", _l("Dashboard"), "govern.metrics.access:can_view_metrics"),
     ("delivery.inbox", _l("My messages"), "govern.delivery.access:can_set_preferences"),
     ("delivery.preferences", _l("How to reach me"), "govern.delivery.access:can_set_preferences"),
-    ("register.index", _l("Unit register"), "govern.register.views:can_view_register"),
+    ("register.index", _l("Unit register"), "govern.admin.register_views:can_view_register"),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -51,6 +52,33 @@ OWNER_KINDS = {"natural": OwnerKind.NATURAL, "legal": OwnerKind.LEGAL, "自然�
 
 #: Audit entries list at most this many unit or owner ids per kind of change (the counts are always complete).
 AUDIT_LIST_CAP = 200
+
+
+@dataclass(frozen=True)
+class RegisterDependent:
+    """Rows of a higher feature that point at register rows, as an import must treat them.
+
+    accounts registers its claim codes and owner claims (``govern/accounts/services.py``), so that the
+    register, below accounts, never imports it:
+
+    - ``units_in_use(unit_ids)``: the ids among ``unit_ids`` that may not be removed (an owner registered
+      with them);
+    - ``drop_unit(unit)``: delete the feature's rows of a unit about to be removed (its claim codes);
+    - ``owner_in_use(owner)``: whether the owner's row must stay, detached, after they left the register.
+    """
+
+    units_in_use: Callable[[list[int]], set[int]]
+    drop_unit: Callable[[Unit], None]
+    owner_in_use: Callable[[Owner], bool]
+
+
+_DEPENDENTS: list[RegisterDependent] = []
+
+
+def register_dependent(dependent: RegisterDependent) -> RegisterDependent:
+    """Make the import respect ``dependent``'s rows (see :class:`RegisterDependent`)."""
+    _DEPENDENTS.append(dependent)
+    return dependent
 
 _PAIR_SPLIT = re.compile("[;\uff1b]")
 _PAIR_SEP = re.compile("[=\uff1d]")
@@ -352,25 +380,20 @@ def import_register(community: Community, data: bytes, *, actor, source: str = "
             report.unchanged += 1
 
     # Units no longer in the file (none of them is in use: checked above).
-    from govern.accounts.models import ClaimCode
-
     for number in to_remove:
         unit = existing[number]
-        for code in db.session.scalars(select(ClaimCode).where(ClaimCode.unit_id == unit.id)):
-            db.session.delete(code)
+        for dependent in _DEPENDENTS:
+            dependent.drop_unit(unit)
         db.session.delete(unit)
         report.units_removed.append(number)
     db.session.flush()
 
     # Owners who owned a unit before and own none now have left the register. Their row is deleted
     # unless an account or a registration points at it; then it stays, detached, for the record.
-    from govern.accounts.models import OwnerClaim
-
     for ref in sorted(linked_before - referenced):
         report.owners_removed.append(ref)
         owner = owners[ref]
-        claimed = db.session.scalar(select(OwnerClaim.id).where(OwnerClaim.owner_id == owner.id).limit(1))
-        if owner.user_id is None and claimed is None:
+        if owner.user_id is None and not any(d.owner_in_use(owner) for d in _DEPENDENTS):
             db.session.expire(owner, ["ownerships"])
             db.session.delete(owner)
     db.session.flush()
@@ -389,12 +412,10 @@ def import_register(community: Community, data: bytes, *, actor, source: str = "
 
 
 def _refuse_removal_in_use(units: list[Unit]) -> None:
-    from govern.accounts.models import OwnerClaim
-
     if not units:
         return
     ids = {u.id: u.number for u in units}
-    used = db.session.scalars(select(OwnerClaim.unit_id).where(OwnerClaim.unit_id.in_(list(ids))).distinct()).all()
+    used = set().union(*(d.units_in_use(list(ids)) for d in _DEPENDENTS))
     if used:
         raise RegisterImportError([
             _line_error(0, "unit_in_use",

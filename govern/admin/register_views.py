@@ -1,4 +1,7 @@
-"""Register pages: the unit list and unit detail for the committee, auditors and admins; the admin's import."""
+"""Register pages: the unit list and unit detail for the committee, auditors and admins; the admin's import.
+
+They live in admin, above accounts, because they check roles (accounts.access) while the register itself
+(models, import, records) sits below accounts; the blueprint keeps its name, ``register``."""
 
 from __future__ import annotations
 
