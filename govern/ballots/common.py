@@ -9,28 +9,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
+from govern.codes import status_of
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.errors import DomainError
 from govern.extensions import db
 
-#: HTTP status of each refusal code (codes from govern.core.ballot.Rejection plus casting's, proxies', paper
-#: ballots' and the oversight's own). The one table: every refusal here is raised through :func:`refuse`.
-STATUS = {
-    "bad_request": 400, "bad_signature": 400, "wrong_meeting": 400, "wrong_roll": 400, "unknown_motion": 400,
-    "stale_ballot": 400, "unknown_key": 400, "bad_proxy": 400, "bad_scan": 400, "scan_mismatch": 400,
-    "stale_signature": 400,
-    "not_eligible": 403, "revoked_key": 403, "forbidden": 403, "not_committee": 403, "same_member": 403,
-    "window_not_open": 409, "window_closed": 409, "already_voted": 409, "replay": 409,
-    "proxy_cap_exceeded": 409, "delegation_revoked": 409, "delegation_lapsed": 409, "already_delegated": 409,
-    "already_accepted": 409, "already_attested": 409, "results_signed": 409, "paper_pending": 409,
-    "already_certified": 409, "not_closed": 409, "instructions_not_followed": 400, "entering_key_revoked": 409,
-    "not_published": 409,
-}
+# The HTTP status of a refusal comes from the one table of codes, :data:`govern.codes.CODES` (``status_of``):
+# every refusal of casting, proxies, paper ballots and the oversight is raised through :func:`refuse`.
 
 
 def refuse(code: str, message: str) -> DomainError:
-    """A :class:`DomainError` with the code's status from :data:`STATUS` (400 if unlisted)."""
-    return DomainError(code, message, status=STATUS.get(code, 400))
+    """A :class:`DomainError` with the code's status from :func:`govern.codes.status_of` (every code is listed)."""
+    return DomainError(code, message, status=status_of(code))
 
 
 def envelope_parts(data: Any, name: str) -> tuple[Any, Any, Any]:
