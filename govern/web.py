@@ -24,11 +24,17 @@ wrapper's commit finds nothing to write.
 
 This is Indico's ``RH.process`` in Flask's terms: the wrapper sits in ``dispatch_request``, so it
 wraps the view function alone, after ``before_request`` and before ``after_request``.
+
+The same class answers every response that shows per-user state with ``Cache-Control: no-store`` (one rule,
+in ``process_response``): any response to a signed-in user, and any view marked with :func:`no_store`,
+unless the view set its own ``Cache-Control`` (PDFs, downloads) or the response is a static file. Back then
+reloads a ballot, a receipt or an inbox instead of showing a copy from before the last action.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from govern import jobs
@@ -46,6 +52,20 @@ def keep_writes_on_refusal() -> None:
     setattr(g, _KEEP, True)
 
 
+def no_store(view):
+    """Mark a view whose page shows per-user state even to a signed-out visitor: ``Cache-Control: no-store``."""
+    view.no_store = True
+    return view
+
+
+def _shows_user_state(app: Flask) -> bool:
+    if request.endpoint in (None, "static") or request.endpoint.endswith(".static"):
+        return False
+    if getattr(app.view_functions.get(request.endpoint), "no_store", False):
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 class GovernFlask(Flask):
     def dispatch_request(self):
         try:
@@ -61,3 +81,9 @@ class GovernFlask(Flask):
         else:  # no session, or the view committed already and read nothing since: no round trip
             jobs.dispatch_pending()
         return rv
+
+    def process_response(self, response):
+        response = super().process_response(response)
+        if "Cache-Control" not in response.headers and _shows_user_state(self):
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -43,6 +43,7 @@ from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleG
 from govern.clock import now
 from govern.errors import Conflict, DomainError, api_error
 from govern.extensions import db, limiter
+from govern.register.models import Owner, Ownership, Unit
 from govern.templating import ROLE_LABELS
 
 bp = Blueprint("accounts", __name__)
@@ -336,11 +337,29 @@ def profile():
         tokens=tokens,
         role_groups=role_groups,
         claims=claims,
+        confirmed=_confirmed_ownerships(role_groups, claims),
         password_form=PasswordForm(),
         lang_form=lang_form,
         totp_eligible=otp.totp_eligible(current_user),
         now=now(),
     )
+
+
+def _confirmed_ownerships(role_groups, claims) -> list[tuple]:
+    """``(community, unit numbers)`` where the account is a confirmed owner without a registration of its own
+    (matched by the committee or the register import): the profile shows these as confirmed, not as missing."""
+    claimed = {c.community_id for c in claims}
+    communities = [c for c, roles in role_groups if c is not None and Role.OWNER.value in roles and c.id not in claimed]
+    if not communities:
+        return []
+    units: dict[int, list[str]] = {}
+    for community_id, number in db.session.execute(
+            select(Owner.community_id, Unit.number).join(Ownership, Ownership.owner_id == Owner.id)
+            .join(Unit, Unit.id == Ownership.unit_id)
+            .where(Owner.user_id == current_user.id, Owner.community_id.in_([c.id for c in communities]))
+            .order_by(Unit.number)):
+        units.setdefault(community_id, []).append(number)
+    return [(c, units.get(c.id, [])) for c in communities]
 
 
 @bp.post("/profile/password")

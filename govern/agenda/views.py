@@ -239,19 +239,23 @@ def cosign(community, proposal):
 @community_required()
 @access.proposal_required(access.of_community(access.is_committee))
 def review(community, proposal):
+    """Record the committee's decision; a refused one shows the form again as sent, its error at the form."""
     form = ReviewForm()
     form.motion_matter.validate_choice = False
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _detail(proposal, "#review")
+        return _detail_page(community, proposal, form, _("Please correct the marked fields.")), 400
     try:
         services.review_proposal(proposal, form.data, actor=current_user)
     except DomainError as err:
-        _fail(err)
-        for msg in err.details.values():
-            flash(msg, "error")
-    else:
-        flash(_("The decision is recorded and published on the timeline."), "success")
+        db.session.rollback()
+        shown = False  # each error once: next to its field, or above the form when it names none
+        for name, msg in err.details.items():
+            target = getattr(form, name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = [*target.errors, msg]
+                shown = True
+        return _detail_page(community, proposal, form, None if shown else err.message), err.status
+    flash(_("The decision is recorded and published on the timeline."), "success")
     return _detail(proposal, "#review")
 
 
@@ -281,6 +285,11 @@ def _signers(proposal: Proposal, roll) -> list[dict]:
 @community_required()
 @access.proposal_required()
 def detail(community, proposal):
+    return _detail_page(community, proposal)
+
+
+def _detail_page(community, proposal, review_form: ReviewForm | None = None, review_error: str | None = None):
+    """The proposal page; after a refused decision, with the form as it was sent and the error at the form."""
     roll = services.community_roll(community)
     prog = services.progress(proposal, roll) if proposal.state != ProposalState.DRAFT else None
     mine = services.persons_of(current_user, community, roll)
@@ -288,11 +297,12 @@ def detail(community, proposal):
     thread = threads.find_thread("proposal", proposal.id)
     comments = threads.comments_page(thread, request.args.get("page", 1, type=int), PER_PAGE)
     decide = access.can_decide(current_user, proposal)
-    review_form = None
     candidates = []
-    if decide:
-        review_form = ReviewForm(motion_title=proposal.title, motion_text=proposal.body,
-                                 motion_matter=proposal.matter.value)
+    if not decide:
+        review_form = None
+    else:
+        review_form = review_form or ReviewForm(motion_title=proposal.title, motion_text=proposal.body,
+                                                motion_matter=proposal.matter.value)
         others = db.session.scalars(select(Proposal).where(
             Proposal.community_id == community.id,
             Proposal.state.in_([ProposalState.OPEN, ProposalState.REVIEW, ProposalState.ACCEPTED]))).all()
@@ -312,7 +322,8 @@ def detail(community, proposal):
         can_moderate=access.can_moderate(current_user, community),
         can_report=access.can_report(current_user, community),
         see_hidden=access.can_see_hidden(current_user, community),
-        review_form=review_form, duplicates=candidates, action_form=ActionForm(), reason_form=ReasonForm(),
+        review_form=review_form, review_error=review_error, duplicates=candidates, action_form=ActionForm(),
+        reason_form=ReasonForm(),
         comment_form=CommentForm(), overdue=proposal.is_overdue(services.now()),
     )
 

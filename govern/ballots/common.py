@@ -3,19 +3,23 @@ status table, signed-envelope bodies, the ballot context of a meeting."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
-from govern.codes import status_of
+from govern.codes import CODES, status_of
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.errors import DomainError
 from govern.extensions import db
 
-# The HTTP status of a refusal comes from the one table of codes, :data:`govern.codes.CODES` (``status_of``):
-# every refusal of casting, proxies, paper ballots and the oversight is raised through :func:`refuse`.
+#: The HTTP status of each refusal code, read from the one table of codes (:data:`govern.codes.CODES`), not a
+#: second table: every refusal of casting, proxies, paper ballots and the oversight is raised through
+#: :func:`refuse`. Kept as a read-only view for callers that still import it (``meetings.services``).
+STATUS: Mapping[str, int] = MappingProxyType({code: entry.status for code, entry in CODES.items()})
 
 
 def refuse(code: str, message: str) -> DomainError:

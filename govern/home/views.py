@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import importlib
+
+from flask import Blueprint, g, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -37,16 +39,32 @@ FEATURE_LINKS = (
 )
 
 
+def _allowed(predicate: str, user, community) -> bool:
+    module, _, name = predicate.partition(":")
+    return bool(getattr(importlib.import_module(module), name)(user, community))
+
+
 def feature_links(community, user) -> list[tuple[str, str]]:
     """``(url, label)`` of each feature the user may open in ``community``."""
-    import importlib
+    return [(url_for(endpoint, slug=community.slug), str(label))
+            for endpoint, label, predicate in FEATURE_LINKS if _allowed(predicate, user, community)]
 
-    links = []
-    for endpoint, label, predicate in FEATURE_LINKS:
-        module, _, name = predicate.partition(":")
-        if getattr(importlib.import_module(module), name)(user, community):
-            links.append((url_for(endpoint, slug=community.slug), str(label)))
-    return links
+
+_PREDICATE_OF = {endpoint: predicate for endpoint, _, predicate in FEATURE_LINKS}
+
+
+def may_open(endpoint: str, community=None) -> bool:
+    """Whether the current user may open the feature page ``endpoint`` of ``community`` (the page's community
+    by default), by the predicate of :data:`FEATURE_LINKS`: templates show a link only when this is true."""
+    community = community if community is not None else g.get("community")
+    if community is None:
+        return False
+    return _allowed(_PREDICATE_OF[endpoint], current_user, community)
+
+
+@bp.app_context_processor
+def _links():
+    return {"may_open": may_open}
 
 
 @bp.get("/")

@@ -98,11 +98,16 @@ def close(community, survey_id: int):
 @bp.get("/<id:survey_id>")
 @community_required(can_view_surveys)
 def show(community, survey_id: int):
-    survey = _survey(community, survey_id)
+    return _show_page(community, _survey(community, survey_id))
+
+
+def _show_page(community, survey: Survey, answers=None, error: str | None = None):
+    """The survey page; after a refused answer, with every rating as sent and the unrated ones marked."""
     mine = services.persons_of(current_user, community)
     pending = services.pending_persons(survey, current_user, community) if mine else []
     return render_template("surveys/show.html", survey=survey, has_person=bool(mine), pending=pending,
-                           manage=can_manage_surveys(current_user, community))
+                           manage=can_manage_surveys(current_user, community), answers=answers or {},
+                           error=error)
 
 
 @bp.post("/<id:survey_id>/respond")
@@ -115,8 +120,7 @@ def respond(community, survey_id: int):
         if err.code != "incomplete":
             raise
         db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey.id))
+        return _show_page(community, survey, request.form, err.message), 400
     flash(_("Thank you: your answers are recorded."), "success")
     return redirect(url_for("surveys.show", slug=community.slug, survey_id=survey.id))
 
