@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import."""
+    """Application factory: configuration, extensions, jobs, blueprints, CLI. Nothing runs at import.
+
+    Every first-party import below is inside a function on purpose: ``import govern`` (which ``govern
+    verify`` and ``govern tally`` do) must not import Flask, SQLAlchemy or any feature.
+    """
     from govern.web import GovernFlask  # commits once per request (see govern/web.py)
 
     app = GovernFlask(
@@ -42,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     proxies = app.config.get("TRUSTED_PROXIES") or ("127.0.0.1, ::1" if app.config.get("PROXY_FIX") else "")
     if proxies:
         # X-Forwarded-For/-Proto are believed from the named proxies only (docs/security.md).
-        from govern.accounts.proxies import TrustedProxies, parse_networks
+        from govern.accounts.proxies import TrustedProxies, parse_networks  # only when proxies are trusted
 
         app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(proxies))
 
@@ -90,7 +94,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from govern.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from govern.extensions import babel, csrf, db, limiter, login_manager, migrate  # (see create_app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -106,7 +110,7 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
-    from govern.accounts import auth
+    from govern.accounts import auth  # (see create_app)
 
     auth.init_login(login_manager)
 
@@ -161,7 +165,7 @@ def _init_templates(app: Flask) -> None:
     from flask import g, request, session
     from flask_babel import get_locale
 
-    from govern import templating
+    from govern import templating  # (see create_app)
 
     templating.init_app(app)
 
@@ -175,7 +179,7 @@ def _init_templates(app: Flask) -> None:
     def _globals():
         from flask_login import current_user
 
-        from govern.accounts.access import is_admin
+        from govern.accounts.access import is_admin  # (see create_app)
 
         return {
             "current_locale": str(get_locale()),

@@ -59,7 +59,7 @@ _LIGHT_FIRST = frozenset({"--help", *STANDALONE_COMMANDS})
 
 
 def _create_app() -> Flask:
-    from govern import create_app
+    from govern import create_app  # only when an app command runs: `govern --help` stays Flask-free
 
     return create_app()
 
@@ -128,7 +128,11 @@ main = GovernGroup(
 
 
 def register_commands(app: Flask) -> None:
-    """Attach every command to the app's CLI group (``create_app`` calls it)."""
+    """Attach every command to the app's CLI group (``create_app`` calls it).
+
+    The imports are here, not at the top, because this module is the ``govern`` entry point: ``govern
+    --help``, ``tally`` and ``verify`` must not import Flask (tests/test_cli_startup.py).
+    """
     from govern.admin.cli import create_admin_command, create_community_command
     from govern.app_cli import audit_group, worker_command
     from govern.delivery.tick import tick_command
