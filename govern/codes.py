@@ -98,6 +98,7 @@ CODES: dict[str, Code] = {
     "not_committee": Code(403, "Only committee members enter paper ballots."),
     "not_current": Code(409, "Only the current version can be approved."),
     "not_draft": Code(409, "Only a draft can be changed."),
+    "not_designated": Code(403, "Another co-owner casts for this unit (the designated one, or the first to cast)."),
     "not_eligible": Code(403, "The voter is not on the meeting's frozen roll (or the caster may not cast for them)."),
     "not_found": Code(404, "The object does not exist or is not the caller's to see."),
     "not_held": Code(409, "Record the attendance first."),

@@ -47,10 +47,11 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
+from govern.core.casters import CasterList, caster_change_problems
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
-from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.ledger import CASTER_CHANGE, ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -290,11 +291,12 @@ class _Verifier:
         self.keys = parse_keys(self.load_json("keys.json"), self.problems)
         if self.roll is not None:
             self.check_roll_keys()
+        self.caster_list = CasterList({p.person: p.casters for p in self.roll.persons} if self.roll else {})
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
         self.entries, self.counted = entries, counted
-        self.report.ballots = len(entries)
+        self.report.ballots = sum(e.kind != CASTER_CHANGE for e in entries)
         self.report.counted = len(counted)
         kinds = [e.kind for e in counted.values()]
         self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
@@ -522,6 +524,8 @@ class _Verifier:
             shape = validate_ballot_shape(b)
         elif entry.kind == PAPER:
             shape = validate_paper_shape(b)
+        elif entry.kind == CASTER_CHANGE:
+            return self.check_caster_change(entry, received, seen_nonces)
         else:
             self.problem(file, pos, "bad_entry", f"unknown kind {entry.kind!r}")
             return False
@@ -552,10 +556,23 @@ class _Verifier:
                 self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
             if entry.delegation is None:
                 if person is not None:
-                    self.check_caster_key(entry, received, person.casters, "voter")
+                    self.check_caster_key(entry, received, self.caster_list.casters(person.person), "voter")
+                    if self.caster_list.claim(person.person, self.keys.holder(entry.key_id, received)[0]):
+                        self.problem(file, pos, "not_designated", "another account's ballot for this person came first")
             else:
                 self.check_proxy(entry, received, proxies, cap)
         return len(self.problems) == before
+
+    def check_caster_change(self, entry: LedgerEntry, at: datetime, seen_nonces: dict[str, int]) -> bool:
+        """A caster change (``core.casters``): checked, then applied to the list of who may cast, in ledger order."""
+        found = caster_change_problems(entry, at, meeting=self.meeting, keys=self.keys, server_key=self.manifest_key(),
+                                       is_person=lambda v: self.roll is not None and self.roll.person(v) is not None,
+                                       seen_nonces=seen_nonces)
+        for code, message in found:
+            self.problem("ledger.jsonl", entry.position, code, message)
+        if not found:
+            self.caster_list.apply(entry.ballot)
+        return not found
 
     def check_caster_key(self, entry: LedgerEntry, at: datetime, accounts: Iterable[str], who: str) -> None:
         account, why = self.keys.holder(entry.key_id, at)

@@ -39,6 +39,7 @@ from govern.core.rules import InvalidPolicy, Matter
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
+from govern.meetings import casters as _casters  # noqa: F401  (connects the register's owners_changed receiver)
 from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
 from govern.meetings.roll import freeze_roll, load_roll  # noqa: F401  (moved)
 from govern.register.models import Building, Community
