@@ -22,6 +22,7 @@ from govern.accounts.models import Role, RoleGrant
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, RollCaster, RollPerson, RollUnit
 from govern.core.ballot import format_time, new_nonce
+from govern.core.canonical import GENESIS_HASH
 from govern.core.casters import caster_change_object
 from govern.core.keys import public_key_b64, sign
 from govern.core.ledger import CASTER_CHANGE, ELECTRONIC, append_entry
@@ -98,6 +99,18 @@ def append_caster_change(meeting: Meeting, person: RollPerson, account: int, act
                                                     RollCaster.user_id == account))
     db.session.flush()
     return row
+
+
+def discard_caster_changes(meeting: Meeting) -> int:
+    """A voided notice (R10, before voting opens) discards its roll, so the caster changes made against that
+    roll leave the ledger with it (each is also in the audit log, ``meeting.caster_change``); the next
+    publication starts a new ledger. Refuses (``ValueError``) when the ledger holds anything else."""
+    kinds = set(db.session.scalars(select(BallotEntry.kind).where(BallotEntry.meeting_id == meeting.id).distinct()))
+    if kinds - {CASTER_CHANGE}:
+        raise ValueError("the ledger holds ballots: a notice is voided only before voting opens")
+    n = db.session.execute(delete(BallotEntry).where(BallotEntry.meeting_id == meeting.id)).rowcount
+    meeting.ledger_length, meeting.ledger_head = 0, GENESIS_HASH
+    return n
 
 
 def _has_own_ballot(meeting_id: int, person: str) -> bool:
@@ -189,13 +202,15 @@ def check_first_caster(meeting_id: int, voter: str, account: int) -> None:
 
 
 def check_not_caster(meeting_id: int, voter: str, account: int) -> None:
-    """For an account that is not a caster of ``voter``: ``not_designated`` when it owns one of the person's
-    units (a co-owner the co-owners did not designate); else nothing (the caller refuses ``not_eligible``)."""
+    """For an account that is not a caster of ``voter``: ``not_designated`` when it was one of the person's
+    owners at the freeze and still owns one of its units (a co-owner the co-owners did not designate); else
+    nothing (the caller refuses ``not_eligible``: a seller, or a buyer after the seller voted)."""
     person = db.session.scalar(select(RollPerson).where(RollPerson.meeting_id == meeting_id,
                                                         RollPerson.person == voter))
     if person is None or person.register_person == DEVELOPER_ID:
         return
-    if _owns_any(account, person_units(person), by_unit_all(person.community_id)):
+    co_owner = _owner_refs(person.community_id, account) & set(person.owners)  # an owner at the freeze ...
+    if co_owner and _owns_any(account, person_units(person), by_unit_all(person.community_id)):  # ... and now
         raise not_designated()
 
 
