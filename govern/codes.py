@@ -128,6 +128,7 @@ CODES: dict[str, Code] = {
     "reserved_to_assembly": Code(400, "The matter is reserved to the owners' assembly (Civil Code art. 278)."),
     "results_signed": Code(409, "The results are signed: no ballot can be added any more."),
     "revoked_key": Code(403, "This key was revoked. Use your current key."),
+    "roll_objection_closed": Code(409, "Objections to the roll are filed before voting opens."),
     "same_member": Code(403, "A second committee member must attest: you entered this ballot."),
     "scan_mismatch": Code(400, "The signed scan hash is not the hash of the uploaded scan."),
     "signatures_missing": Code(409, "Minutes are published only when every member present has signed."),

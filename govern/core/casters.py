@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from govern.core.ballot import _is_nonce, _is_time
+from govern.core.ballot import _is_nonce, _is_time, parse_time
 
 __all__ = [
     "ACTIONS",
@@ -78,9 +78,13 @@ def validate_caster_change_shape(obj: Any) -> list[str]:
 class CasterList:
     """Who may cast for each person: the frozen roll's casters, then every change in ledger order."""
 
-    def __init__(self, roll_casters: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, roll_casters: Mapping[str, Iterable[str]], *, meeting: Mapping[str, Any] | None = None,
+                 keys: Any = None, server_key: str | None = None, is_person: Any = None) -> None:
+        """``roll_casters``: person → the roll's casters. For :meth:`replay`, the record's ``meeting.json``,
+        its ``KeyBook``, its server key and ``is_person(voter)`` (the voter is on the roll)."""
         self._casters = {person: set(accounts) for person, accounts in roll_casters.items()}
         self._first: dict[str, str] = {}
+        self._meeting, self._keys, self._server_key, self._is_person = meeting, keys, server_key, is_person
 
     def casters(self, person: str) -> frozenset[str]:
         """The accounts that may cast for ``person`` now."""
@@ -94,12 +98,27 @@ class CasterList:
         else:
             accounts.discard(change["account"])
 
-    def claim(self, person: str, account: str | None) -> bool:
-        """Note an own ballot of ``account`` (a caster now) for ``person``; ``True`` when another account's
-        ballot for the person came first, so this one is ``not_designated``."""
+    def claim(self, person: str, account: str | None) -> list[tuple[str, str]]:
+        """Note an own ballot of ``account`` (a caster now) for ``person``; ``not_designated`` when another
+        account's ballot for the person came first (that account is the person's caster for the meeting)."""
         if account is None or account not in self._casters.get(person, ()):
-            return False
-        return self._first.setdefault(person, account) != account
+            return []
+        if self._first.setdefault(person, account) != account:
+            return [("not_designated", f"account {self._first[person]}'s ballot for this person came first")]
+        return []
+
+    def replay(self, entry: Any, seen_nonces: dict[str, int]) -> list[tuple[str, str]]:
+        """Check a ``caster_change`` ledger entry (:func:`caster_change_problems`) and, when valid, apply it;
+        the problems as ``(code, message)``."""
+        try:
+            at = parse_time(entry.received_at)
+        except ValueError:
+            return [("bad_entry", "received_at is not an RFC 3339 UTC time")]
+        found = caster_change_problems(entry, at, meeting=self._meeting, is_person=self._is_person, keys=self._keys,
+                                       server_key=self._server_key, seen_nonces=seen_nonces)
+        if not found:
+            self.apply(entry.ballot)
+        return found
 
     def shared_accounts(self) -> dict[str, list[str]]:
         """Accounts that may cast for more than one person now (SPC art. 9: a flag for the committee)."""

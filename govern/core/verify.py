@@ -47,11 +47,19 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
-from govern.core.casters import CasterList, caster_change_problems
+from govern.core.casters import CasterList
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
-from govern.core.ledger import CASTER_CHANGE, ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.ledger import (
+    CASTER_CHANGE,
+    ELECTRONIC,
+    PAPER,
+    LedgerEntry,
+    Problem,
+    counting_ballots,
+    revision_violations,
+)
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -291,7 +299,9 @@ class _Verifier:
         self.keys = parse_keys(self.load_json("keys.json"), self.problems)
         if self.roll is not None:
             self.check_roll_keys()
-        self.caster_list = CasterList({p.person: p.casters for p in self.roll.persons} if self.roll else {})
+        self.caster_list = CasterList(
+            {p.person: p.casters for p in self.roll.persons} if self.roll else {}, meeting=meeting, keys=self.keys,
+            server_key=self.manifest_key(), is_person=lambda v: bool(self.roll and self.roll.person(v)))
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
@@ -480,7 +490,10 @@ class _Verifier:
             if entry.prev_hash != prev:
                 self.problem(file, pos, "chain_broken", "prev_hash is not the previous entry's chain_hash")
             prev = entry.chain_hash
-            self.check_entry(entry, seen_nonces, seen_hashes, proxies, cap)
+            if entry.kind == CASTER_CHANGE:
+                self.problems += [Problem(file, pos, *p) for p in self.caster_list.replay(entry, seen_nonces)]
+            else:
+                self.check_entry(entry, seen_nonces, seen_hashes, proxies, cap)
             if len(self.problems) != before:
                 bad.add(index_of[index])
         # merge the hashes and signatures checked in the worker processes
@@ -524,8 +537,6 @@ class _Verifier:
             shape = validate_ballot_shape(b)
         elif entry.kind == PAPER:
             shape = validate_paper_shape(b)
-        elif entry.kind == CASTER_CHANGE:
-            return self.check_caster_change(entry, received, seen_nonces)
         else:
             self.problem(file, pos, "bad_entry", f"unknown kind {entry.kind!r}")
             return False
@@ -557,22 +568,11 @@ class _Verifier:
             if entry.delegation is None:
                 if person is not None:
                     self.check_caster_key(entry, received, self.caster_list.casters(person.person), "voter")
-                    if self.caster_list.claim(person.person, self.keys.holder(entry.key_id, received)[0]):
-                        self.problem(file, pos, "not_designated", "another account's ballot for this person came first")
+                    self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim(
+                        person.person, self.keys.holder(entry.key_id, received)[0])]
             else:
                 self.check_proxy(entry, received, proxies, cap)
         return len(self.problems) == before
-
-    def check_caster_change(self, entry: LedgerEntry, at: datetime, seen_nonces: dict[str, int]) -> bool:
-        """A caster change (``core.casters``): checked, then applied to the list of who may cast, in ledger order."""
-        found = caster_change_problems(entry, at, meeting=self.meeting, keys=self.keys, server_key=self.manifest_key(),
-                                       is_person=lambda v: self.roll is not None and self.roll.person(v) is not None,
-                                       seen_nonces=seen_nonces)
-        for code, message in found:
-            self.problem("ledger.jsonl", entry.position, code, message)
-        if not found:
-            self.caster_list.apply(entry.ballot)
-        return not found
 
     def check_caster_key(self, entry: LedgerEntry, at: datetime, accounts: Iterable[str], who: str) -> None:
         account, why = self.keys.holder(entry.key_id, at)

@@ -9,7 +9,6 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govern import clock
-
 from govern.ballots.models import (  # noqa: F401
     BallotEntry,
     Countersignature,

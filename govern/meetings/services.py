@@ -19,8 +19,8 @@ from govern import clock
 from govern.agenda.models import Attachment
 from govern.audit.services import record
 from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
-from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
 from govern.ballots.casters import discard_caster_changes
+from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
 from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
 from govern.ballots.models import (
     Meeting,

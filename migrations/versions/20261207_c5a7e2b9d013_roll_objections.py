@@ -7,11 +7,10 @@ Create Date: 2026-12-07 18:00:00
 Caster changes (#13 item 1) need no schema change: they are ledger entries of kind ``caster_change``, and the
 developer's representative is a role (``developer_rep``) in the existing string column.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import govern.dbtypes
-
 
 revision = 'c5a7e2b9d013'
 down_revision = 'a9e3c1d2f4b5'
