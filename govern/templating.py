@@ -20,6 +20,7 @@ ROLE_LABELS = {
     "auditor": lazy_gettext("Street-office auditor"),
     "observer": lazy_gettext("Residents' committee observer"),
     "admin": lazy_gettext("Platform admin"),
+    "developer_rep": lazy_gettext("Developer's representative"),
 }
 
 STATUS_LABELS = {

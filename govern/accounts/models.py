@@ -22,6 +22,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     OBSERVER = "observer"
     ADMIN = "admin"
+    #: The account that casts for the developer person (R4a), set by the committee.
+    DEVELOPER_REP = "developer_rep"
 
 
 class User(UserMixin, db.Model):

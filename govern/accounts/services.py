@@ -21,6 +21,7 @@ from govern.errors import Conflict, DomainError, Forbidden, NotFound
 from govern.extensions import db
 from govern.register.models import Community, Owner, Unit
 from govern.register.services import RegisterDependent, register_dependent
+from govern.register.signals import owners_changed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -229,6 +230,10 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
 # --- roles -------------------------------------------------------------------------------
 
 
+#: Roles whose grant or revocation changes who may cast for a roll person (govern.register.signals).
+CASTER_ROLES = frozenset({Role.OWNER, Role.DEVELOPER_REP})
+
+
 def grant_role(user: User, role: Role, community: Community | None, *, actor: User) -> RoleGrant:
     """Grant a role; ADMIN is platform-wide (community None), every other role needs a community."""
     role = Role(role)
@@ -256,6 +261,8 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
         data={"user": user.username, "role": role.value},
     )
     forget_roles()
+    if role in CASTER_ROLES and community is not None:
+        owners_changed.send(grant_role, community_id=community.id, actor=actor)
     return grant
 
 
@@ -282,6 +289,8 @@ def revoke_role(grant: RoleGrant, *, actor: User) -> None:
     db.session.flush()
     record("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
     forget_roles()
+    if Role(grant.role) in CASTER_ROLES and grant.community_id is not None:
+        owners_changed.send(revoke_role, community_id=grant.community_id, actor=actor)
 
 
 # --- claim codes and owner onboarding ----------------------------------------------------
@@ -419,6 +428,7 @@ def confirm_claim(claim: OwnerClaim, *, actor: User) -> None:
         data={"user": claim.user.username, "owner": owner.ref, "unit": claim.unit.number},
     )
     forget_roles()
+    owners_changed.send(confirm_claim, community_id=community.id, actor=actor)
 
 
 def reject_claim(claim: OwnerClaim, reason: str, *, actor: User) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.session import make_transient_to_detached
 from govern import clock
 from govern.accounts.models import RoleGrant
 from govern.ballots.access import visible_meeting
+from govern.ballots.casters import check_first_caster, check_not_caster
 from govern.ballots.common import meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
 from govern.ballots.owner_keys import check_key_holder
@@ -47,6 +48,11 @@ _CAST_CONTEXT = select(
         _casters.c.meeting_id == _meetings.c.id, _casters.c.user_id == bindparam("user_id"),
         _persons.c.meeting_id == _meetings.c.id, _persons.c.person == bindparam("voter"),
     ).exists().label("on_roll"),
+    # another account may cast for the same person too (co-owners): the first-caster check runs under the lock
+    select(_casters.c.id).join(_persons, _casters.c.roll_person_id == _persons.c.id).where(
+        _casters.c.meeting_id == _meetings.c.id, _casters.c.user_id != bindparam("user_id"),
+        _persons.c.meeting_id == _meetings.c.id, _persons.c.person == bindparam("voter"),
+    ).exists().label("shared"),
     select(_grants.c.id).where(
         _grants.c.user_id == bindparam("user_id"), _grants.c.revoked_at.is_(None),
         (_grants.c.community_id == _meetings.c.community_id) | _grants.c.community_id.is_(None),
@@ -176,6 +182,7 @@ def caster_for(meeting_id: int, actor, key_id: str, voter: Any, row) -> Caster:
         delegation = delegation_for_cast(meeting_id, actor.id, voter)
         if delegation is not None:
             return Caster(public_key=key_id, is_eligible=True, delegation=delegation)
+        check_not_caster(meeting_id, voter if isinstance(voter, str) else "", actor.id)  # a co-owner: not_designated
     return Caster(public_key=key_id, is_eligible=bool(row.on_roll))
 
 
@@ -247,6 +254,8 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
         raise refuse("window_not_open", _("Voting has not opened yet."))
     moment = clock.now()
     delegation = caster.delegation
+    if delegation is None and row.shared:  # co-owners with nobody designated: the first to cast is the caster
+        check_first_caster(meeting_id, voter, actor.id)
     if delegation is not None:  # a proxy's ballot: revoked, lapsed, cap and instructions, under the lock
         check_proxy_ballot(meeting or db.session.get(Meeting, meeting_id), delegation, ballot, actor=actor,
                            now=moment)

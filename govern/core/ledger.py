@@ -3,8 +3,9 @@
 An entry, as stored (one JSON object per line of ``ledger.jsonl``)::
 
     {"position": 1,                        # 1, 2, 3 … without gaps
-     "kind": "electronic" | "paper",
-     "ballot": {...},                      # govern.ballot.v1, or govern.paper_ballot.v1 for paper
+     "kind": "electronic" | "paper" | "caster_change",
+     "ballot": {...},                      # govern.ballot.v1, govern.paper_ballot.v1 for paper,
+                                           # govern.caster_change.v1 (core.casters) for a caster change
      "ballot_hash": "<hex sha256 of the ballot's canonical bytes>",
      "signature": "<b64url>",              # by the voter, the proxy, or the entering committee member
      "key_id": "<b64url raw public key that made signature>",
@@ -40,6 +41,7 @@ from govern.core.canonical import GENESIS_HASH, chain_hash
 from govern.core.keys import sign, verify
 
 __all__ = [
+    "CASTER_CHANGE",
     "ELECTRONIC",
     "PAPER",
     "RECEIPT_TYPE",
@@ -57,6 +59,8 @@ __all__ = [
 
 ELECTRONIC = "electronic"
 PAPER = "paper"
+#: Not a ballot: who may cast for a person changed (``core.casters``); counts nothing.
+CASTER_CHANGE = "caster_change"
 RECEIPT_TYPE = "govern.receipt.v1"
 
 
@@ -183,12 +187,12 @@ def append_entry(
     issues :func:`make_receipt`. ``delegation`` / ``attestation`` are envelopes
     (:func:`govern.core.ballot.envelope`).
     """
-    if kind not in (ELECTRONIC, PAPER):
-        raise ValueError("kind must be 'electronic' or 'paper'")
+    if kind not in (ELECTRONIC, PAPER, CASTER_CHANGE):
+        raise ValueError("kind must be 'electronic', 'paper' or 'caster_change'")
     if (kind == PAPER) != (attestation is not None):
         raise ValueError("a paper entry needs an attestation, and only a paper entry has one")
-    if kind == PAPER and delegation is not None:
-        raise ValueError("a paper ballot carries no delegation")
+    if kind in (PAPER, CASTER_CHANGE) and delegation is not None:
+        raise ValueError("only an electronic ballot carries a delegation")
     if position < 1:
         raise ValueError("positions start at 1")
     draft = LedgerEntry(
@@ -285,12 +289,16 @@ def counting_ballots(entries: Iterable[LedgerEntry], policy: RevisionPolicy | st
     * ``single-cast``: the first of the voter's own ballots (a second one should never have
       been accepted; :func:`revision_violations` names it); likewise the first proxy ballot.
     * ``revisable-until-close``: the latest by ledger position.
+
+    Caster changes are not ballots and count for nobody.
     """
     policy = RevisionPolicy(policy)
     latest = policy is RevisionPolicy.REVISABLE
     own: dict[str, LedgerEntry] = {}
     proxy: dict[str, LedgerEntry] = {}
     for entry in sorted(entries, key=lambda e: e.position):
+        if entry.kind == CASTER_CHANGE:
+            continue
         target = own if _is_own(entry) else proxy
         if latest or entry.voter not in target:
             target[entry.voter] = entry
@@ -306,6 +314,8 @@ def revision_violations(entries: Iterable[LedgerEntry], policy: RevisionPolicy |
     seen: set[tuple[str, bool]] = set()
     out = []
     for entry in sorted(entries, key=lambda e: e.position):
+        if entry.kind == CASTER_CHANGE:
+            continue
         key = (entry.voter, _is_own(entry))
         if key in seen:
             out.append(entry)

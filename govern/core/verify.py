@@ -47,10 +47,19 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
+from govern.core.casters import CasterList
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
-from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.ledger import (
+    CASTER_CHANGE,
+    ELECTRONIC,
+    PAPER,
+    LedgerEntry,
+    Problem,
+    counting_ballots,
+    revision_violations,
+)
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -290,11 +299,14 @@ class _Verifier:
         self.keys = parse_keys(self.load_json("keys.json"), self.problems)
         if self.roll is not None:
             self.check_roll_keys()
+        self.caster_list = CasterList(
+            {p.person: p.casters for p in self.roll.persons} if self.roll else {}, meeting=meeting, keys=self.keys,
+            server_key=self.manifest_key(), is_person=lambda v: bool(self.roll and self.roll.person(v)))
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
         self.entries, self.counted = entries, counted
-        self.report.ballots = len(entries)
+        self.report.ballots = sum(e.kind != CASTER_CHANGE for e in entries)
         self.report.counted = len(counted)
         kinds = [e.kind for e in counted.values()]
         self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
@@ -478,7 +490,10 @@ class _Verifier:
             if entry.prev_hash != prev:
                 self.problem(file, pos, "chain_broken", "prev_hash is not the previous entry's chain_hash")
             prev = entry.chain_hash
-            self.check_entry(entry, seen_nonces, seen_hashes, proxies, cap)
+            if entry.kind == CASTER_CHANGE:
+                self.problems += [Problem(file, pos, *p) for p in self.caster_list.replay(entry, seen_nonces)]
+            else:
+                self.check_entry(entry, seen_nonces, seen_hashes, proxies, cap)
             if len(self.problems) != before:
                 bad.add(index_of[index])
         # merge the hashes and signatures checked in the worker processes
@@ -552,7 +567,9 @@ class _Verifier:
                 self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
             if entry.delegation is None:
                 if person is not None:
-                    self.check_caster_key(entry, received, person.casters, "voter")
+                    self.check_caster_key(entry, received, self.caster_list.casters(person.person), "voter")
+                    self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim(
+                        person.person, self.keys.holder(entry.key_id, received)[0])]
             else:
                 self.check_proxy(entry, received, proxies, cap)
         return len(self.problems) == before

@@ -11,6 +11,7 @@ from collections import defaultdict
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from govern.ballots.casters import accounts_for, developer_representatives, unit_casters
 from govern.ballots.models import (
     Meeting,
     OwnerKey,
@@ -25,15 +26,16 @@ from govern.core.roll import RollPerson as CoreRollPerson
 from govern.core.roll import RollUnit as CoreRollUnit
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.register.models import Owner
 from govern.register.records import unit_records
 
 
 def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
     """Freeze the eligibility roll into the snapshot tables and set ``meeting.roll_hash`` (R4–R6, R14).
 
-    Casters of a person are the confirmed owner accounts of its owners; their active keys are
-    recorded as enrolled at freeze time.
+    Casters of a person are the confirmed owner accounts of its units' owners (only the designated
+    co-owner's where the co-owners designated one, R4c), and the developer's representatives for the
+    developer person (R4a) (:mod:`govern.ballots.casters`); their active keys are recorded as enrolled
+    at freeze time.
     """
     records = unit_records(meeting.community_id)
     persons = build_persons(records, buildings=meeting.scope_buildings)
@@ -41,9 +43,8 @@ def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
         raise DomainError("empty_roll", _("Nobody in this scope can vote: check the scope and the register."),
                           status=400)
     by_unit = {r.unit: r for r in records}
-    owners = {
-        o.ref: o for o in db.session.scalars(select(Owner).where(Owner.community_id == meeting.community_id))
-    }
+    unit_accounts = unit_casters(meeting.community_id)
+    representatives = developer_representatives(meeting.community_id)
     keys: dict[int, str] = {
         k.user_id: k.public_key for k in db.session.scalars(select(OwnerKey).where(OwnerKey.revoked_at.is_(None)))
     }
@@ -52,10 +53,7 @@ def freeze_roll(meeting: Meeting, moment: dt.datetime) -> Roll:
     core_persons = []
     for p in persons.persons:
         casters = sorted(
-            {str(owners[ref].user_id) for ref in p.owners
-             if ref in owners and owners[ref].user_id is not None and owners[ref].confirmed_at is not None},
-            key=int,
-        )
+            (str(a) for a in accounts_for(p.units, p.is_developer, unit_accounts, representatives)), key=int)
         units = tuple(CoreRollUnit(u, by_unit[u].building, by_unit[u].area, by_unit[u].area_source) for u in p.units)
         core_persons.append(CoreRollPerson(
             person=person_pseudonym(secret, str(meeting.id), p.id),

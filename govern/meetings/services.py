@@ -19,6 +19,7 @@ from govern import clock
 from govern.agenda.models import Attachment
 from govern.audit.services import record
 from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
+from govern.ballots.casters import discard_caster_changes
 from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
 from govern.ballots.ledger import counting, has_voted, ledger_entries, lock_meeting, to_core_entry  # noqa: F401
 from govern.ballots.models import (
@@ -39,6 +40,7 @@ from govern.core.rules import InvalidPolicy, Matter
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
+from govern.meetings import casters as _casters  # noqa: F401  (connects the register's owners_changed receiver)
 from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
 from govern.meetings.roll import freeze_roll, load_roll  # noqa: F401  (moved)
 from govern.register.models import Building, Community
@@ -152,6 +154,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, actor) -> Meeting:
 def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
     """R10: the published notice is void; the meeting is a draft again and its frozen roll is discarded."""
     old_hash = meeting.roll_hash
+    discarded = discard_caster_changes(meeting)
     for model in (RollCaster, RollUnit, RollPerson):
         db.session.execute(delete(model).where(model.meeting_id == meeting.id))
     meeting.published_at = None
@@ -164,7 +167,7 @@ def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
     meeting.void_count += 1
     db.session.flush()
     record("meeting.notice_void", actor=actor, community=meeting.community_id, obj=meeting,
-           data={"reason": reason, "roll_hash": old_hash})
+           data={"reason": reason, "roll_hash": old_hash, "caster_changes_discarded": discarded})
 
 
 def agenda_of(meeting: Meeting) -> dict:

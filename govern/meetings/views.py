@@ -297,6 +297,7 @@ def _fmt(moment) -> str:
 
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)
+from govern.meetings import roll_pages as _roll_pages  # noqa: E402,F401  (the published roll's pages)
 
 
 @bp.app_template_global()

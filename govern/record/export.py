@@ -34,6 +34,7 @@ from govern.extensions import db
 from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
+from govern.meetings.rollview import objections_json
 from govern.meetings.serverkey import server_private_key
 from govern.record.models import Certification
 
@@ -70,6 +71,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
+        **({"roll_objections": objections} if (objections := objections_json(meeting)) else {}),
     }
 
 

@@ -33,6 +33,7 @@ from govern.core.register import (
 from govern.extensions import db
 from govern.formats import CONTACT_PHONE_RE
 from govern.register.models import Building, Community, Owner, OwnerKind, Ownership, Unit, UnitStatus
+from govern.register.signals import owners_changed
 
 #: Optional owner-contact columns: each holds ``owner id=value`` pairs separated by ``;``.
 CONTACT_COLUMNS = {
@@ -194,6 +195,10 @@ def _check_developer_owner_ids(units: list[UnitRecord], errors: list[LineError])
                                           f"or be '{DEVELOPER_ID}'", unit=rec.unit, owner=owner))
 
 
+#: The ``voter`` cell saying the co-owners designated nobody (docs/register-format.md).
+NOBODY_DESIGNATED = "*"
+
+
 def _contacts(units: list[UnitRecord], errors: list[LineError]) -> tuple[dict, dict]:
     """Read owner-contact pairs and designated voters; the same owner must not get two values."""
     contacts: dict[str, dict[str, str]] = {}
@@ -249,7 +254,9 @@ def _contacts(units: list[UnitRecord], errors: list[LineError]) -> tuple[dict, d
                 contacts[ref][attr] = value
                 first_seen.setdefault((ref, attr), line)
         voter = (rec.extra.get(VOTER_COLUMN) or "").strip()
-        if voter:
+        if voter == NOBODY_DESIGNATED:  # co-owners designated nobody: the first to cast casts (R4c)
+            voters[rec.unit] = voter
+        elif voter:
             if voter not in refs:
                 errors.append(_line_error(line, "voter_not_owner",
                                           f"voter {voter} is not an owner of unit {rec.unit}",
@@ -408,6 +415,7 @@ def import_register(community: Community, data: bytes, *, actor, source: str = "
         lists = {f"{k}_list": v[:AUDIT_LIST_CAP] for k, v in report.as_dict().items() if isinstance(v, list) and v}
         record("register.import", actor=actor, community=community, obj=community,
                data={"source": source, **counts, **lists})
+        owners_changed.send(import_register, community_id=community.id, actor=actor)
     return report
 
 

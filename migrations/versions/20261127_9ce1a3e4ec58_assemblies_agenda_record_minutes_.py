@@ -5,11 +5,10 @@ Revises: 159c382dff5e
 Create Date: 2026-11-27 02:07:01.068907
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import govern.dbtypes
-
 
 # revision identifiers, used by Alembic.
 revision = '9ce1a3e4ec58'

@@ -6,9 +6,8 @@ Create Date: 2026-12-07 16:00:00
 
 Meetings published before this revision keep NULL: their ballots are govern.ballot.v1 and their records v1.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'a9e3c1d2f4b5'
 down_revision = '4b7e1d2c9a10'
