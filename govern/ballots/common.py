@@ -18,13 +18,13 @@ from govern.extensions import db
 STATUS = {
     "bad_request": 400, "bad_signature": 400, "wrong_meeting": 400, "wrong_roll": 400, "unknown_motion": 400,
     "stale_ballot": 400, "unknown_key": 400, "bad_proxy": 400, "bad_scan": 400, "scan_mismatch": 400,
-    "stale_signature": 400,
+    "stale_signature": 400, "collected_after_close": 400, "wrong_agenda": 400,
     "not_eligible": 403, "revoked_key": 403, "forbidden": 403, "not_committee": 403, "same_member": 403,
     "window_not_open": 409, "window_closed": 409, "already_voted": 409, "replay": 409,
     "proxy_cap_exceeded": 409, "delegation_revoked": 409, "delegation_lapsed": 409, "already_delegated": 409,
     "already_accepted": 409, "already_attested": 409, "results_signed": 409, "paper_pending": 409,
     "already_certified": 409, "not_closed": 409, "instructions_not_followed": 400, "entering_key_revoked": 409,
-    "not_published": 409,
+    "not_published": 409, "undeclared_paper": 409, "sealed_box_exceeded": 409, "already_declared": 409,
 }
 
 
