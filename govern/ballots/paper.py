@@ -129,9 +129,10 @@ def _check_version(meeting: Meeting, obj: dict) -> None:
                                       type=paper_type_for(meeting.record_version)))
     code = paper_ballot_refusal(obj, closes_at=meeting.closes_at, agenda_hash=meeting.agenda_hash)
     if code == "wrong_agenda":
-        raise refuse(code, _("The paper ballot names another agenda than the one the notice published."))
+        raise refuse("wrong_agenda", _("The paper ballot names another agenda than the one the notice published."))
     if code == "collected_after_close":
-        raise refuse(code, _("The paper ballot was collected after voting closed: it cannot be counted."))
+        raise refuse("collected_after_close",
+                     _("The paper ballot was collected after voting closed: it cannot be counted."))
 
 
 def _voted(meeting: Meeting, voter: str) -> bool:

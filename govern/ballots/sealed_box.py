@@ -102,14 +102,13 @@ def late_refusal(meeting: Meeting, *, pending: bool) -> None:
     code = late_entry_refusal(now=clock.now(), closes_at=meeting.closes_at, grace=entry_grace(meeting),
                               declared=box.declared if box is not None and box.complete else None,
                               after_close=count)
-    messages = {
-        "window_closed": _("The paper entry period has ended: no paper ballot can be entered any more."),
-        "undeclared_paper": _("Voting has closed and no sealed-box declaration was signed by two committee "
-                              "members: no paper ballot may be entered after the close."),
-        "sealed_box_exceeded": _("All paper ballots declared in the sealed box have been entered."),
-    }
-    if code is not None:
-        raise refuse(code, messages[code])
+    if code == "window_closed":
+        raise refuse("window_closed", _("The paper entry period has ended: no paper ballot can be entered any more."))
+    if code == "undeclared_paper":
+        raise refuse("undeclared_paper", _("Voting has closed and no sealed-box declaration was signed by two "
+                                           "committee members: no paper ballot may be entered after the close."))
+    if code == "sealed_box_exceeded":
+        raise refuse("sealed_box_exceeded", _("All paper ballots declared in the sealed box have been entered."))
 
 
 def sign_sealed_box(meeting: Meeting, data: Any, *, actor) -> SealedBox:
