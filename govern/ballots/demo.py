@@ -31,6 +31,7 @@ from govern.ballots.models import BallotEntry, RollPerson
 from govern.ballots.voter import persons_for
 from govern.core.ballot import build_attestation, build_paper_ballot, new_nonce
 from govern.core.keys import sign
+from govern.core.paper_rules import build_paper_ballot_v2
 from govern.extensions import db
 from govern.formats import LOCAL_TZ, local_day
 
@@ -161,11 +162,13 @@ def enter_paper_ballots(meeting, members: Mapping[str, Member], *, first_day: da
             scan = placeholder_scan(meeting.id, number)
             member = members[entering]
             with clock.frozen_at(batch + timedelta(minutes=2 * slot)):
-                ballot = build_paper_ballot(
+                fields = dict(
                     community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
                     voter=person.person, choices=choices, invalid_reasons=reasons,
                     scan_sha256=hashlib.sha256(scan).hexdigest(), entered_at=clock.now(),
                     nonce=new_nonce(os.urandom))
+                ballot = build_paper_ballot(**fields) if meeting.record_version == 1 else build_paper_ballot_v2(
+                    collected_at=clock.now(), agenda_hash=meeting.agenda_hash, **fields)
                 body = {"ballot": ballot, "signature": sign(member.private, ballot), "key_id": member.public}
                 entered.append((paper.enter_paper_ballot(meeting, body, scan, actor=member.user), attesting))
         for slot, (row, attesting) in enumerate(entered):

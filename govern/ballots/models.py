@@ -429,3 +429,28 @@ class PaperBallot(db.Model):
     @property
     def status(self) -> str:
         return "appended" if self.entry_id is not None else "awaiting_attestation"
+
+
+class SealedBox(db.Model):
+    """A meeting's ``govern.sealed_box.v1`` declaration (docs/ballot-format.md): how many collected paper
+    ballots were not yet entered at the close. Signed by two committee members within two hours after the
+    close; ``declared_at`` is set when the second signature arrives, and ``ledger_length`` is the ledger's
+    length then (every paper entry after the close comes after it). At most one per meeting; never deleted."""
+
+    __tablename__ = "sealed_boxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), unique=True)
+    #: The signed object, as the first member signed it; the second member signs the same bytes.
+    box: Mapped[dict] = mapped_column(JSON)
+    declared: Mapped[int] = mapped_column(Integer)
+    #: ``[{"account", "key_id", "signature", "signed_at"}]``: one entry, then two.
+    signatures: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ledger_length: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def complete(self) -> bool:
+        return self.declared_at is not None

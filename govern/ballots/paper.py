@@ -4,8 +4,10 @@ The entering member's browser hashes the scan (SHA-256), builds the ``govern.pap
 and signs it; the server checks the scan's type and size, that its hash is the one signed, the
 signature, the voter and single-cast, and keeps it awaiting attestation. A second member signs a
 ``govern.paper_attestation.v1``; only then is the ballot appended to the ledger as a paper entry
-(``core.ballot.check_attestation`` under the meeting's lock). Paper is not bound to the voting
-window, but nothing is appended once the results are signed (they pin the ledger).
+(``core.ballot.check_attestation`` under the meeting's lock). Meetings whose notice bound an agenda take
+``govern.paper_ballot.v2`` (``collected_at`` not after the close, the agenda's hash), older ones v1. After the
+close, paper entries need the sealed-box declaration and stay within the grace period and the declared
+count (:mod:`govern.ballots.sealed_box`); nothing is appended once the results are signed.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, OwnerKey, PaperBallot, RollPerson
 from govern.ballots.owner_keys import own_active_key
 from govern.ballots.proxies import lapse_after_own_ballot
+from govern.ballots.sealed_box import late_refusal
 from govern.core.ballot import RevisionPolicy, check_attestation, object_hash, validate_paper_shape
 from govern.core.keys import verify
 from govern.core.ledger import PAPER, append_entry
+from govern.core.paper_rules import paper_ballot_refusal, paper_type_for
 from govern.extensions import db
 
 #: Accepted scans, by magic bytes.
@@ -75,6 +79,7 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
     problems = validate_paper_shape(obj)
     if problems:
         raise refuse("bad_request", _("Malformed paper ballot: %(problems)s", problems=", ".join(problems)))
+    _check_version(meeting, obj)
     ctx = context(meeting)
     if obj["community"] != ctx.community or obj["meeting"] != ctx.meeting:
         raise refuse("wrong_meeting", _("The paper ballot is for another meeting."))
@@ -92,6 +97,7 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
         raise refuse("bad_signature", _("The signature does not verify under your key."))
     if results_signed(meeting.id):
         raise refuse("results_signed", _("The results are signed: no ballot can be added any more."))
+    late_refusal(meeting, pending=True)
     if _voted(meeting, obj["voter"]):
         raise refuse("already_voted", _("This person has already voted (single-cast meeting)."))
     if db.session.scalar(select(PaperBallot.id).where(PaperBallot.meeting_id == meeting.id,
@@ -113,6 +119,20 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
            data={"meeting": meeting.id, "voter": row.voter, "ballot_hash": h, "scan_sha256": digest,
                  "key_id": key.public_key})
     return row
+
+
+def _check_version(meeting: Meeting, obj: dict) -> None:
+    """v2 paper ballots for meetings that bound an agenda, v1 for the others; a v2 one names the agenda and was
+    collected by the close."""
+    if obj["type"] != paper_type_for(meeting.record_version):
+        raise refuse("bad_request", _("This meeting takes paper ballots of type %(type)s.",
+                                      type=paper_type_for(meeting.record_version)))
+    code = paper_ballot_refusal(obj, closes_at=meeting.closes_at, agenda_hash=meeting.agenda_hash)
+    if code == "wrong_agenda":
+        raise refuse("wrong_agenda", _("The paper ballot names another agenda than the one the notice published."))
+    if code == "collected_after_close":
+        raise refuse("collected_after_close",
+                     _("The paper ballot was collected after voting closed: it cannot be counted."))
 
 
 def _voted(meeting: Meeting, voter: str) -> bool:
@@ -144,6 +164,7 @@ def attest_paper_ballot(paper: PaperBallot, data: Any, *, actor) -> BallotEntry:
     locked = lock_meeting(meeting.id)
     if results_signed(meeting.id):
         raise refuse("results_signed", _("The results are signed: no ballot can be added any more."))
+    late_refusal(locked, pending=False)
     rows = db.session.execute(select(BallotEntry.nonce, BallotEntry.ballot_hash).where(
         BallotEntry.meeting_id == meeting.id,
         (BallotEntry.nonce == paper.nonce) | (BallotEntry.ballot_hash == paper.ballot_hash))).all()

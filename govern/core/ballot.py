@@ -27,6 +27,9 @@ carries a delegation::
      "invalid_reasons": {"<motion id>": "<reason>"},   # exactly the motions marked invalid
      "scan_sha256": "<64 hex>", "entered_at", "nonce"}
 
+``govern.paper_ballot.v2`` (meetings whose notice bound an agenda): v1 with ``"type": "govern.paper_ballot.v2"``
+and ``"collected_at"``, ``"agenda_hash"`` (``govern.core.paper_rules``); the attestation covers them by hash.
+
 ``govern.paper_attestation.v1`` — signed by a second, different committee member::
 
     {"type": "govern.paper_attestation.v1", "community", "meeting",
@@ -62,6 +65,7 @@ __all__ = [
     "NONCE_BYTES",
     "PAPER_CHOICES",
     "PAPER_TYPE",
+    "PAPER_V2_TYPE",
     "REVOCATION_TYPE",
     "CheckResult",
     "MeetingContext",
@@ -95,6 +99,7 @@ BALLOT_TYPE = "govern.ballot.v1"
 DELEGATION_TYPE = "govern.delegation.v1"
 REVOCATION_TYPE = "govern.delegation_revocation.v1"
 PAPER_TYPE = "govern.paper_ballot.v1"
+PAPER_V2_TYPE = "govern.paper_ballot.v2"
 ATTESTATION_TYPE = "govern.paper_attestation.v1"
 
 #: Choices an electronic ballot (or a delegation's instructions) may carry.
@@ -121,6 +126,7 @@ _PAPER_KEYS = frozenset(
     {"type", "community", "meeting", "roll_hash", "voter", "choices", "invalid_reasons", "scan_sha256",
      "entered_at", "nonce"}
 )
+_PAPER_V2_KEYS = _PAPER_KEYS | {"collected_at", "agenda_hash"}
 _ATTESTATION_KEYS = frozenset(
     {"type", "community", "meeting", "paper_ballot_hash", "scan_sha256", "attested_at", "nonce"}
 )
@@ -460,15 +466,19 @@ def validate_revocation_shape(obj: Any) -> list[str]:
 
 
 def validate_paper_shape(obj: Any) -> list[str]:
-    """Problem codes of a ``govern.paper_ballot.v1`` object.
+    """Problem codes of a ``govern.paper_ballot.v1`` object, or of a v2 one (``bad_collected_at``, ``bad_agenda_hash``).
 
     ``invalid_reasons`` must have exactly the motions whose choice is ``invalid``, each with a
     non-empty reason (``bad_invalid_reasons`` otherwise).
     """
-    out = _key_problems(obj, _PAPER_KEYS)
+    v2 = isinstance(obj, dict) and obj.get("type") == PAPER_V2_TYPE
+    out = _key_problems(obj, _PAPER_V2_KEYS if v2 else _PAPER_KEYS)
     if out == ["not_an_object"]:
         return out
-    out += _common_problems(obj, PAPER_TYPE, "entered_at")
+    out += _common_problems(obj, PAPER_V2_TYPE if v2 else PAPER_TYPE, "entered_at")
+    if v2:
+        out += [f"bad_{k}" for k, ok in (("collected_at", _is_time), ("agenda_hash", _is_hex64)) if k in obj
+                and not ok(obj[k])]
     if "roll_hash" in obj and not _is_hex64(obj["roll_hash"]):
         out.append("bad_roll_hash")
     if "voter" in obj and not _is_id(obj["voter"]):

@@ -60,6 +60,7 @@ from govern.core.ledger import (
     counting_ballots,
     revision_violations,
 )
+from govern.core.paper_rules import timing_problems
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -310,6 +311,8 @@ class _Verifier:
         self.report.counted = len(counted)
         kinds = [e.kind for e in counted.values()]
         self.report.counted_by_kind = {ELECTRONIC: kinds.count(ELECTRONIC), PAPER: kinds.count(PAPER)}
+        for pos, code, message in timing_problems(meeting, entries, self.keys):
+            self.problem("ledger.jsonl" if pos else "meeting.json", pos, code, message)
         if self.roll is not None:
             self.check_results(entries, counted)
             self.check_countersignature_rule(manifest)

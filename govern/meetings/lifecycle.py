@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from govern import clock
 from govern.ballots.models import Countersignature, Meeting, MotionResult
+from govern.ballots.sealed_box import paper_window_ends
 from govern.extensions import db
 from govern.meetings.results import sign_results
 
@@ -47,9 +48,11 @@ OBJECTION_PERIOD = timedelta(0)
 
 
 def paper_grace_ends(meeting: Meeting) -> datetime:
-    """When paper entries after the close end, and the result is due. No sealed-box declaration is possible
-    yet, so no paper ballot may be entered after the close and the result is due at the close."""
-    return meeting.closes_at
+    """When paper entries after the close end, and the result is due: the grace period of a sealed-box
+    declaration (ended early once every declared ballot is in the ledger), the two-hour declaration window
+    while one is under way or paper ballots await attestation, else the close
+    (:func:`govern.ballots.sealed_box.paper_window_ends`)."""
+    return paper_window_ends(meeting)
 
 
 def countersignature_rule(meeting: Meeting) -> dict:

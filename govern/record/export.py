@@ -26,6 +26,7 @@ from govern.ballots.models import (
     RollPerson,
 )
 from govern.ballots.proxies import proxy_cap
+from govern.ballots.sealed_box import entry_grace, sealed_box_json, signer_accounts
 from govern.core.archive import AUDITOR, PUBLIC, build_record
 from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
@@ -70,9 +71,15 @@ def meeting_json(meeting: Meeting) -> dict:
         "deemed_consent": None,
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
         "motions": motions,
-        **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
+        **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash,
+                                              "paper": paper_json(meeting)}),
         **({"roll_objections": objections} if (objections := objections_json(meeting)) else {}),
     }
+
+
+def paper_json(meeting: Meeting) -> dict:
+    """meeting.json's ``paper`` (v2 records): the grace period and the sealed-box declaration, if any."""
+    return {"entry_grace_seconds": int(entry_grace(meeting).total_seconds()), "sealed_box": sealed_box_json(meeting)}
 
 
 def _role_holders(meeting: Meeting, roles) -> list[str]:
@@ -102,6 +109,7 @@ def keys_json(meeting: Meeting, roll, delegations: list[Delegation], results: li
     for r in results:
         accounts |= {c.user_id for c in r.countersignatures}
     accounts |= set(db.session.scalars(select(Certification.user_id).where(Certification.meeting_id == meeting.id)))
+    accounts |= signer_accounts(meeting)
     accounts |= set(db.session.scalars(select(PaperBallot.attested_by_id).where(
         PaperBallot.meeting_id == meeting.id, PaperBallot.attested_by_id.is_not(None))))
     start = meeting.roll_frozen_at or meeting.published_at or meeting.created_at

@@ -161,6 +161,8 @@ def run_verification(run_id: int) -> None:
     run.valid = report.valid
     run.interim = report.interim
     run.report = report.to_json()
+    if report.interim:  # no running tally: an interim record's recomputed per-motion counts are not kept or shown
+        run.report["motions"] = []
     run.record_sha256 = hashlib.sha256(data).hexdigest()
     run.finished_at = clock.now()
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from govern import clock, jobs
 from govern.accounts.access import can_read_audit, community_required, is_committee
 from govern.accounts.models import User
-from govern.ballots import paper, proxies
+from govern.ballots import paper, proxies, sealed_box
 from govern.ballots.ledger import ledger_entries
 from govern.ballots.models import (
     BallotEntry,
@@ -30,6 +30,7 @@ from govern.ballots.voter import persons_for
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes
 from govern.core.ledger import counting_ballots
+from govern.core.paper_rules import DECLARATION_WINDOW, paper_type_for
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import lifecycle
@@ -239,10 +240,44 @@ def paper_index(meeting: Meeting):
         persons.sort(key=lambda p: p[1])
     context = {"community": str(meeting.community_id), "meeting": str(meeting.id),
                "roll_hash": meeting.roll_hash or "", "motions": [str(m.id) for m in meeting.motions],
-               "user": current_user.id}
+               "user": current_user.id, "paper_type": paper_type_for(meeting.record_version),
+               "agenda_hash": meeting.agenda_hash, "closes_at": format_time(meeting.closes_at)}
     return render_template("record/paper_index.html", meeting=meeting, papers=paper.pending_for(meeting),
-                           persons=persons, context=context,
+                           persons=persons, context=context, box=_box_view(meeting),
                            can_enter=can_enter_paper(current_user, meeting.community) and meeting.is_published)
+
+
+def _box_view(meeting: Meeting) -> dict | None:
+    """The sealed-box part of the paper page: the declaration (and whether this member may sign it now), and
+    until when paper ballots may be entered. ``None`` while voting is open."""
+    now = clock.now()
+    if not meeting.is_published or now < meeting.closes_at:
+        return None
+    box = sealed_box.box_of(meeting)
+    signed = box is not None and any(s["account"] == str(current_user.id) for s in box.signatures)
+    open_ = (now <= meeting.closes_at + DECLARATION_WINDOW and not lifecycle.is_counted(meeting)
+             and (box is None or not box.complete))
+    return {"row": box, "ends": lifecycle.paper_grace_ends(meeting),
+            "entered": sealed_box.entered_after_close(meeting)[0],
+            "can_sign": open_ and not signed and is_committee(current_user, meeting.community),
+            "declaration_ends": meeting.closes_at + DECLARATION_WINDOW}
+
+
+@bp.post("/meetings/<id:meeting_id>/paper/sealed-box")
+@meeting_required(can_see_paper)
+def paper_sealed_box(meeting: Meeting):
+    target = url_for("record.paper_index", meeting_id=meeting.id)
+    if not is_committee(current_user, meeting.community):
+        abort(403)
+    try:
+        box = sealed_box.sign_sealed_box(meeting, _body(), actor=current_user)
+    except DomainError as err:
+        return _fail(err, target)
+    if box.complete:
+        flash(_("The sealed box is declared: %(n)d paper ballots may still be entered.", n=box.declared), "success")
+    else:
+        flash(_("You signed the sealed-box declaration. A second committee member must now sign it."), "success")
+    return redirect(target), 303
 
 
 def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:

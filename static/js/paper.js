@@ -1,6 +1,7 @@
 // govern — paper ballots: the entering member's device hashes the scan (SHA-256), builds and signs the
-// govern.paper_ballot.v1; a second member's device signs the govern.paper_attestation.v1. Both go to the
-// server in the form's "body" field; the private keys never leave the devices.
+// govern.paper_ballot.v1 (v2 where the notice bound an agenda: with collected_at and agenda_hash); a second
+// member's device signs the govern.paper_attestation.v1. After the close, two members' devices sign the
+// govern.sealed_box.v1. Each goes to the server in the form's "body" field; the private keys never leave the devices.
 import { canonicalBytes, loadKey, newNonce, rfc3339, sha256Hex, signBytes, storeKeyName } from './govern-sign.js';
 
 const ctx = JSON.parse(document.getElementById('paper-context').textContent);
@@ -54,6 +55,12 @@ if (entry) {
       voter: form.querySelector('[name=voter]').value, choices, invalid_reasons: reasons,
       scan_sha256: await sha256Hex(await file.arrayBuffer()), entered_at: rfc3339(), nonce: newNonce(),
     };
+    if (ctx.paper_type === 'govern.paper_ballot.v2') {
+      obj.type = ctx.paper_type;
+      obj.agenda_hash = ctx.agenda_hash;
+      // the datetime-local field is in the device's time zone; the signed time is UTC
+      obj.collected_at = rfc3339(new Date(form.querySelector('[name=collected_at]').value));
+    }
     await signed(form, 'ballot', obj);
   });
 }
@@ -69,4 +76,24 @@ if (attest) {
     };
     await signed(form, 'attestation', obj);
   });
+}
+
+const box = document.getElementById('sealed-box-form');
+if (box) {
+  guard(box, async (form) => {
+    const pending = document.getElementById('sealed-box-object');
+    const obj = pending ? JSON.parse(pending.textContent) : {
+      type: 'govern.sealed_box.v1', community: ctx.community, meeting: ctx.meeting,
+      declared: Number.parseInt(form.querySelector('[name=declared]').value, 10),
+      closed_at: ctx.closes_at, issued_at: rfc3339(), nonce: newNonce(),
+    };
+    await signed(form, 'sealed_box', obj);
+  });
+}
+
+const collected = document.querySelector('#paper-form [name=collected_at]');
+if (collected && !collected.value) {
+  // default: now, or the close if it has passed, in the device's local time
+  const at = new Date(Math.min(Date.now(), Date.parse(ctx.closes_at)));
+  collected.value = new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }

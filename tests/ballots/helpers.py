@@ -18,6 +18,7 @@ from govern.core.ballot import (
     object_hash,
 )
 from govern.core.keys import sign
+from govern.core.paper_rules import build_paper_ballot_v2
 from govern.core.verify import verify_record
 from govern.extensions import db
 from tests.meetings.helpers import CLOSES, OPENS, World
@@ -40,12 +41,17 @@ class RecordWorld(World):
 
     # ---- paper
     def paper_body(self, client, mid: int, voter: str, choices: dict, *, entered_by="member", scan=PDF,
-                   reasons=None, scan_hash=None) -> dict:
+                   reasons=None, scan_hash=None, collected_at=None, agenda_hash=None) -> dict:
         info = self.info(client, mid)
-        ballot = build_paper_ballot(
+        fields = dict(
             community=info["community"], meeting=str(mid), roll_hash=info["roll_hash"], voter=voter,
             choices=choices, invalid_reasons=reasons, scan_sha256=scan_hash or hashlib.sha256(scan).hexdigest(),
             entered_at=self.clock.moment, nonce=new_nonce(os.urandom))
+        if info.get("agenda_hash") is None:  # a meeting published before agendas were bound: v1 paper ballots
+            ballot = build_paper_ballot(**fields)
+        else:  # govern.paper_ballot.v2: collected by the close (default: now, or the close once it has passed)
+            ballot = build_paper_ballot_v2(collected_at=collected_at or min(self.clock.moment, CLOSES),
+                                           agenda_hash=agenda_hash or info["agenda_hash"], **fields)
         return {"ballot": ballot, "signature": sign(self.keys[entered_by], ballot), "key_id": self.key_ids[entered_by]}
 
     def enter_paper(self, client, mid: int, voter: str, choices: dict, *, entered_by="member", scan=PDF,

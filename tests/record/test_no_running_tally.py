@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.ballots.helpers import OPENS, RecordWorld
+from tests.ballots.helpers import CLOSES, OPENS, RecordWorld
 
 
 @pytest.fixture
@@ -78,7 +78,10 @@ def test_committee_and_auditor_see_no_choice_while_counting(world, client, votin
 
 def test_choices_are_shown_from_the_preliminary_result(world, client, voting):
     mid, attested = voting["mid"], voting["attested"]
-    world.close()  # with the tick: the preliminary result is signed
+    world.close(tick=False)
+    # C's paper ballot awaits attestation: the result waits for the two-hour sealed-box declaration window
+    world.clock.set(CLOSES + timedelta(hours=2))
+    world.tick()  # the preliminary result is signed
     assert client.get(f"/api/v1/meetings/{mid}", headers=world.headers("A")).get_json()["stage"] == "preliminary"
     page = _text(_page(world, client, "auditor", f"/paper-ballots/{attested}"))
     assert 'id="paper-ballot"' in page and '"abstain"' in page
