@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from govern.accounts import throttle
+from govern.accounts import committee, throttle
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
 from govern.audit.services import record
@@ -255,6 +255,8 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
         obj=grant,
         data={"user": user.username, "role": role.value},
     )
+    if role in (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR):
+        committee.on_committee_grant(grant, actor=actor)  # R30: the member's term starts
     _forget()
     return grant
 

@@ -51,6 +51,7 @@ from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.objections import check_objections
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -301,6 +302,9 @@ class _Verifier:
         if self.roll is not None:
             self.check_results(entries, counted)
             self.check_countersignature_rule(manifest)
+        for code, message in check_objections(meeting, holder=self.keys.holder, stage=manifest.get("stage"),
+                                              signers=self.keys.committee | self.keys.auditors):
+            self.problem("meeting.json", None, code, message)
         return self.report
 
     def check_meeting(self, meeting: Any, manifest: Mapping[str, Any]) -> bool:

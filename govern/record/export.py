@@ -36,6 +36,7 @@ from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
 from govern.meetings.serverkey import server_private_key
 from govern.record.models import Certification
+from govern.record.objections import objections_json
 
 EDITIONS = (AUDITOR, PUBLIC)
 #: ``check_ballot``'s default tolerance between a ballot's ``issued_at`` and its arrival.
@@ -70,6 +71,9 @@ def meeting_json(meeting: Meeting) -> dict:
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
+        **objections_json(meeting),
+        **({"convener": meeting.convener, "convening_reason": meeting.convening_reason}
+           if meeting.convener == "street_office" else {}),
     }
 
 

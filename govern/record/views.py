@@ -35,10 +35,10 @@ from govern.extensions import db
 from govern.meetings import lifecycle
 from govern.meetings.access import load_meeting, meeting_required
 from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
-from govern.record import oversight
+from govern.record import objections, oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
 from govern.record.export import ballot_kinds
-from govern.record.models import Certification
+from govern.record.models import Certification, ResultObjection
 
 bp = Blueprint("record", __name__)
 
@@ -55,7 +55,10 @@ def record_summary(meeting: Meeting) -> dict:
     return {"kinds": ballot_kinds(entries, meeting.revision_policy),
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
             "certifications": oversight.certifications_of(meeting),
-            "can_audit": can_audit(current_user, meeting.community)}
+            "can_audit": can_audit(current_user, meeting.community),
+            "objections": objections.objections_of(meeting),
+            "objections_open": objections.is_open_for_objections(meeting),
+            "may_answer": objections.may_answer(current_user, meeting)}
 
 
 def _with_lapses(meeting: Meeting, rows: list[Delegation]) -> list[Delegation]:
@@ -157,6 +160,57 @@ def certify(meeting: Meeting, motion_id: int):
     obj = oversight.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
     return render_template("record/certify.html", meeting=meeting, result=result, verdict=verdict,
                            document_text=canonical_bytes(obj).decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- R26: objections to the result
+
+
+@bp.post("/meetings/<id:meeting_id>/objections")
+@meeting_required(published=True)
+def object_to_result(meeting: Meeting):
+    """An owner on the roll files an objection to the preliminary result (form: text, motion)."""
+    target = url_for("meetings.result", meeting_id=meeting.id)
+    motion = (request.form.get("motion") or "").strip()
+    try:
+        objections.file_objection(meeting, actor=current_user, text=request.form.get("text", ""),
+                                  motion_id=int(motion) if motion.isdigit() else None)
+    except DomainError as err:
+        return _fail(err, target)
+    jobs.commit()
+    flash(_("Your objection was filed. The convening body must answer it; the answer is in the record."), "success")
+    return redirect(target), 303
+
+
+@bp.route("/objections/<id:objection_id>/answer", methods=["GET", "POST"])
+@login_required
+def answer_objection(objection_id: int):
+    """Step 1 (GET ?decision=&answer=): the answer object to sign; step 2 (POST): its signature."""
+    row = db.session.get(ResultObjection, objection_id)
+    if row is None:
+        abort(404)
+    meeting = load_meeting(row.meeting_id, lambda user, community: objections.may_answer(user, meeting_of(row)))
+    target = url_for("meetings.result", meeting_id=meeting.id)
+    if request.method == "POST":
+        data = {"answer": _body("document"), "signature": request.form.get("signature", "").strip(),
+                "key_id": request.form.get("key_id", "").strip()}
+        try:
+            objections.answer_objection(row, data, actor=current_user)
+        except DomainError as err:
+            return _fail(err, target)
+        jobs.commit()
+        flash(_("Your signed answer was recorded and sent to the owner who objected."), "success")
+        return redirect(target), 303
+    decision = request.args.get("decision", "dismiss")
+    if decision not in ("uphold", "dismiss"):
+        abort(400)
+    answer = (request.args.get("answer") or "").strip()[: objections.MAX_TEXT]
+    obj = objections.answer_document(row, decision, answer, format_time(clock.now().replace(microsecond=0)))
+    return render_template("record/answer_objection.html", meeting=meeting, objection=row, decision=decision,
+                           answer=answer, document_text=canonical_bytes(obj).decode("utf-8"))
+
+
+def meeting_of(row: ResultObjection) -> Meeting:
+    return db.session.get(Meeting, row.meeting_id)
 
 
 # --------------------------------------------------------------------------- proxies
