@@ -119,12 +119,32 @@ def unanswered_objections(meeting: Meeting) -> int:
     return sum(provider(meeting) for provider in _pending)
 
 
-def _verdict(meeting: Meeting) -> str | None:
-    """The street office's word on the meeting: revoked or objected if any result is, certified if all are."""
+def _all_verdicts(meeting: Meeting) -> dict[int, set[str]]:
     verdicts: dict[int, set[str]] = {}
     for provider in _verdicts:
         for result_id, found in provider(meeting).items():
             verdicts.setdefault(result_id, set()).update(found)
+    return verdicts
+
+
+#: A motion's result status, the one shown everywhere (pages, API, minutes): R28, a revocation replaces 通过.
+ADOPTED, NOT_ADOPTED, RESULT_REVOKED = "adopted", "not_adopted", "revoked"
+
+
+def result_statuses(meeting: Meeting) -> dict[int, str]:
+    """``{motion id: adopted | not_adopted | revoked}`` for every signed result of the meeting: a result the
+    street office revoked is ``revoked`` whatever the tally said."""
+    verdicts = _all_verdicts(meeting)
+    rows = db.session.execute(select(MotionResult.id, MotionResult.motion_id, MotionResult.document)
+                              .where(MotionResult.meeting_id == meeting.id)).all()
+    return {motion_id: RESULT_REVOKED if "revoke" in verdicts.get(rid, ()) else
+            ADOPTED if (document or {}).get("result", {}).get("adopted") else NOT_ADOPTED
+            for rid, motion_id, document in rows}
+
+
+def _verdict(meeting: Meeting) -> str | None:
+    """The street office's word on the meeting: revoked or objected if any result is, certified if all are."""
+    verdicts = _all_verdicts(meeting)
     every = set().union(*verdicts.values()) if verdicts else set()
     if "revoke" in every:
         return REVOKED

@@ -378,11 +378,18 @@ def notice_pdf(meeting):
     )
 
 
+def _revoked_hashes(meeting, results) -> set[str]:
+    """R28: the document hashes of the results the street office revoked (shown 已撤销, not 通过)."""
+    statuses = lifecycle.result_statuses(meeting)
+    return {r.document_hash for r in results if statuses.get(r.motion_id) == lifecycle.RESULT_REVOKED}
+
+
 def result_pdf_context(meeting) -> dict:
     results = results_of(meeting)
     sections = sections_for(meeting)
     return dict(meeting=meeting, community=meeting.community, results=results, sections=sections,
                 record_hash=record_hash(meeting), challenge_until=lifecycle.court_deadline_on(meeting),
+                revoked_hashes=_revoked_hashes(meeting, results),
                 verify_url=public_url(f"/meetings/{meeting.id}/result"), **_helpers())
 
 

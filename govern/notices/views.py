@@ -10,7 +10,7 @@ from sqlalchemy import select
 from govern.accounts.access import community_required
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.notices import panels, services  # noqa: F401 - panels registers the home "notices" panel
+from govern.notices import panels, services, verdicts  # noqa: F401 - panels, verdicts register hooks
 from govern.notices.access import can_follow_up_notices, can_publish_notices, can_read_notices
 from govern.notices.forms import NoticeForm
 from govern.notices.models import Notice, NoticeAttachment, NoticeReceipt

@@ -80,6 +80,23 @@ def _fail(err: DomainError, target: str):
     return redirect(target), 303
 
 
+def _signed(name: str) -> dict:
+    """The body of a signed form (the signing page posts ``document``, ``signature``, ``key_id``)."""
+    return {name: _body("document"), "signature": request.form.get("signature", "").strip(),
+            "key_id": request.form.get("key_id", "").strip()}
+
+
+def _done(target: str, store, message: str):
+    """Run ``store``; commit and flash ``message``, or flash the refusal; back to ``target`` either way."""
+    try:
+        store()
+    except DomainError as err:
+        return _fail(err, target)
+    jobs.commit()
+    flash(message, "success")
+    return redirect(target), 303
+
+
 # --------------------------------------------------------------------------- the street office
 
 
@@ -140,19 +157,8 @@ def certify(meeting: Meeting, motion_id: int):
         abort(404)
     target = url_for("record.audit_meeting", meeting_id=meeting.id)
     if request.method == "POST":
-        try:
-            obj = json.loads(request.form.get("document") or "null")
-        except ValueError:
-            obj = None
-        data = {"certification": obj, "signature": request.form.get("signature", "").strip(),
-                "key_id": request.form.get("key_id", "").strip()}
-        try:
-            oversight.certify_result(result, data, actor=current_user)
-        except DomainError as err:
-            return _fail(err, target)
-        jobs.commit()
-        flash(_("Your signed verdict was recorded and announced to the owners."), "success")
-        return redirect(target), 303
+        return _done(target, lambda: oversight.certify_result(result, _signed("certification"), actor=current_user),
+                     _("Your signed verdict was recorded and announced to the owners."))
     verdict = request.args.get("verdict", "certify")
     if verdict not in oversight.VERDICTS:
         abort(400)
@@ -171,14 +177,10 @@ def object_to_result(meeting: Meeting):
     """An owner on the roll files an objection to the preliminary result (form: text, motion)."""
     target = url_for("meetings.result", meeting_id=meeting.id)
     motion = (request.form.get("motion") or "").strip()
-    try:
-        objections.file_objection(meeting, actor=current_user, text=request.form.get("text", ""),
-                                  motion_id=int(motion) if motion.isdigit() else None)
-    except DomainError as err:
-        return _fail(err, target)
-    jobs.commit()
-    flash(_("Your objection was filed. The convening body must answer it; the answer is in the record."), "success")
-    return redirect(target), 303
+    return _done(target, lambda: objections.file_objection(meeting, actor=current_user,
+                                                           text=request.form.get("text", ""),
+                                                           motion_id=int(motion) if motion.isdigit() else None),
+                 _("Your objection was filed. The convening body must answer it; the answer is in the record."))
 
 
 @bp.route("/objections/<id:objection_id>/answer", methods=["GET", "POST"])
@@ -191,15 +193,8 @@ def answer_objection(objection_id: int):
     meeting = load_meeting(row.meeting_id, lambda user, community: objections.may_answer(user, meeting_of(row)))
     target = url_for("meetings.result", meeting_id=meeting.id)
     if request.method == "POST":
-        data = {"answer": _body("document"), "signature": request.form.get("signature", "").strip(),
-                "key_id": request.form.get("key_id", "").strip()}
-        try:
-            objections.answer_objection(row, data, actor=current_user)
-        except DomainError as err:
-            return _fail(err, target)
-        jobs.commit()
-        flash(_("Your signed answer was recorded and sent to the owner who objected."), "success")
-        return redirect(target), 303
+        return _done(target, lambda: objections.answer_objection(row, _signed("answer"), actor=current_user),
+                     _("Your signed answer was recorded and sent to the owner who objected."))
     decision = request.args.get("decision", "dismiss")
     if decision not in ("uphold", "dismiss"):
         abort(400)
@@ -368,11 +363,13 @@ def meeting_outcomes(meeting) -> list[dict]:
     verdicts = {c.result_id: c.verdict for c in db.session.scalars(
         select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
     by_motion = {r.motion_id: r for r in rows}
+    statuses = lifecycle.result_statuses(meeting) if rows else {}
     out = []
     for motion in meeting.motions:
         row = by_motion.get(motion.id)
         if row is None:
             continue
         out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
+                    "status": statuses.get(motion.id),
                     "verdict": verdicts.get(row.id)})
     return out

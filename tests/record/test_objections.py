@@ -168,3 +168,68 @@ def test_the_result_page_states_the_court_deadline_from_publication(app, world, 
     page = client.get(f"/meetings/{mid}/result?lang=en").get_data(as_text=True)
     assert 'data-court-deadline="2026-03-31"' in page
     assert "SPC art. 12" in page and "not moved" in page
+    assert "publication period" not in page  # the committee's clock
+    world.login(client, "chair")
+    page = client.get(f"/meetings/{mid}/result?lang=en").get_data(as_text=True)
+    assert "the 3-day publication period from the preliminary result ends on" in page
+
+
+def test_a_revocation_changes_the_status_everywhere_and_reaches_the_lobby(app, world, client, mid):
+    for name in ("A", "B1", "C"):
+        assert world.cast(client, mid, name, world.ballot(client, mid, name, "agree")).status_code == 201
+    world.close()
+    results = world.results(client, mid)
+    before = [r["status"] for r in results]
+    assert before[0] == "adopted" and set(before) <= {"adopted", "not_adopted"}
+    resp = world.certify(client, mid, results[0], verdict="revoke", reason="召集程序违法")
+    assert resp.status_code == 201
+    statuses = [r["status"] for r in world.results(client, mid)]
+    assert statuses == ["revoked", before[1]]
+    world.login(client, "A")
+    for url in (f"/meetings/{mid}/result", f"/meetings/{mid}"):
+        page = client.get(url).get_data(as_text=True)
+        assert page.count('data-result-status="revoked"') == 1 and "已撤销" in page, url
+    with app.test_request_context():
+        from govern.minutes.views import result_pdf_context
+
+        context = result_pdf_context(world.meeting(mid))
+        assert context["revoked_hashes"] == {results[0]["document_hash"]}
+        from govern.notices.models import Notice
+
+        notice = db.session.scalars(db.select(Notice)).one()
+        slug = world.meeting(mid).community.slug
+        assert notice.issuer == "street_office" and notice.audience == "all" and notice.is_important
+    page = client.get(f"/c/{slug}/notices/{notice.id}/print").get_data(as_text=True)
+    assert "召集程序违法" in page and "街道办" in page and "<img" in page
+
+
+def test_owner_objects_and_the_chair_answers_through_the_pages(app, world, client, mid):
+    import html
+    import re
+
+    assert world.cast(client, mid, "A", world.ballot(client, mid, "A", "agree")).status_code == 201
+    world.close()
+    world.login(client, "A")
+    page = client.get(f"/meetings/{mid}/result").get_data(as_text=True)
+    assert "提交异议" in page  # the form, during the period
+    resp = client.post(f"/meetings/{mid}/objections", data={"text": "参与人数统计有误", "motion": ""})
+    assert resp.status_code == 303
+    with app.app_context():
+        from govern.record.models import ResultObjection
+
+        oid = db.session.scalars(db.select(ResultObjection.id)).one()
+    assert client.get(f"/objections/{oid}/answer").status_code == 403  # an owner does not answer
+    world.login(client, "chair")
+    page = client.get(f"/objections/{oid}/answer?decision=dismiss&answer=已复核").get_data(as_text=True)
+    document = html.unescape(re.search(r'name="document" value="([^"]+)"', page).group(1))
+    obj = json.loads(document)
+    resp = client.post(f"/objections/{oid}/answer", data={
+        "document": document, "signature": sign(world.keys["chair"], obj), "key_id": world.key_ids["chair"]})
+    assert resp.status_code == 303
+    page = client.get(f"/meetings/{mid}/result").get_data(as_text=True)
+    assert "不予采纳" in page and "已复核" in page
+    # the street office's signing page shares the signing form
+    world.login(client, "auditor")
+    motion = world.results(client, mid)[0]["motion"]
+    page = client.get(f"/audit/meetings/{mid}/results/{motion}/certify?verdict=certify").get_data(as_text=True)
+    assert 'id="doc-certification"' in page and 'data-document="doc-certification"' in page
