@@ -19,12 +19,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from govern import jobs
+from govern.accounts import committee
 from govern.accounts.auth import hash_password
 from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.clock import now
 from govern.extensions import db
-from govern.formats import format_area
+from govern.formats import format_area, local_day
 from govern.register.models import Community, Owner
 from govern.register.services import import_register
 
@@ -37,6 +38,8 @@ STAFF_ACCOUNTS = (
     ("chair", "王建国", "committee_chair", "O0003"),
     ("committee1", "李秀英", "committee_member", "O0010"),
     ("committee2", "张伟", "committee_member", "O0021"),
+    ("committee3", "刘芳", "committee_member", "O0034"),
+    ("committee4", "陈明", "committee_member", "O0047"),
     ("property1", "物业客服小陈", "property_staff", None),
     ("auditor1", "街道办审计员", "auditor", None),
 )
@@ -151,9 +154,12 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
     moment = now()
     for username, _display, role, ref in STAFF_ACCOUNTS[1:]:
         user = accounts[username]
-        db.session.add(RoleGrant(user_id=user.id, role=Role(role), community_id=community.id,
-                                 granted_by_id=admin.id))
+        grant = RoleGrant(user_id=user.id, role=Role(role), community_id=community.id, granted_by_id=admin.id)
+        db.session.add(grant)
         record("role.grant", actor=admin, community=community, obj=user, data={"user": username, "role": role})
+        if grant.role in committee.COMMITTEE_ROLES:  # R30: a 5-member committee, its 5-year term starting today
+            db.session.flush()
+            committee.start_term(grant, starts_on=local_day(moment), actor=admin)
         if ref:
             _link_owner(user, owners[ref], admin, moment)
     taken = {ref for *_, ref in STAFF_ACCOUNTS if ref}

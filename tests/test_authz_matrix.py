@@ -256,6 +256,13 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record_api.revoke_delegation", "POST"): (L, F, o, N, F, F, F, F, F, F),
     ("record_api.certify", "POST"): (L, F, F, N, F, o, F, F, F, o),
     ("record_api.verify", "POST"): (L, F, F, N, F, o, F, F, F, o),
+    # R26: objections to the result (the sample meeting is open: filing answers 409, still past the access check)
+    ("record.object_to_result", "POST"): (L, o, o, N, o, o, o, o, o, o),
+    ("record.answer_objection", "GET"): (L, F, F, N, F, F, F, o, o, F),
+    ("record.answer_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_api.list_objections", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record_api.file_objection", "POST"): (L, o, o, N, o, o, o, o, o, o),
+    ("record_api.answer_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -311,6 +318,7 @@ def build_world(app, factory) -> World:
             **_communication_args(community, users),
             **__import__("tests.minutes.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
             **__import__("tests.ballots.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
+            **__import__("tests.record.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
     return World(users, tokens, args)
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from govern.accounts import otp, throttle
+from govern.accounts import committee, otp, throttle
 from govern.accounts.access import forget_roles
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
@@ -260,6 +260,8 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
         obj=grant,
         data={"user": user.username, "role": role.value},
     )
+    if role in (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR):
+        committee.on_committee_grant(grant, actor=actor)  # R30: the member's term starts
     forget_roles()
     if role in CASTER_ROLES and community is not None:
         owners_changed.send(grant_role, community_id=community.id, actor=actor)

@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from govern import jobs
 from govern.accounts import jobs as account_jobs
-from govern.accounts import otp, services, throttle
+from govern.accounts import committee, otp, services, throttle
 from govern.accounts.access import (
     can_confirm_owners,
     can_grant_roles,
@@ -519,6 +519,9 @@ def roles(community):
             try:
                 services.grant_role(user, Role(form.role.data), community, actor=current_user)
                 flash(_("Role granted."), "success")
+                if Role(form.role.data) in committee.COMMITTEE_ROLES:
+                    for warning in committee.committee_warnings(community):  # R30: a warning, not a refusal
+                        flash(warning, "warning")
                 return redirect(url_for("accounts.roles", slug=community.slug))
             except DomainError as err:
                 db.session.rollback()
@@ -529,7 +532,8 @@ def roles(community):
         .order_by(RoleGrant.role, RoleGrant.id)
     ).all()
     status = 400 if form.errors else 200
-    return render_template("accounts/roles.html", form=form, grants=grants), status
+    return render_template("accounts/roles.html", form=form, grants=grants,
+                           committee_warnings=committee.committee_warnings(community)), status
 
 
 @bp.post("/c/<slug>/roles/<id:grant_id>/revoke")

@@ -75,4 +75,11 @@ def message(n: Notification) -> str:
         verdict = verdicts.get(n.kind[len("result_"):], n.kind)
         return _("The street office %(verdict)s of “%(title)s” (%(meeting)s).", verdict=verdict, title=title,
                  meeting=d.get("meeting", ""))
+    if n.kind == "committee_term_ending":
+        return _("The owners' committee's term ends on %(date)s: prepare the election.", date=d.get("term_ends_on", ""))
+    if n.kind == "objection_filed":
+        return _("An owner objected to the result of “%(meeting)s”: the convening body must answer.",
+                 meeting=d.get("meeting", ""))
+    if n.kind == "objection_answered":
+        return _("Your objection to the result of “%(meeting)s” was answered.", meeting=d.get("meeting", ""))
     return n.kind

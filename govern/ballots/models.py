@@ -145,6 +145,11 @@ class Meeting(db.Model):
     #: NULL for meetings published before agendas were bound (their ballots and records stay v1).
     agenda: Mapped[dict | None] = mapped_column(JSON)
     agenda_hash: Mapped[str | None] = mapped_column(String(64))
+    #: R26: the objection period in days after the preliminary result, fixed when the notice is published
+    #: (the community's ``objection_days``); NULL for meetings published before it existed (no period).
+    objection_days: Mapped[int | None] = mapped_column(Integer)
+    #: R11: why the street office convenes (the committee failed to); empty when the committee convenes.
+    convening_reason: Mapped[str] = mapped_column(Text, default="")
 
     community = relationship("Community")
     motions: Mapped[list[Motion]] = relationship(
@@ -454,3 +459,27 @@ class SealedBox(db.Model):
     @property
     def complete(self) -> bool:
         return self.declared_at is not None
+
+
+class VoidedRoll(db.Model):
+    """A frozen roll snapshot of a notice that was voided (R10), kept as it was (R29): persons with their units
+    and casters, in ``govern.core.roll``-like rows, with when, why and by whom the notice was voided."""
+
+    __tablename__ = "voided_rolls"
+    __table_args__ = (UniqueConstraint("meeting_id", "generation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    #: 1 for the first voided notice of the meeting, 2 for the second... (``Meeting.void_count`` after voiding).
+    generation: Mapped[int] = mapped_column(Integer)
+    roll_hash: Mapped[str | None] = mapped_column(String(64))
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agenda_hash: Mapped[str | None] = mapped_column(String(64))
+    total_area: Mapped[int] = mapped_column(Integer, default=0)
+    total_persons: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``[{person, register_person, area, weight, buildings, owners, casters, keys, salt, units: [...]}]``
+    snapshot: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -18,10 +18,14 @@ __all__ = [
     "NoticeReading",
     "NoticeResult",
     "PetitionResult",
+    "add_years",
     "committee_decision",
     "committee_decision_passes",
     "committee_meeting_quorum",
     "committee_size",
+    "court_deadline",
+    "publication_due",
+    "term_end",
     "notice_period",
     "petition_threshold",
 ]
@@ -30,6 +34,12 @@ __all__ = [
 STANDARD_NOTICE_DAYS = 15
 #: 杭州市物业管理条例 (2021): 7 days for an interim meeting (临时会议).
 HANGZHOU_INTERIM_NOTICE_DAYS = 7
+#: R26 (Beijing): results are published within 3 days of the preliminary result.
+PUBLICATION_DAYS = 3
+#: SPC interpretation (建筑物区分所有权) art. 12: one year to ask the court to revoke a decision.
+CHALLENGE_YEARS = 1
+#: R30: an owners' committee's term is at most 5 years.
+MAX_TERM_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -196,18 +206,64 @@ class CommitteeSize:
 
 
 def committee_size(
-    size: int, *, setting: CommitteeSetting = CommitteeSetting.DEFAULT, households: int | None = None
+    size: int, *, setting: CommitteeSetting = CommitteeSetting.DEFAULT, households: int | None = None,
+    three_up_to: int | None = None,
 ) -> CommitteeSize:
     """R30: an owners' committee has 5 to 11 members, an odd number (指导规则 art. 31: 5至11人单数).
 
     In the Beijing setting (北京市物业管理条例 2024) a community of at most 100 households may have
-    3 members; ``households`` must then be given.
+    3 members; ``households`` must then be given. ``three_up_to`` (a community setting) allows 3 members
+    in any setting when the community has at most that many households.
     """
     setting = CommitteeSetting(setting)
     if size % 2 == 0:
         return CommitteeSize(valid=False, reason="SIZE_EVEN")
     if 5 <= size <= 11:
         return CommitteeSize(valid=True, reason="SIZE_OK")
-    if size == 3 and setting is CommitteeSetting.BEIJING and households is not None and 0 < households <= 100:
+    limit = max(100 if setting is CommitteeSetting.BEIJING else 0, three_up_to or 0)
+    if size == 3 and households is not None and 0 < households <= limit:
         return CommitteeSize(valid=True, reason="SIZE_OK")
     return CommitteeSize(valid=False, reason="SIZE_RANGE")
+
+
+# --------------------------------------------------------------------------- periods counted in years (R26, R30)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The corresponding day ``years`` later; the month's last day when there is none (29 February).
+
+    Civil Code art. 202: a period counted in years ends on the corresponding day of the expiry month;
+    without one (29 February in a common year), on that month's last day. Whole days only.
+    """
+    day = _as_date(day, "day")
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February -> 28 February of a common year (the month's last day)
+        return day.replace(year=day.year + years, day=28)
+
+
+def court_deadline(published: dt.date) -> dt.date:
+    """R26: the last day an owner who learned of a decision on ``published`` may ask a court to revoke it.
+
+    SPC interpretation art. 12 (one year from the day the owner knew or should have known); Civil Code
+    art. 201 (the period starts the next day), art. 202 (it ends on the corresponding day one year on, or
+    the month's last day) and art. 203 (the last day ends at 24:00). Published 2027-03-10 -> 2028-03-10;
+    published 2028-02-29 -> 2029-02-28. A last day on a public holiday is NOT moved here: the page says so.
+    """
+    return add_years(_as_date(published, "published"), CHALLENGE_YEARS)
+
+
+def publication_due(preliminary: dt.date) -> dt.date:
+    """R26: the last day to publish the results, counted from the day the preliminary result exists and
+    is visible to the committee (Civil Code art. 201: the first day is not counted)."""
+    return _as_date(preliminary, "preliminary") + dt.timedelta(days=PUBLICATION_DAYS)
+
+
+def term_end(start: dt.date, years: int = MAX_TERM_YEARS) -> dt.date:
+    """R30: the last day of a committee term of ``years`` (at most :data:`MAX_TERM_YEARS`) starting on
+    ``start`` (the start day counts: the term ends the day before the anniversary)."""
+    if not 1 <= years <= MAX_TERM_YEARS:
+        raise ValueError(f"a committee term is 1 to {MAX_TERM_YEARS} years")
+    start = _as_date(start, "start")
+    return add_years(start, years) - dt.timedelta(days=1) if (start.month, start.day) != (2, 29) \
+        else add_years(start, years)

@@ -61,6 +61,7 @@ from govern.core.ledger import (
     revision_violations,
 )
 from govern.core.paper_rules import timing_problems
+from govern.core.objections import check_objections
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -316,6 +317,9 @@ class _Verifier:
         if self.roll is not None:
             self.check_results(entries, counted)
             self.check_countersignature_rule(manifest)
+        for code, message in check_objections(meeting, holder=self.keys.holder, stage=manifest.get("stage"),
+                                              signers=self.keys.committee | self.keys.auditors):
+            self.problem("meeting.json", None, code, message)
         return self.report
 
     def check_meeting(self, meeting: Any, manifest: Mapping[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 
 from govern import clock, jobs
 from govern.ballots.proxies import sync_all_lapses
+from govern.delivery.committee_terms import warn_terms
 from govern.delivery.reminders import run_due_reminders
 from govern.meetings.lifecycle import advance
 
@@ -31,7 +32,12 @@ def _delegation_lapses(moment: datetime) -> int:
     return sync_all_lapses(moment)
 
 
+def _committee_terms(moment: datetime) -> int:
+    return warn_terms(moment)
+
+
 PERIODIC: list[tuple[str, Callable[[datetime], int]]] = [
+    ("committee_terms", _committee_terms),
     ("delegation_lapses", _delegation_lapses),
     ("meeting_results", _meeting_results),
     ("reminders", _reminders),

@@ -185,7 +185,9 @@ def results(meeting: Meeting):
     """The signed result documents: empty until the meeting reaches the ``preliminary`` stage (``stage``)."""
     stage = lifecycle.stage_of(meeting)
     rows = results_mod.results_of(meeting) if stage in lifecycle.COUNTED else []
-    return jsonify({"status": meeting.status.value, "stage": stage, "results": [result_json(r) for r in rows]})
+    statuses = lifecycle.result_statuses(meeting) if rows else {}
+    return jsonify({"status": meeting.status.value, "stage": stage,
+                    "results": [{**result_json(r), "status": statuses.get(r.motion_id)} for r in rows]})
 
 
 @bp.post("/meetings/<id:meeting_id>/results/<id:motion_id>/countersign")

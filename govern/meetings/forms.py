@@ -65,6 +65,9 @@ class MeetingForm(FlaskForm):
         SelectChoice("as-abstain", _l("Count as abstentions (default)")),
         SelectChoice("excluded", _l("Exclude from participation")),
     ])
+    #: R11: asked of the street office only (why it convenes: the committee failed to).
+    convening_reason = TextAreaField(_l("Why the street office convenes (e.g. the committee failed to convene)"),
+                                     validators=[Optional(), Length(max=2000)])
     motions = FieldList(FormField(MotionForm), min_entries=MOTION_SLOTS, max_entries=MOTION_SLOTS)
 
     def to_data(self) -> MeetingData:

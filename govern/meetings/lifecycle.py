@@ -16,14 +16,16 @@ request computes or stores anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from govern import clock
 from govern.ballots.models import Countersignature, Meeting, MotionResult
 from govern.ballots.sealed_box import paper_window_ends
+from govern.core.procedure import court_deadline, publication_due
 from govern.extensions import db
+from govern.formats import local_day
 from govern.meetings.results import sign_results
 
 OPEN = "open"
@@ -43,8 +45,6 @@ COUNTED = frozenset({PRELIMINARY, OBJECTION, FINAL, CERTIFIED, OBJECTED, REVOKED
 #: scrutineers (none until the app names scrutineers, issue #12 item 4). Written in meeting.json as
 #: ``countersignature_rule``, so ``govern verify`` holds a record to the rule the app applied.
 COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 0}
-#: The objection period (the law issue sets its length; zero until then: ``objection`` is skipped).
-OBJECTION_PERIOD = timedelta(0)
 
 
 def paper_grace_ends(meeting: Meeting) -> datetime:
@@ -59,8 +59,34 @@ def countersignature_rule(meeting: Meeting) -> dict:
     return dict(COUNTERSIGNATURE_RULE)
 
 
+def objection_period(meeting: Meeting) -> timedelta:
+    """R26: the community's ``objection_days`` as fixed on the meeting when its notice was published (0: none,
+    and for meetings published before the setting existed)."""
+    return timedelta(days=meeting.objection_days or 0)
+
+
 def objection_ends(meeting: Meeting) -> datetime | None:
-    return None if meeting.tallied_at is None else meeting.tallied_at + OBJECTION_PERIOD
+    """The end of the objection period: it starts when the preliminary result exists (``tallied_at``)."""
+    return None if meeting.tallied_at is None else meeting.tallied_at + objection_period(meeting)
+
+
+def published_on(meeting: Meeting) -> date | None:
+    """R26: the day the results were published to the owners: the result page shows them as soon as the
+    preliminary result exists (``tallied_at``), so it is that day (Asia/Shanghai)."""
+    return None if meeting.tallied_at is None else local_day(meeting.tallied_at)
+
+
+def publication_due_on(meeting: Meeting) -> date | None:
+    """R26: the last day to publish the results (3 days from the preliminary result)."""
+    day = published_on(meeting)
+    return None if day is None else publication_due(day)
+
+
+def court_deadline_on(meeting: Meeting) -> date | None:
+    """R26: the last day an owner who learned of the decision from its publication may ask the court to revoke
+    it (SPC art. 12; :func:`govern.core.procedure.court_deadline`). None before the result exists."""
+    day = published_on(meeting)
+    return None if day is None else court_deadline(day)
 
 
 def _countersigned(meeting: Meeting) -> bool:
@@ -83,12 +109,45 @@ def verdicts_provider(func_: Callable[[Meeting], dict[int, set[str]]]):
     return func_
 
 
-def _verdict(meeting: Meeting) -> str | None:
-    """The street office's word on the meeting: revoked or objected if any result is, certified if all are."""
+#: ``meeting -> number of objections to the result still unanswered`` (registered by the record package).
+_pending: list[Callable[[Meeting], int]] = []
+
+
+def pending_provider(func_: Callable[[Meeting], int]):
+    _pending.append(func_)
+    return func_
+
+
+def unanswered_objections(meeting: Meeting) -> int:
+    return sum(provider(meeting) for provider in _pending)
+
+
+def _all_verdicts(meeting: Meeting) -> dict[int, set[str]]:
     verdicts: dict[int, set[str]] = {}
     for provider in _verdicts:
         for result_id, found in provider(meeting).items():
             verdicts.setdefault(result_id, set()).update(found)
+    return verdicts
+
+
+#: A motion's result status, the one shown everywhere (pages, API, minutes): R28, a revocation replaces 通过.
+ADOPTED, NOT_ADOPTED, RESULT_REVOKED = "adopted", "not_adopted", "revoked"
+
+
+def result_statuses(meeting: Meeting) -> dict[int, str]:
+    """``{motion id: adopted | not_adopted | revoked}`` for every signed result of the meeting: a result the
+    street office revoked is ``revoked`` whatever the tally said."""
+    verdicts = _all_verdicts(meeting)
+    rows = db.session.execute(select(MotionResult.id, MotionResult.motion_id, MotionResult.document)
+                              .where(MotionResult.meeting_id == meeting.id)).all()
+    return {motion_id: RESULT_REVOKED if "revoke" in verdicts.get(rid, ()) else
+            ADOPTED if (document or {}).get("result", {}).get("adopted") else NOT_ADOPTED
+            for rid, motion_id, document in rows}
+
+
+def _verdict(meeting: Meeting) -> str | None:
+    """The street office's word on the meeting: revoked or objected if any result is, certified if all are."""
+    verdicts = _all_verdicts(meeting)
     every = set().union(*verdicts.values()) if verdicts else set()
     if "revoke" in every:
         return REVOKED
@@ -112,7 +171,7 @@ def stage_of(meeting: Meeting, moment: datetime | None = None) -> str:
     if not _countersigned(meeting):
         return PRELIMINARY
     ends = objection_ends(meeting)
-    if ends is not None and moment < ends:
+    if (ends is not None and moment < ends) or unanswered_objections(meeting):
         return OBJECTION
     return FINAL
 

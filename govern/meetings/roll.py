@@ -18,6 +18,7 @@ from govern.ballots.models import (
     RollCaster,
     RollPerson,
     RollUnit,
+    VoidedRoll,
 )
 from govern.core.ballot import format_time
 from govern.core.persons import build_persons
@@ -103,3 +104,34 @@ def load_roll(meeting: Meeting) -> Roll:
     ]
     return build_roll(community=str(meeting.community_id), meeting=str(meeting.id),
                       frozen_at=format_time(meeting.roll_frozen_at), persons=core, buildings=meeting.scope_buildings)
+
+
+def keep_voided_roll(meeting: Meeting, *, actor, reason: str, moment: dt.datetime) -> VoidedRoll:
+    """R29: copy the frozen roll of a notice being voided into ``voided_rolls`` (kept for good) before the live
+    roll tables are cleared for the next notice: every person with its units and casters, the totals, hashes."""
+    units: dict[int, list[dict]] = defaultdict(list)
+    for u in db.session.scalars(select(RollUnit).where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.id)):
+        units[u.roll_person_id].append({"unit": u.unit, "building": u.building, "area": u.area,
+                                        "area_source": u.area_source})
+    accounts: dict[int, list[int]] = defaultdict(list)
+    for c in db.session.scalars(select(RollCaster).where(RollCaster.meeting_id == meeting.id)
+                                .order_by(RollCaster.id)):
+        accounts[c.roll_person_id].append(c.user_id)
+    snapshot = [{"person": p.person, "register_person": p.register_person, "area": p.area, "weight": p.weight,
+                 "buildings": p.buildings, "owners": p.owners, "casters": p.casters, "keys": p.keys, "salt": p.salt,
+                 "units": units.get(p.id, []), "caster_accounts": accounts.get(p.id, [])}
+                for p in db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
+                                            .order_by(RollPerson.id))]
+    row = VoidedRoll(community_id=meeting.community_id, meeting_id=meeting.id, generation=meeting.void_count + 1,
+                     roll_hash=meeting.roll_hash, frozen_at=meeting.roll_frozen_at, agenda_hash=meeting.agenda_hash,
+                     total_area=meeting.total_area, total_persons=meeting.total_persons, snapshot=snapshot,
+                     reason=reason, voided_at=moment, voided_by_id=actor.id if actor else None)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def voided_rolls(meeting: Meeting) -> list[VoidedRoll]:
+    """The meeting's voided roll snapshots, oldest first."""
+    return list(db.session.scalars(select(VoidedRoll).where(VoidedRoll.meeting_id == meeting.id)
+                                   .order_by(VoidedRoll.generation)))

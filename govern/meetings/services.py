@@ -42,7 +42,7 @@ from govern.extensions import db
 from govern.formats import local_day
 from govern.meetings import casters as _casters  # noqa: F401  (connects the register's owners_changed receiver)
 from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
-from govern.meetings.roll import freeze_roll, load_roll  # noqa: F401  (moved)
+from govern.meetings.roll import freeze_roll, keep_voided_roll, load_roll  # noqa: F401  (moved)
 from govern.register.models import Building, Community
 
 # --------------------------------------------------------------------------- drafting
@@ -125,15 +125,25 @@ def _snapshot(meeting: Meeting) -> dict:
     }
 
 
-def create_meeting(community: Community, data: MeetingData, *, actor, convener: str = "committee") -> Meeting:
-    """Draft a meeting with its motions (R11: ``convener`` "street_office" when the auditor convenes)."""
+def create_meeting(community: Community, data: MeetingData, *, actor, convener: str = "committee",
+                   convening_reason: str = "") -> Meeting:
+    """Draft a meeting with its motions (R11: ``convener`` "street_office" when the auditor convenes, which
+    needs ``convening_reason``: why, e.g. the committee failed to convene; kept in the audit log and meeting.json)."""
     _validate(community, data)
+    reason = (convening_reason or "").strip()
+    if convener == "street_office" and not reason:
+        raise DomainError("convening_reason_required", _("Say why the street office convenes this meeting "
+                                                         "(for example, the committee failed to convene it)."),
+                          status=400)
     meeting = Meeting(community_id=community.id, created_by_id=actor.id if actor else None, convener=convener,
-                      title="", opens_at=data.opens_at, closes_at=data.closes_at, created_at=clock.now())
+                      title="", opens_at=data.opens_at, closes_at=data.closes_at, created_at=clock.now(),
+                      convening_reason=reason if convener == "street_office" else "")
     db.session.add(meeting)
     _apply(meeting, data)
     db.session.flush()
-    record("meeting.create", actor=actor, community=community, obj=meeting, data=_snapshot(meeting))
+    record("meeting.create", actor=actor, community=community, obj=meeting,
+           data={**_snapshot(meeting), **({"convener": convener, "convening_reason": reason}
+                                          if convener == "street_office" else {})})
     return meeting
 
 
@@ -152,8 +162,10 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, actor) -> Meeting:
 
 
 def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
-    """R10: the published notice is void; the meeting is a draft again and its frozen roll is discarded."""
+    """R10: the published notice is void; the meeting is a draft again. Its frozen roll is kept in
+    ``voided_rolls`` (R29) and the live roll is cleared for the next notice."""
     old_hash = meeting.roll_hash
+    kept = keep_voided_roll(meeting, actor=actor, reason=reason, moment=clock.now())
     discarded = discard_caster_changes(meeting)
     for model in (RollCaster, RollUnit, RollPerson):
         db.session.execute(delete(model).where(model.meeting_id == meeting.id))
@@ -167,7 +179,8 @@ def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
     meeting.void_count += 1
     db.session.flush()
     record("meeting.notice_void", actor=actor, community=meeting.community_id, obj=meeting,
-           data={"reason": reason, "roll_hash": old_hash, "caster_changes_discarded": discarded})
+           data={"reason": reason, "roll_hash": old_hash, "voided_roll": kept.generation,
+                 "caster_changes_discarded": discarded})
 
 
 def agenda_of(meeting: Meeting) -> dict:
@@ -218,6 +231,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     meeting.published_by_id = actor.id if actor else None
     meeting.notice_date = local_day(moment)
     meeting.notice_rule = reading.value
+    meeting.objection_days = community.setting("objection_days")  # R26: fixed with the notice
     roll = freeze_roll(meeting, moment)
     meeting.agenda = agenda_of(meeting)
     meeting.agenda_hash = agenda_hash(meeting.agenda)

@@ -52,8 +52,6 @@ def _stage_label(stage: str) -> str:
 
 _CSS = ROOT / "static" / "css" / "meetings.css"
 
-#: R26 / SPC interpretation art. 12: an owner may ask the court to revoke a decision within one year.
-CHALLENGE_PERIOD = timedelta(days=365)
 
 
 def _thread_urls(meeting: Meeting) -> dict[str, str]:
@@ -101,7 +99,8 @@ def _save(form, community, meeting=None):
     try:
         if meeting is None:
             convener = "street_office" if is_street_office(current_user, community) else "committee"
-            meeting = services.create_meeting(community, data, actor=current_user, convener=convener)
+            meeting = services.create_meeting(community, data, actor=current_user, convener=convener,
+                                              convening_reason=form.convening_reason.data or "")
         else:
             was_published = meeting.is_published
             services.update_meeting(meeting, data, actor=current_user)
@@ -132,7 +131,8 @@ def create(community):
         if meeting is not None:
             flash(_("The meeting was saved as a draft."), "success")
             return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_template("meetings/edit.html", form=form, meeting=None, proposals=proposals), \
+    return render_template("meetings/edit.html", form=form, meeting=None, proposals=proposals,
+                           street_office=is_street_office(current_user, community)), \
         (400 if request.method == "POST" else 200)
 
 
@@ -262,7 +262,11 @@ def result(meeting: Meeting):
         stage=stage,
         items=[(m, by_motion.get(m.id)) for m in meeting.motions],
         part=part,
-        challenge_until=meeting.closes_at + CHALLENGE_PERIOD,
+        challenge_until=lifecycle.court_deadline_on(meeting),
+        statuses=lifecycle.result_statuses(meeting),
+        published_on=lifecycle.published_on(meeting),
+        publication_due=lifecycle.publication_due_on(meeting),
+        objection_ends=lifecycle.objection_ends(meeting),
         server_key=server_public_key(),
         is_committee=is_committee(current_user, meeting.community),
     )

@@ -44,7 +44,7 @@ def demo_minutes(community, accounts) -> None:
         private, public = generate_keypair()
         meeting_services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
         keys[user.id] = private
-    chair, first = members[0], members[1]
+    chair, first, second = members[0], members[1], members[2]
 
     closed = [m for m in db.session.scalars(select(Meeting).where(Meeting.community_id == community.id)
                                             .order_by(Meeting.id))
@@ -52,7 +52,7 @@ def demo_minutes(community, accounts) -> None:
     if closed:
         meeting = closed[0]
         revision, _created = services.save_minutes(meeting, MINUTES_TEXT, actor=chair)
-        for user in (chair, first):
+        for user in (chair, first, second):  # more than half of the five members approve
             doc = signing.approval_document(revision, meeting.id)
             services.approve_revision(revision, {"signature": sign(keys[user.id], doc)}, actor=user)
         services.publish_revision(revision, actor=chair)
@@ -68,11 +68,12 @@ def demo_minutes(community, accounts) -> None:
             ]), actor=chair)
         services.publish_agenda(cm, actor=chair)
     with clock.frozen_at(held + timedelta(hours=2)):
-        services.record_attendance(cm, [chair.id, first.id], actor=chair)
-        services.decide_item(cm.items[0], {chair.id: "agree", first.id: "agree"}, actor=chair)
+        # three of the five members present: more than half (R31)
+        services.record_attendance(cm, [chair.id, first.id, second.id], actor=chair)
+        services.decide_item(cm.items[0], {chair.id: "agree", first.id: "agree", second.id: "agree"}, actor=chair)
         services.close_committee_minutes(cm, "会议由主任主持。与会委员一致认为车库照明不足，存在安全隐患，同意改造。"
                                              "续聘物业服务企业属于业主共同决定事项，提请业主大会表决。", actor=chair)
-        for user in (chair, first):
+        for user in (chair, first, second):
             services.sign_committee_minutes(cm, {"signature": sign(keys[user.id], cm.minutes_document)}, actor=user)
     with clock.frozen_at(held + timedelta(days=2)):
         services.publish_committee_minutes(cm, actor=chair)

@@ -11,8 +11,6 @@ PDF addresses (each renders through ``govern.pdf.views.serve_pdf``: a job, cache
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +26,7 @@ from govern.extensions import db
 from govern.formats import LOCAL_TZ, format_moment
 from govern.markdown import RECORD
 from govern.markdown import render as render_markdown
+from govern.meetings import lifecycle
 from govern.meetings.access import meeting_required
 from govern.meetings.results import results_of
 from govern.minutes import labels, services, signing
@@ -46,8 +45,6 @@ from govern.pdf.views import serve_pdf
 
 bp = Blueprint("minutes", __name__)
 
-#: R26 / SPC interpretation art. 12: one year to ask a court to revoke a decision.
-CHALLENGE_PERIOD = timedelta(days=365)
 
 
 @bp.app_template_filter("minutes_time")
@@ -349,7 +346,7 @@ def assembly_pdf_context(meeting, revision, *, draft: bool = False) -> dict:
     return dict(
         meeting=meeting, community=community, revision=revision, sections=revision.sections, draft=draft,
         signers=services.signer_rows(revision.approvals, roles=_roles(community)),
-        verify_url=public_url(f"/meetings/{meeting.id}"), challenge_days=CHALLENGE_PERIOD.days,
+        verify_url=public_url(f"/meetings/{meeting.id}"),
         **_helpers(),
     )
 
@@ -381,12 +378,18 @@ def notice_pdf(meeting):
     )
 
 
+def _revoked_hashes(meeting, results) -> set[str]:
+    """R28: the document hashes of the results the street office revoked (shown 已撤销, not 通过)."""
+    statuses = lifecycle.result_statuses(meeting)
+    return {r.document_hash for r in results if statuses.get(r.motion_id) == lifecycle.RESULT_REVOKED}
+
+
 def result_pdf_context(meeting) -> dict:
     results = results_of(meeting)
     sections = sections_for(meeting)
-    closes = meeting.closes_at.astimezone(LOCAL_TZ)
     return dict(meeting=meeting, community=meeting.community, results=results, sections=sections,
-                record_hash=record_hash(meeting), challenge_until=(closes + CHALLENGE_PERIOD).date(),
+                record_hash=record_hash(meeting), challenge_until=lifecycle.court_deadline_on(meeting),
+                revoked_hashes=_revoked_hashes(meeting, results),
                 verify_url=public_url(f"/meetings/{meeting.id}/result"), **_helpers())
 
 

@@ -80,7 +80,9 @@ def _clean(community, data: dict) -> dict:
 
 
 def issuer_for(user, community) -> str:
-    return "committee" if has_role(user, community, *COMMITTEE) else "property"
+    if has_role(user, community, *COMMITTEE):
+        return "committee"
+    return "street_office" if has_role(user, community, Role.AUDITOR) else "property"
 
 
 def notice_path(community, notice) -> str:

@@ -12,7 +12,7 @@ from govern.delivery.services import absolute_url
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.markdown import render
-from govern.notices import panels, services  # noqa: F401 - panels registers the home "notices" panel
+from govern.notices import panels, services, verdicts  # noqa: F401 - panels, verdicts register hooks
 from govern.notices.access import can_follow_up_notices, can_publish_notices, can_read_notices
 from govern.notices.forms import NoticeForm
 from govern.notices.models import Notice, NoticeAttachment, NoticeReceipt

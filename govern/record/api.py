@@ -12,15 +12,16 @@ from govern.api import api_login_required, make_blueprint
 from govern.ballots import proxies
 from govern.ballots.models import Delegation, Meeting, MeetingStatus
 from govern.core.archive import AUDITOR, PUBLIC
-from govern.core.ballot import format_time
+from govern.core.ballot import format_time, object_hash
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required, visible_meeting
-from govern.record import oversight
+from govern.record import objections, oversight
 from govern.record.access import can_audit, can_read_public_record
 from govern.record.export import export_record, record_filename
+from govern.record.models import ResultObjection
 
 bp = make_blueprint("record_api", __name__)
 
@@ -116,3 +117,55 @@ def verify(meeting: Meeting):
     jobs.commit()
     run = db.session.get(oversight.VerificationRun, run_id)
     return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202
+
+
+# --------------------------------------------------------------------------- R26: objections to the result
+
+
+def objection_json(o: ResultObjection, *, own: bool = False) -> dict:
+    obj = objections.objection_of(o)
+    return {"id": o.id, "meeting": str(o.meeting_id), "objection": obj, "objection_hash": object_hash(obj),
+            "decision": o.decision, "answer": o.answer or None, "answered": o.answered_at is not None,
+            "answer_envelope": o.envelope, "mine": own}
+
+
+@bp.get("/meetings/<id:meeting_id>/objections")
+@api_login_required
+@meeting_required(published=True)
+def list_objections(meeting: Meeting):
+    """The objections to the meeting's result and their answers (the filer is not named), with the period."""
+    ends = lifecycle.objection_ends(meeting)
+    return jsonify({"objection_period_days": meeting.objection_days or 0,
+                    "objections_open": objections.is_open_for_objections(meeting),
+                    "objection_ends_at": None if ends is None else format_time(ends),
+                    "objections": [objection_json(o, own=o.user_id == current_user.id)
+                                   for o in objections.objections_of(meeting)]})
+
+
+@bp.post("/meetings/<id:meeting_id>/objections")
+@api_login_required
+@meeting_required(published=True)
+def file_objection(meeting: Meeting):
+    """An owner on the roll objects during the objection period: ``{"text", "motion"?}`` -> 201."""
+    body = request.get_json(silent=True) or {}
+    motion = body.get("motion") if isinstance(body, dict) else None
+    try:
+        motion_id = None if motion in (None, "") else int(motion)
+    except (TypeError, ValueError):
+        raise DomainError("bad_request", _("motion must be a motion id."), status=400) from None
+    row = objections.file_objection(meeting, actor=current_user, text=str(body.get("text") or ""),
+                                    motion_id=motion_id)
+    jobs.commit()
+    return jsonify(objection_json(row, own=True)), 201
+
+
+@bp.post("/objections/<id:objection_id>/answer")
+@api_login_required
+def answer_objection(objection_id: int):
+    """The convening body's signed answer ``{"answer": {govern.objection_answer.v1}, "signature", "key_id"}``."""
+    row = db.session.get(ResultObjection, objection_id)
+    if row is None or visible_meeting(row.meeting_id, current_user) is None:
+        raise DomainError("not_found", _("There is no such objection."), status=404)
+    objections.answer_objection(row, request.get_json(silent=True), actor=current_user)
+    jobs.commit()
+    return jsonify(objection_json(db.session.get(ResultObjection, objection_id)))

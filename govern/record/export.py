@@ -35,9 +35,10 @@ from govern.extensions import db
 from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
-from govern.meetings.rollview import objections_json
+from govern.meetings.rollview import objections_json as roll_objections_json
 from govern.meetings.serverkey import server_private_key
 from govern.record.models import Certification
+from govern.record.objections import objections_json as result_objections_json
 
 EDITIONS = (AUDITOR, PUBLIC)
 #: ``check_ballot``'s default tolerance between a ballot's ``issued_at`` and its arrival.
@@ -73,7 +74,10 @@ def meeting_json(meeting: Meeting) -> dict:
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash,
                                               "paper": paper_json(meeting)}),
-        **({"roll_objections": objections} if (objections := objections_json(meeting)) else {}),
+        **({"roll_objections": objections} if (objections := roll_objections_json(meeting)) else {}),
+        **result_objections_json(meeting),
+        **({"convener": meeting.convener, "convening_reason": meeting.convening_reason}
+           if meeting.convener == "street_office" else {}),
     }
 
 

@@ -64,3 +64,30 @@ class Certification(db.Model):
 
     result = relationship("MotionResult")
     user = relationship("User")
+
+
+class ResultObjection(db.Model):
+    """R26: an owner's objection to a meeting's preliminary result, filed during the objection period, and the
+    convening body's signed answer (``govern.objection_answer.v1``, :mod:`govern.core.objections`).
+
+    Distinct from an objection to the roll before voting. An upheld objection orders a correction: the
+    meeting is ``objected`` until the street office certifies or revokes (:mod:`govern.record.objections`).
+    """
+
+    __tablename__ = "result_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    #: The motion objected to (NULL: the meeting's results as a whole).
+    motion_id: Mapped[int | None] = mapped_column(ForeignKey("motions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    #: uphold | dismiss (NULL until answered)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    #: The signed answer as received: ``{"object": {govern.objection_answer.v1}, "signature", "key_id"}``.
+    envelope: Mapped[dict | None] = mapped_column(JSON)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ included in the record, where ``govern verify`` checks it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -90,7 +91,20 @@ def certify_result(result: MotionResult, data: Any, *, actor) -> Certification:
            data={"meeting": meeting.id, "motion": result.motion_id, "verdict": row.verdict, "reason": row.reason,
                  "result_hash": result.document_hash, "key_id": key.public_key})
     _announce(meeting, result, row)
+    for listener in _verdict_listeners:
+        listener(meeting, result, row)
     return row
+
+
+#: Called with ``(meeting, result, certification)`` after a verdict is stored and announced: the notices package
+#: (above this one) posts a revocation or an order of correction as a notice with its printable lobby page, so
+#: owners without accounts learn of it (R28).
+_verdict_listeners: list[Callable[[Meeting, MotionResult, Certification], None]] = []
+
+
+def on_verdict(func_: Callable[[Meeting, MotionResult, Certification], None]):
+    _verdict_listeners.append(func_)
+    return func_
 
 
 def _announce(meeting: Meeting, result: MotionResult, row: Certification) -> None:

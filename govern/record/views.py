@@ -36,10 +36,10 @@ from govern.extensions import db
 from govern.meetings import lifecycle
 from govern.meetings.access import load_meeting, meeting_required
 from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
-from govern.record import oversight
+from govern.record import objections, oversight
 from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
 from govern.record.export import ballot_kinds
-from govern.record.models import Certification
+from govern.record.models import Certification, ResultObjection
 
 bp = Blueprint("record", __name__)
 
@@ -56,7 +56,10 @@ def record_summary(meeting: Meeting) -> dict:
     return {"kinds": ballot_kinds(entries, meeting.revision_policy),
             "proxy": sum(1 for e in counted.values() if e.delegation is not None),
             "certifications": oversight.certifications_of(meeting),
-            "can_audit": can_audit(current_user, meeting.community)}
+            "can_audit": can_audit(current_user, meeting.community),
+            "objections": objections.objections_of(meeting),
+            "objections_open": objections.is_open_for_objections(meeting),
+            "may_answer": objections.may_answer(current_user, meeting)}
 
 
 def _with_lapses(meeting: Meeting, rows: list[Delegation]) -> list[Delegation]:
@@ -75,6 +78,23 @@ def _body(field: str = "body"):
 def _fail(err: DomainError, target: str):
     db.session.rollback()
     flash(err.message, "error")
+    return redirect(target), 303
+
+
+def _signed(name: str) -> dict:
+    """The body of a signed form (the signing page posts ``document``, ``signature``, ``key_id``)."""
+    return {name: _body("document"), "signature": request.form.get("signature", "").strip(),
+            "key_id": request.form.get("key_id", "").strip()}
+
+
+def _done(target: str, store, message: str):
+    """Run ``store``; commit and flash ``message``, or flash the refusal; back to ``target`` either way."""
+    try:
+        store()
+    except DomainError as err:
+        return _fail(err, target)
+    jobs.commit()
+    flash(message, "success")
     return redirect(target), 303
 
 
@@ -138,19 +158,8 @@ def certify(meeting: Meeting, motion_id: int):
         abort(404)
     target = url_for("record.audit_meeting", meeting_id=meeting.id)
     if request.method == "POST":
-        try:
-            obj = json.loads(request.form.get("document") or "null")
-        except ValueError:
-            obj = None
-        data = {"certification": obj, "signature": request.form.get("signature", "").strip(),
-                "key_id": request.form.get("key_id", "").strip()}
-        try:
-            oversight.certify_result(result, data, actor=current_user)
-        except DomainError as err:
-            return _fail(err, target)
-        jobs.commit()
-        flash(_("Your signed verdict was recorded and announced to the owners."), "success")
-        return redirect(target), 303
+        return _done(target, lambda: oversight.certify_result(result, _signed("certification"), actor=current_user),
+                     _("Your signed verdict was recorded and announced to the owners."))
     verdict = request.args.get("verdict", "certify")
     if verdict not in oversight.VERDICTS:
         abort(400)
@@ -158,6 +167,46 @@ def certify(meeting: Meeting, motion_id: int):
     obj = oversight.certification_object(result, verdict, reason, format_time(clock.now().replace(microsecond=0)))
     return render_template("record/certify.html", meeting=meeting, result=result, verdict=verdict,
                            document_text=canonical_bytes(obj).decode("utf-8"))
+
+
+# --------------------------------------------------------------------------- R26: objections to the result
+
+
+@bp.post("/meetings/<id:meeting_id>/objections")
+@meeting_required(published=True)
+def object_to_result(meeting: Meeting):
+    """An owner on the roll files an objection to the preliminary result (form: text, motion)."""
+    target = url_for("meetings.result", meeting_id=meeting.id)
+    motion = (request.form.get("motion") or "").strip()
+    return _done(target, lambda: objections.file_objection(meeting, actor=current_user,
+                                                           text=request.form.get("text", ""),
+                                                           motion_id=int(motion) if motion.isdigit() else None),
+                 _("Your objection was filed. The convening body must answer it; the answer is in the record."))
+
+
+@bp.route("/objections/<id:objection_id>/answer", methods=["GET", "POST"])
+@login_required
+def answer_objection(objection_id: int):
+    """Step 1 (GET ?decision=&answer=): the answer object to sign; step 2 (POST): its signature."""
+    row = db.session.get(ResultObjection, objection_id)
+    if row is None:
+        abort(404)
+    meeting = load_meeting(row.meeting_id, lambda user, community: objections.may_answer(user, meeting_of(row)))
+    target = url_for("meetings.result", meeting_id=meeting.id)
+    if request.method == "POST":
+        return _done(target, lambda: objections.answer_objection(row, _signed("answer"), actor=current_user),
+                     _("Your signed answer was recorded and sent to the owner who objected."))
+    decision = request.args.get("decision", "dismiss")
+    if decision not in ("uphold", "dismiss"):
+        abort(400)
+    answer = (request.args.get("answer") or "").strip()[: objections.MAX_TEXT]
+    obj = objections.answer_document(row, decision, answer, format_time(clock.now().replace(microsecond=0)))
+    return render_template("record/answer_objection.html", meeting=meeting, objection=row, decision=decision,
+                           answer=answer, document_text=canonical_bytes(obj).decode("utf-8"))
+
+
+def meeting_of(row: ResultObjection) -> Meeting:
+    return db.session.get(Meeting, row.meeting_id)
 
 
 # --------------------------------------------------------------------------- proxies
@@ -349,11 +398,13 @@ def meeting_outcomes(meeting) -> list[dict]:
     verdicts = {c.result_id: c.verdict for c in db.session.scalars(
         select(Certification).where(Certification.meeting_id == meeting.id).order_by(Certification.id))}
     by_motion = {r.motion_id: r for r in rows}
+    statuses = lifecycle.result_statuses(meeting) if rows else {}
     out = []
     for motion in meeting.motions:
         row = by_motion.get(motion.id)
         if row is None:
             continue
         out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
+                    "status": statuses.get(motion.id),
                     "verdict": verdicts.get(row.id)})
     return out
