@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from govern import jobs
-from govern.accounts import jobs as account_jobs
 from govern.accounts import committee, otp, services, throttle
+from govern.accounts import jobs as account_jobs
 from govern.accounts.access import (
     can_confirm_owners,
     can_grant_roles,

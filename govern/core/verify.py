@@ -60,8 +60,8 @@ from govern.core.ledger import (
     counting_ballots,
     revision_violations,
 )
-from govern.core.paper_rules import timing_problems
 from govern.core.objections import check_objections
+from govern.core.paper_rules import timing_problems
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll

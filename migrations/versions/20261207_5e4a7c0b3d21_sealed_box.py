@@ -1,7 +1,7 @@
 """sealed_boxes: the sealed-box declaration of paper ballots not yet entered at the close (#12 item 2)
 
 Revision ID: 5e4a7c0b3d21
-Revises: a9e3c1d2f4b5
+Revises: c5a7e2b9d013
 Create Date: 2026-12-07 18:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import govern.dbtypes
 
 
 revision = '5e4a7c0b3d21'
-down_revision = 'a9e3c1d2f4b5'
+down_revision = 'c5a7e2b9d013'
 branch_labels = None
 depends_on = None
 
