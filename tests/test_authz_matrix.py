@@ -246,6 +246,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record.accept", "POST"): (L, F, F, N, F, F, o, F, F, F),
     ("record.paper_index", "GET"): (L, F, F, N, F, o, F, o, o, o),
     ("record.paper_index", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record.paper_sealed_box", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record.paper_show", "GET"): (L, F, F, N, F, o, F, o, o, o),
     # the member who entered the sample paper ballot is refused by the domain (flash + 303 to the paper page)
     ("record.paper_attest", "POST"): (L, F, F, N, F, F, F, o, o, F),

@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "result.certify": _l("Street office's opinion signed"),
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role withdrawn"),
+    "sealed_box.sign": _l("Sealed-box declaration signed"),
     "service.acknowledge": _l("Service request acknowledged"),
     "service.assign": _l("Service request assigned"),
     "service.confirm": _l("Service request confirmed done"),
