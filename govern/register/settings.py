@@ -24,3 +24,10 @@ settings.declare("register", "proxy_cap", 3, parse=int,
 settings.declare("register", "public_record_for_owners", True, parse=settings.boolean,
                  doc="Issue #6: owners may download the public (pseudonymous) edition of a meeting's record; a "
                      "community whose rules keep individual choices from owners (R27) sets it to false.")
+settings.declare("register", "window_min_days", 5, parse=settings.positive_int,
+                 doc="R12: the shortest voting window in days (Hangzhou: 5); publishing a shorter one is refused.")
+settings.declare("register", "window_max_days", 60, parse=settings.positive_int,
+                 doc="R12: the longest voting window in days, extensions included (Hangzhou: 60).")
+settings.declare("register", "deemed_consent", "off", parse=settings.one_of("off", "plain", "zhejiang"),
+                 doc="R24: the community's deemed-consent clause (off, plain or zhejiang); when on, a labelled "
+                     "deemed result is computed beside the strict, official one.")
