@@ -78,6 +78,8 @@ CODES: dict[str, Code] = {
     "entering_key_revoked": Code(409, (
         "The key of the member who entered a paper ballot was revoked since: enter it again."
     )),
+    "extension_stale": Code(409, "The voting window changed since the extension was signed: reload and sign again."),
+    "extension_too_late": Code(409, "Voting has closed: the window can no longer be extended."),
     "forbidden": Code(403, "The caller is known but lacks the right for this action."),
     "hidden": Code(409, "A hidden comment cannot be edited."),
     "incomplete": Code(400, "Please rate every statement twice, from 1 to 7."),
@@ -87,6 +89,8 @@ CODES: dict[str, Code] = {
     "invalid_setting": Code(409, "A stored community setting no longer parses; the platform admin must correct it."),
     "invalid_credentials": Code(401, "Wrong username or password."),
     "locked": Code(401, "Too many failed password attempts: the account is locked for a while."),
+    "matter_below_item": Code(400, (
+        "A motion deciding a major item of Civil Code art. 278 ((6)-(8)) cannot be classed lower than major.")),
     "meeting_not_closed": Code(409, "Minutes are drafted after the vote has closed."),
     "method_not_allowed": Code(405, "The URL does not answer this HTTP method."),
     "minutes_closed": Code(409, "The minutes are closed; no more decisions can be recorded."),
@@ -157,6 +161,9 @@ CODES: dict[str, Code] = {
     "window_closed": Code(409, "Voting has closed."),
     "window_not_open": Code(409, "Voting has not opened yet."),
     "wrong_agenda": Code(400, "The ballot names another agenda than the one the notice published."),
+    "window_out_of_bounds": Code(400, (
+        "The voting window (extensions included) is shorter or longer than the community's bounds (R12, 5-60 "
+        "days by default).")),
     "wrong_key": Code(400, "This is not your current signing key. Sign with your current key."),
     "wrong_meeting": Code(400, "The paper ballot is for another meeting."),
     "wrong_roll": Code(400, "The paper ballot names another roll."),

@@ -122,6 +122,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("meetings.edit", "POST"): (L, F, F, N, F, o, F, o, o, F),
     ("meetings.publish", "POST"): (L, F, F, N, F, o, F, o, o, F),
     ("meetings.show", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings.motion_file", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings.extend", "GET"): (L, F, F, N, F, o, F, o, o, F),
+    ("meetings.extend", "POST"): (L, F, F, N, F, o, F, o, o, F),
     ("meetings.ballot", "GET"): (L, F, o, N, F, F, F, F, F, F),
     ("meetings.keys", "GET"): LOGGED_IN,
     ("meetings.check_receipt", "GET"): PUBLIC,
@@ -138,6 +141,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("meetings_api.receipt", "GET"): PUBLIC,
     ("meetings_api.results", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("meetings_api.countersign", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("meetings_api.extend", "POST"): (L, F, F, N, F, o, F, o, o, F),
     # agenda: pages (the sample proposal is garden's, by "owner", in committee review)
     ("agenda.index", "GET"): MEMBERS,
     ("agenda.new", "GET"): (L, F, o, F, o, F, F, F, F, F),

@@ -40,7 +40,7 @@ LAYERS = (
     "metrics",  # the KPI dashboard over everything above
 )
 
-BASE_MODULES = ("clock", "config", "dbtypes", "errors", "extensions", "jobs", "templating")
+BASE_MODULES = ("clock", "config", "dbtypes", "errors", "extensions", "jobs", "templating", "uploads")
 
 #: Upward edges still present in packages owned by other work: ``(file, imported package): reason``.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {}

@@ -150,6 +150,9 @@ class Meeting(db.Model):
     objection_days: Mapped[int | None] = mapped_column(Integer)
     #: R11: why the street office convenes (the committee failed to); empty when the committee convenes.
     convening_reason: Mapped[str] = mapped_column(Text, default="")
+    #: The community's deemed-consent clause (R24) fixed when the notice was published: NULL (off), "plain" or
+    #: "zhejiang". The strict result stays official; the deemed one is computed beside it.
+    deemed_consent: Mapped[str | None] = mapped_column(String(16))
 
     community = relationship("Community")
     motions: Mapped[list[Motion]] = relationship(
@@ -199,8 +202,31 @@ class Motion(db.Model):
     matter: Mapped[str] = mapped_column(String(32), default="ordinary")
     #: The accepted agenda proposal this motion comes from, if any (no FK: the agenda is another feature).
     proposal_id: Mapped[int | None] = mapped_column(Integer)
+    #: The item of Civil Code art. 278 (1-9) the motion decides; it fixes the least matter class (R5 of #13).
+    item: Mapped[int | None] = mapped_column(Integer)
+    #: Files of the motion itself, ``[{name, media_type, size, sha256}]`` (stored under uploads/motions by hash).
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    #: Art. 279 only: ``{"applicant_units": [...], "interested_units": [...], "reason": "..."}`` (R25).
+    interested: Mapped[dict | None] = mapped_column(JSON)
 
     meeting: Mapped[Meeting] = relationship(back_populates="motions")
+
+
+class MeetingExtension(db.Model):
+    """A signed extension of the voting window (``govern.extension.v1``, R12): new ``closes_at`` and a reason,
+    signed by a member of the convening body before the close. It does not change the agenda hash."""
+
+    __tablename__ = "meeting_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: ``{"extension": {...}, "key_id": ..., "signature": ...}`` exactly as signed in the browser.
+    envelope: Mapped[dict] = mapped_column(JSON)
+    previous_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 class RollPerson(db.Model):

@@ -48,6 +48,7 @@ from govern.core.ballot import (
 )
 from govern.core.canonical import sha256_hex
 from govern.core.casters import CasterList
+from govern.core.extensions import extension_problems
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
@@ -299,6 +300,8 @@ class _Verifier:
         self.motion_ids = {m["id"] for m in meeting["motions"]}
         self.roll = self.check_roll()
         self.keys = parse_keys(self.load_json("keys.json"), self.problems)
+        for code, message in extension_problems(meeting, self.keys):
+            self.problem("meeting.json", None, code, message)
         if self.roll is not None:
             self.check_roll_keys()
         self.caster_list = CasterList(

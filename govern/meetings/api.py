@@ -21,7 +21,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
-from govern.meetings import lifecycle
+from govern.meetings import extension, lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required
 from govern.meetings.serverkey import server_private_key, server_public_key
@@ -201,3 +201,17 @@ def countersign(meeting: Meeting, motion_id: int):
     sig = results_mod.countersign_result(row, data, actor=current_user)
     jobs.commit()
     return jsonify({"key_id": sig.key_id, "signature": sig.signature, "document_hash": row.document_hash}), 201
+
+
+@bp.post("/meetings/<id:meeting_id>/extensions")
+@api_login_required
+@meeting_required(extension.may_extend, published=True,
+                  denied=_l("Only a member of the convening body may extend the voting window."))
+def extend(meeting: Meeting):
+    """A member of the convening body extends the voting window with a signed ``govern.extension.v1``
+    (``{"extension", "signature", "key_id"}``): 201 with the new close; 409 ``extension_too_late`` after the
+    close, 400 ``window_out_of_bounds`` when the whole window would exceed the community's bounds."""
+    data = json_body(required=("extension", "signature", "key_id"))
+    row = extension.extend_window(meeting, data, actor=current_user)
+    return jsonify({"closes_at": format_time(row.closes_at), "previous_closes_at": format_time(row.previous_closes_at),
+                    "agenda_hash": meeting.agenda_hash}), 201

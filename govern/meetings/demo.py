@@ -27,6 +27,7 @@ from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
 from govern.meetings import results, services
+from govern.meetings.attachments import store_motion_file
 
 
 def _cast(meeting, user, private, public, choices) -> None:
@@ -37,6 +38,29 @@ def _cast(meeting, user, private, public, choices) -> None:
     ballot = build_ballot(community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
                           voter=voter, choices=choices, issued_at=clock.now(), nonce=new_nonce(os.urandom))
     cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public}, actor=user)
+
+
+def _covenant_pdf() -> bytes:
+    """A one-page PDF: the draft of the parking covenant's article 5 the demo motion attaches."""
+    text = b"BT /F1 14 Tf 72 760 Td (Parking covenant, article 5 - revised draft) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(text)).encode() + b" >>\nstream\n" + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 @demo_step("meetings")
@@ -62,8 +86,10 @@ def demo_meetings(community, accounts) -> None:
             title="2025年第一次业主大会会议", description="审议物业服务合同续签及公共收益使用方案。",
             opens_at=start + timedelta(days=20), closes_at=start + timedelta(days=30),
             motions=[
-                services.MotionData(title="续聘现物业服务企业", text="续聘现物业服务企业，合同期三年，收费标准不变。"),
-                services.MotionData(title="使用公共收益维修电梯", text="使用公共收益 18 万元更换 2 号楼电梯主机。"),
+                services.MotionData(title="续聘现物业服务企业", text="续聘现物业服务企业，合同期三年，收费标准不变。",
+                                    item=4),
+                services.MotionData(title="使用公共收益维修电梯", text="使用公共收益 18 万元更换 2 号楼电梯主机。",
+                                    item=9),
             ]), actor=chair)
         services.publish_meeting(closed, actor=chair)
     for i, user in enumerate(owners):
@@ -91,9 +117,11 @@ def demo_meetings(community, accounts) -> None:
             opens_at=real_now - timedelta(days=1), closes_at=real_now + timedelta(days=10),
             revision_policy="revisable-until-close",
             motions=[
+                # a shed on common land changes the use of common parts: art. 278 item (8), a major matter
                 services.MotionData(title="增设电动自行车充电设施",
-                                    text="在 1、2 号楼之间增设充电车棚，费用由公共收益列支。"),
-                services.MotionData(title="修订停车管理规约", text="按附件修订停车管理规约第五条。"),
+                                    text="在 1、2 号楼之间增设充电车棚，费用由公共收益列支。", item=8, matter="major"),
+                services.MotionData(title="修订停车管理规约", text="按附件修订停车管理规约第五条。", item=2,
+                                    attachments=[store_motion_file("停车管理规约第五条修订稿.pdf", _covenant_pdf())]),
             ]), actor=chair)
         services.publish_meeting(current, actor=chair)
     for i, user in enumerate(owners[:12]):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,6 +13,8 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
+    MultipleFileField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -33,6 +37,24 @@ MATTER_CHOICES = [
 ]
 
 
+ITEM_CHOICES = [
+    SelectChoice("", _l("No item of art. 278 named")),
+    SelectChoice("1", _l("(1) Rules of procedure of the owners' assembly")),
+    SelectChoice("2", _l("(2) The management covenant")),
+    SelectChoice("3", _l("(3) Electing or replacing the owners' committee")),
+    SelectChoice("4", _l("(4) Hiring or dismissing the property company or another manager")),
+    SelectChoice("5", _l("(5) Using the maintenance fund")),
+    SelectChoice("6", _l("(6) Raising the maintenance fund — major")),
+    SelectChoice("7", _l("(7) Rebuilding or reconstructing buildings and facilities — major")),
+    SelectChoice("8", _l("(8) Changing the use of common parts or using them for business — major")),
+    SelectChoice("9", _l("(9) Other major matters of common ownership and management")),
+]
+
+
+def _units(text: str | None) -> list[str]:
+    return [u for u in (p.strip() for p in (text or "").replace("，", ",").split(",")) if u]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -41,7 +63,16 @@ class MultiCheckboxField(SelectMultipleField):
 class MotionForm(Form):
     title = StringField(_l("Motion title"), validators=[Optional(), Length(max=200)])
     text = TextAreaField(_l("Full text"), validators=[Optional(), Length(max=20000)])
+    item = SelectField(_l("Item of Civil Code art. 278 (fixes the least class)"), choices=ITEM_CHOICES, default="")
     matter = SelectField(_l("Matter class"), choices=MATTER_CHOICES, default="ordinary")
+    files = MultipleFileField(_l("Attachments (PDF, PNG or JPEG, at most 20 MB each)"))
+    attachments_json = HiddenField()
+    applicant_units = StringField(_l("Art. 279: the applicant's units (comma separated)"),
+                                  validators=[Optional(), Length(max=2000)])
+    interested_units = StringField(_l("Art. 279: interested units (empty: the other units of the applicant's "
+                                      "building)"), validators=[Optional(), Length(max=20000)])
+    interested_reason = StringField(_l("Why the interested owners differ from that default"),
+                                    validators=[Optional(), Length(max=500)])
     proposal_id = StringField(_l("From proposal"), validators=[Optional(), Length(max=20)],
                               render_kw={"inputmode": "numeric"})
 
@@ -70,7 +101,9 @@ class MeetingForm(FlaskForm):
                                      validators=[Optional(), Length(max=2000)])
     motions = FieldList(FormField(MotionForm), min_entries=MOTION_SLOTS, max_entries=MOTION_SLOTS)
 
-    def to_data(self) -> MeetingData:
+    def to_data(self, store: Callable[[str, bytes], dict] | None = None) -> MeetingData:
+        """The meeting as the services take it; ``store(name, bytes)`` keeps each uploaded file (and may refuse
+        it with a named error)."""
         motions = []
         for entry in self.motions.entries:
             m = entry.form
@@ -78,7 +111,12 @@ class MeetingForm(FlaskForm):
                 continue
             pid = (m.proposal_id.data or "").strip()
             motions.append(MotionData(title=m.title.data, text=m.text.data or "", matter=m.matter.data,
-                                      proposal_id=int(pid) if pid.isdigit() else None))
+                                      proposal_id=int(pid) if pid.isdigit() else None,
+                                      item=int(m.item.data) if (m.item.data or "").isdigit() else None,
+                                      attachments=kept_files(m.attachments_json.data) + _uploaded(m.files.data, store),
+                                      applicant_units=_units(m.applicant_units.data),
+                                      interested_units=_units(m.interested_units.data) or None,
+                                      interested_reason=m.interested_reason.data or ""))
         return MeetingData(
             title=self.title.data or "",
             description=self.description.data or "",
@@ -104,7 +142,30 @@ class MeetingForm(FlaskForm):
             entry.form.title.data = motion.title
             entry.form.text.data = motion.text
             entry.form.matter.data = motion.matter
+            entry.form.item.data = str(motion.item or "")
+            entry.form.attachments_json.data = json.dumps(motion.attachments or [], ensure_ascii=False)
+            spec = motion.interested or {}
+            entry.form.applicant_units.data = ", ".join(spec.get("applicant_units") or ())
+            entry.form.interested_units.data = ", ".join(spec.get("interested_units") or ()) if spec.get(
+                "reason") else ""
+            entry.form.interested_reason.data = spec.get("reason") or ""
             entry.form.proposal_id.data = str(motion.proposal_id or "")
+
+
+def kept_files(text: str | None) -> list[dict]:
+    """The files a draft motion already carries (written by :meth:`MeetingForm.fill`); checked again by the
+    services against the stored files."""
+    try:
+        files = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+
+def _uploaded(files, store) -> list[dict]:
+    if store is None:
+        return []
+    return [store(f.filename, f.read()) for f in files or () if getattr(f, "filename", "")]
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime:

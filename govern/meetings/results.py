@@ -10,6 +10,10 @@ The result document (``govern.result.v1``) is what every signature covers (RFC 8
      "ballots": {"electronic": 30, "paper": 8, "proxy": 3},
      "result": TallyResult.to_json()}
 
+With the community's deemed-consent clause (R24, ``Meeting.deemed_consent`` fixed at publication) the result
+carries ``"deemed_consent"`` in the core's shape beside the unchanged strict fields (``TallyResult.to_json``):
+informative, never the official result. An art. 279 motion carries ``"interested": {persons, agree}``.
+
 ``ballots`` counts the counting ballots that carry a mark on this motion, by how they reached the
 ledger (``govern.core.results.motion_ballots``): ``electronic`` (signed by the owner on their device),
 ``proxy`` (signed by a proxy under a delegation), ``paper`` (entered and attested by two committee
@@ -35,9 +39,10 @@ from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import sign, verify
 from govern.core.results import motion_ballots
-from govern.core.rules import Choice, Matter, Vote, tally
+from govern.core.rules import Choice, DeemedConsent, DeemedVariant, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings.interested import interested_persons
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Community
 
@@ -76,9 +81,12 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
                  for person, entry in sorted(counted.items())
                  if person in areas and mid in entry.ballot.get("choices", {})]
         matter = Matter(motion.matter)
-        interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
+        interested = motion_interested(locked, motion, areas) if matter is Matter.UNANIMOUS_INTERESTED else None
+        clause = None if interested is not None or not locked.deemed_consent else DeemedConsent(
+            DeemedVariant(locked.deemed_consent))
         outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
-                        matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested)
+                        matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested,
+                        deemed_consent=clause)
         document = {
             "type": RESULT_TYPE,
             "community": str(locked.community_id),
@@ -109,6 +117,14 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
            data={"meeting": locked.id, "stage": "preliminary", "ledger_length": locked.ledger_length,
                  "ledger_head": locked.ledger_head})
     return stored
+
+
+def motion_interested(meeting: Meeting, motion, persons) -> list[str]:
+    """Art. 279: the persons whose consent the motion needs — the owners of its interested units
+    (:mod:`govern.meetings.interested`); a motion drafted before units were named: every person on the roll."""
+    if motion.interested is None:
+        return sorted(persons)
+    return interested_persons(meeting, motion)
 
 
 def result_for(meeting: Meeting, motion_id: int) -> MotionResult:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from govern import clock
+from govern import clock, settings
 from govern.agenda.models import Attachment
 from govern.audit.services import record
 from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
@@ -35,12 +35,15 @@ from govern.ballots.owner_keys import active_key, enroll_key, key_history  # noq
 from govern.ballots.voter import ballot_context, persons_for, voter_summary  # noqa: F401  (moved)
 from govern.core.agenda import agenda_hash, build_agenda
 from govern.core.ballot import RevisionPolicy, format_time
+from govern.core.items import item_problem
 from govern.core.procedure import NoticeReading, notice_period
 from govern.core.rules import InvalidPolicy, Matter
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
 from govern.meetings import casters as _casters  # noqa: F401  (connects the register's owners_changed receiver)
+from govern.meetings.attachments import file_path
+from govern.meetings.interested import building_units, interested_persons, unknown_units
 from govern.meetings.participation import Bar, Participation, floor_percent, participation  # noqa: F401  (moved)
 from govern.meetings.roll import freeze_roll, keep_voided_roll, load_roll  # noqa: F401  (moved)
 from govern.register.models import Building, Community
@@ -54,6 +57,15 @@ class MotionData:
     text: str = ""
     matter: str = Matter.ORDINARY.value
     proposal_id: int | None = None
+    #: The item of Civil Code art. 278 (1-9) the motion decides; fixes the least class (``govern.core.items``).
+    item: int | None = None
+    #: The motion's own files, ``[{name, media_type, size, sha256}]`` (``store_motion_file``).
+    attachments: list[dict] = field(default_factory=list)
+    #: Art. 279 only: the applicant's units, the interested units (None: the other units of the applicant's
+    #: building) and the reason when the committee changed that default (``govern.meetings.interested``).
+    applicant_units: list[str] = field(default_factory=list)
+    interested_units: list[str] | None = None
+    interested_reason: str = ""
 
 
 @dataclass
@@ -91,12 +103,69 @@ def _validate(community: Community, data: MeetingData) -> None:
         if not data.scope_buildings or unknown:
             problems["scope"] = _("Unknown building(s): %(codes)s", codes=", ".join(unknown) or "-")
     for i, m in enumerate(data.motions, start=1):
-        if not m.title.strip():
-            problems[f"motion{i}"] = _("Motion %(n)d needs a title.", n=i)
-        if m.matter not in {x.value for x in Matter}:
-            problems[f"motion{i}"] = _("Motion %(n)d has an unknown matter class.", n=i)
+        problems.update(_motion_problems(community, i, m))
     if problems:
         raise DomainError("invalid", " ".join(str(v) for v in problems.values()), status=400, details=problems)
+
+
+def _motion_problems(community: Community, i: int, m: MotionData) -> dict:
+    """What is wrong with motion ``i``; a class lower than its art. 278 item needs is refused outright."""
+    problems = {}
+    if not m.title.strip():
+        problems[f"motion{i}"] = _("Motion %(n)d needs a title.", n=i)
+    if m.matter not in {x.value for x in Matter}:
+        problems[f"motion{i}"] = _("Motion %(n)d has an unknown matter class.", n=i)
+        return problems
+    problem = item_problem(m.item, m.matter)
+    if problem == "matter_below_item":
+        raise DomainError("matter_below_item", _(
+            "Motion %(n)d decides item (%(item)d) of Civil Code art. 278, which is a major matter: it cannot "
+            "be classed lower.", n=i, item=m.item), status=400, details={"motion": i, "item": m.item})
+    if problem is not None:
+        problems[f"motion{i}"] = _("Motion %(n)d: the art. 278 item must be 1 to 9, and an art. 279 motion "
+                                   "names none.", n=i)
+    if m.matter == Matter.UNANIMOUS_INTERESTED.value:
+        problems.update(_interested_problems(community, i, m))
+    if not all(_stored(a) for a in m.attachments):
+        problems[f"motion{i}_files"] = _("Motion %(n)d names a file that was not uploaded.", n=i)
+    return problems
+
+
+def _stored(entry: dict) -> bool:
+    """An attachment entry names a stored file of that size."""
+    if not isinstance(entry, dict) or set(entry) != {"name", "media_type", "size", "sha256"}:
+        return False
+    sha = str(entry["sha256"])
+    path = file_path(sha) if len(sha) == 64 and sha.isalnum() else None
+    return path is not None and path.stat().st_size == entry["size"]
+
+
+def _interested_problems(community: Community, i: int, m: MotionData) -> dict:
+    """Art. 279: the applicant's units are named and known; changed interested units carry a reason."""
+    key = f"motion{i}_interested"
+    if not m.applicant_units:
+        return {key: _("Motion %(n)d (art. 279) must name the applicant's units.", n=i)}
+    unknown, default = building_units(community.id, m.applicant_units)
+    if m.interested_units is not None:
+        unknown += unknown_units(community.id, m.interested_units)
+    if unknown:
+        return {key: _("Motion %(n)d: unknown unit(s) %(units)s.", n=i, units=", ".join(sorted(set(unknown))))}
+    chosen = default if m.interested_units is None else sorted(set(m.interested_units) - set(m.applicant_units))
+    if not chosen:
+        return {key: _("Motion %(n)d (art. 279) has no interested owners.", n=i)}
+    if chosen != default and not m.interested_reason.strip():
+        return {key: _("Motion %(n)d: state why the interested owners differ from the other owners of the "
+                       "applicant's building.", n=i)}
+    return {}
+
+
+def _interested(community_id: int, m: MotionData) -> dict | None:
+    if m.matter != Matter.UNANIMOUS_INTERESTED.value:
+        return None
+    _unknown, default = building_units(community_id, m.applicant_units)
+    chosen = default if m.interested_units is None else sorted(set(m.interested_units) - set(m.applicant_units))
+    return {"applicant_units": sorted(set(m.applicant_units)), "interested_units": chosen,
+            "reason": m.interested_reason.strip() if chosen != default else ""}
 
 
 def _apply(meeting: Meeting, data: MeetingData) -> None:
@@ -113,7 +182,9 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     db.session.flush()
     for i, m in enumerate(data.motions, start=1):
         meeting.motions.append(Motion(community_id=meeting.community_id, position=i, title=m.title.strip(),
-                                      text=m.text.strip(), matter=m.matter, proposal_id=m.proposal_id))
+                                      text=m.text.strip(), matter=m.matter, proposal_id=m.proposal_id,
+                                      item=m.item, attachments=list(m.attachments) or None,
+                                      interested=_interested(meeting.community_id, m)))
 
 
 def _snapshot(meeting: Meeting) -> dict:
@@ -121,7 +192,9 @@ def _snapshot(meeting: Meeting) -> dict:
         "title": meeting.title, "kind": meeting.kind, "scope": meeting.scope_buildings,
         "opens_at": format_time(meeting.opens_at), "closes_at": format_time(meeting.closes_at),
         "revision_policy": meeting.revision_policy, "invalid_policy": meeting.invalid_policy,
-        "motions": [{"title": m.title, "matter": m.matter, "proposal_id": m.proposal_id} for m in meeting.motions],
+        "motions": [{"title": m.title, "matter": m.matter, "item": m.item, "proposal_id": m.proposal_id,
+                     "attachments": [a["sha256"] for a in m.attachments or ()], "interested": m.interested}
+                    for m in meeting.motions],
     }
 
 
@@ -196,9 +269,29 @@ def agenda_of(meeting: Meeting) -> dict:
     return build_agenda(
         community=str(meeting.community_id), meeting=str(meeting.id), revision_policy=meeting.revision_policy,
         invalid_policy=meeting.invalid_policy,
-        motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": None, "matter": m.matter,
-                  "attachments": files.get(m.proposal_id, []) if m.proposal_id is not None else []}
+        motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": m.item, "matter": m.matter,
+                  "attachments": (files.get(m.proposal_id, []) if m.proposal_id is not None else [])
+                  + list(m.attachments or ())}
                  for m in meeting.motions])
+
+
+def window_bounds(community: Community) -> tuple[int, int]:
+    """R12: the community's shortest and longest voting window in days (settings ``window_min_days``,
+    ``window_max_days``)."""
+    return settings.get(community, "window_min_days"), settings.get(community, "window_max_days")
+
+
+def check_window(community: Community, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    """Refuse (``window_out_of_bounds``) a voting window shorter or longer than the community allows (R12);
+    an extension is checked with its new close, so the total window stays within the bounds."""
+    low, high = window_bounds(community)
+    length = closes_at - opens_at
+    if dt.timedelta(days=low) <= length <= dt.timedelta(days=high):
+        return
+    raise DomainError("window_out_of_bounds", _(
+        "The voting window must last from %(low)d to %(high)d days (the community's rules, R12); this one lasts "
+        "%(days)d days and %(hours)d hours.", low=low, high=high, days=length.days, hours=length.seconds // 3600),
+        status=400, details={"min_days": low, "max_days": high, "seconds": int(length.total_seconds())})
 
 
 def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
@@ -227,12 +320,19 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
             details={"reason": check.reason, "days": check.days, "required_days": check.required_days,
                      "earliest_opening": check.earliest_opening.isoformat()},
         )
+    check_window(community, meeting.opens_at, meeting.closes_at)
     meeting.published_at = moment
     meeting.published_by_id = actor.id if actor else None
+    clause = settings.get(community, "deemed_consent")
+    meeting.deemed_consent = None if clause == "off" else clause
     meeting.notice_date = local_day(moment)
     meeting.notice_rule = reading.value
     meeting.objection_days = community.setting("objection_days")  # R26: fixed with the notice
     roll = freeze_roll(meeting, moment)
+    for motion in meeting.motions:
+        if motion.interested is not None and not interested_persons(meeting, motion):
+            raise DomainError("invalid", _("The art. 279 motion “%(title)s” has no interested owner on the roll.",
+                                           title=motion.title), status=400)
     meeting.agenda = agenda_of(meeting)
     meeting.agenda_hash = agenda_hash(meeting.agenda)
     record("meeting.publish", actor=actor, community=community, obj=meeting,

@@ -3,9 +3,12 @@ the public receipt check and the result notice."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,14 +21,18 @@ from govern.agenda.models import Proposal
 from govern.agenda.services import accepted_proposals, proposal_url
 from govern.ballots import ledger, owner_keys, proxies, voter
 from govern.ballots.models import BallotEntry, Meeting, MeetingStatus
+from govern.core.ballot import format_time, new_nonce
+from govern.core.canonical import canonical_bytes
+from govern.core.extensions import build_extension
 from govern.core.ledger import make_receipt
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.formats import LOCAL_TZ
 from govern.home import panels
-from govern.meetings import lifecycle, links, services
+from govern.meetings import attachments, extension, lifecycle, links, services
 from govern.meetings import results as results_mod
 from govern.meetings.access import can_manage_meetings, can_see_door_to_door, is_street_office, meeting_required
-from govern.meetings.forms import MeetingForm
+from govern.meetings.forms import MOTION_SLOTS, MeetingForm, kept_files
 from govern.meetings.participation import participation
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
@@ -95,8 +102,8 @@ def _form(community, meeting=None) -> MeetingForm:
 
 
 def _save(form, community, meeting=None):
-    data = form.to_data()
     try:
+        data = form.to_data(store=attachments.store_motion_file)
         if meeting is None:
             convener = "street_office" if is_street_office(current_user, community) else "committee"
             meeting = services.create_meeting(community, data, actor=current_user, convener=convener,
@@ -113,6 +120,39 @@ def _save(form, community, meeting=None):
         return None
     jobs.commit()
     return meeting
+
+
+@bp.url_value_preprocessor
+def _allow_attachments(endpoint, values) -> None:
+    """The meeting form carries motion files of up to 20 MB each: lift the request limit for it alone (before
+    any ``before_request`` hook reads the form)."""
+    if endpoint in ("meetings.create", "meetings.edit"):
+        request.max_content_length = attachments.MAX_BYTES * (MOTION_SLOTS + 1)
+
+
+@bp.app_template_global("motion_files")
+def _motion_files(meeting: Meeting, motion) -> list[dict]:
+    return attachments.motion_files(meeting, motion)
+
+
+@bp.app_template_global("motion_files_json")
+def _motion_files_json(text: str | None) -> list[dict]:
+    return kept_files(text)
+
+
+@bp.get("/meetings/<id:meeting_id>/motions/<id:motion_id>/files/<sha256>")
+@meeting_required()
+def motion_file(meeting: Meeting, motion_id: int, sha256: str):
+    """One file of a motion, as the notice fixed it (a draft's to those who manage meetings)."""
+    motion = next((m for m in meeting.motions if m.id == motion_id), None)
+    if motion is None or (not meeting.is_published and not can_manage_meetings(current_user, meeting.community)):
+        abort(404)
+    entry = next((f for f in attachments.motion_files(meeting, motion) if f["sha256"] == sha256), None)
+    path = attachments.file_path(sha256) if entry is not None else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=entry["media_type"], download_name=entry["name"],
+                     as_attachment=entry["media_type"] == "application/pdf", max_age=0)
 
 
 @bp.route("/c/<slug>/meetings/new", methods=["GET", "POST"])
@@ -178,7 +218,48 @@ def show(meeting: Meeting):
         door_to_door=can_see_door_to_door(current_user, meeting),
         server_key=server_public_key(),
         related=links.related_links(meeting, current_user),
+        may_extend=meeting.is_published and extension.in_convening_body(current_user, meeting),
+        extensions=extension.extensions_of(meeting) if meeting.is_published else [],
     )
+
+
+@bp.route("/meetings/<id:meeting_id>/extend", methods=["GET", "POST"])
+@meeting_required(extension.may_extend, published=True)
+def extend(meeting: Meeting):
+    """Extend the voting window (R12). Step 1 (GET): the new close and the reason; with them (GET
+    ?closes_at=&reason=), the ``govern.extension.v1`` to sign on this device (sign-document.js). Step 2 (POST):
+    the signed object; the server checks it, moves the close and announces it."""
+    back = url_for("meetings.show", meeting_id=meeting.id)
+    if request.method == "POST":
+        try:
+            obj = json.loads(request.form.get("document") or "null")
+        except ValueError:
+            obj = None
+        data = {"extension": obj, "signature": request.form.get("signature", "").strip(),
+                "key_id": request.form.get("key_id", "").strip()}
+        try:
+            extension.extend_window(meeting, data, actor=current_user)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(back), 303
+        flash(_("The voting window was extended and the extension announced to the owners."), "success")
+        return redirect(back), 303
+    closes, reason = request.args.get("closes_at", ""), (request.args.get("reason") or "").strip()[:500]
+    document_text = None
+    if closes and reason:
+        try:
+            new_close = dt.datetime.strptime(closes, "%Y-%m-%dT%H:%M").replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            abort(400)
+        obj = build_extension(community=str(meeting.community_id), meeting=str(meeting.id),
+                              convener=meeting.convener, previous_closes_at=format_time(meeting.closes_at),
+                              closes_at=format_time(new_close), reason=reason,
+                              issued_at=format_time(clock.now().replace(microsecond=0)), nonce=new_nonce(os.urandom))
+        document_text = canonical_bytes(obj).decode("utf-8")
+    low, high = services.window_bounds(meeting.community)
+    return render_template("meetings/extend.html", meeting=meeting, document_text=document_text, closes=closes,
+                           reason=reason, low=low, high=high, latest=meeting.opens_at + timedelta(days=high))
 
 
 @bp.get("/meetings/<id:meeting_id>/ballot")

@@ -18,7 +18,9 @@ from govern.delivery.services import send_message
 from govern.delivery.settings import setting
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
+from govern.formats import format_moment
 from govern.markdown import render as render_markdown
+from govern.meetings import extension
 from govern.notices.models import AUDIENCES, IMPORTANCE, Notice, NoticeAttachment, NoticeReceipt
 from govern.notices.uploads import store_upload
 from govern.register.models import Building, Community, Owner, Ownership, Unit
@@ -194,3 +196,16 @@ def _reminder_targets(reminder, moment):
         kind="notice_reminder", template="notice_reminder", context={"notice": notice},
         subject=_l("Reminder: %(title)s", title=notice.title),
         path=f"/c/{community.slug}/notices/{notice.id}", ref_type="notices", ref_id=notice.id)
+
+
+@extension.announcer
+def announce_extension(meeting, row, actor) -> Notice:
+    """R12: an extension of the voting window is announced like any notice: in the app, by e-mail and SMS to
+    every owner (an important notice, with its reminder to those who have not read it)."""
+    community = db.session.get(Community, meeting.community_id)
+    body = _("The voting of “%(title)s” now closes at %(closes)s (Beijing time) instead of %(previous)s.\n\n"
+             "Reason: %(reason)s\n\nThe motions and their texts are unchanged.",
+             title=meeting.title, closes=format_moment(row.closes_at), previous=format_moment(row.previous_closes_at),
+             reason=row.envelope["extension"]["reason"])
+    return publish_notice(community, {"title": _("Voting extended: %(title)s", title=meeting.title)[:TITLE_MAX],
+                                      "body": body, "importance": "important", "audience": "all"}, actor=actor)

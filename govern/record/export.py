@@ -32,7 +32,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
 from govern.core.rules import Matter
 from govern.extensions import db
-from govern.meetings import lifecycle
+from govern.meetings import extension, lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
 from govern.meetings.rollview import objections_json as roll_objections_json
@@ -51,11 +51,11 @@ def meeting_json(meeting: Meeting) -> dict:
     for m in meeting.motions:
         item = {"id": str(m.id), "title": m.title, "matter": m.matter}
         if m.matter == Matter.UNANIMOUS_INTERESTED.value:
-            # the app tallies art. 279 motions over every person on the roll (govern.meetings.results)
+            # the persons the app tallied the art. 279 motion over (govern.meetings.results)
             if persons is None:
                 persons = sorted(db.session.scalars(select(RollPerson.person)
                                                     .where(RollPerson.meeting_id == meeting.id)))
-            item["interested_persons"] = persons
+            item["interested_persons"] = results_mod.motion_interested(meeting, m, persons)
         motions.append(item)
     return {
         "type": "govern.meeting.v1",
@@ -69,7 +69,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "invalid_policy": meeting.invalid_policy,
         "clock_tolerance_seconds": CLOCK_TOLERANCE_SECONDS,
         "proxy_cap": proxy_cap(meeting.community),
-        "deemed_consent": None,
+        "deemed_consent": meeting.deemed_consent,
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash,
@@ -78,6 +78,7 @@ def meeting_json(meeting: Meeting) -> dict:
         **result_objections_json(meeting),
         **({"convener": meeting.convener, "convening_reason": meeting.convening_reason}
            if meeting.convener == "street_office" else {}),
+        **({"extensions": items} if (items := extension.extensions_json(meeting)) else {}),
     }
 
 

@@ -43,3 +43,10 @@ settings.declare("register", "committee_term_years", MAX_TERM_YEARS, parse=_term
                  doc="R30: the committee's term in years (at most 5).")
 settings.declare("register", "committee_term_warning_days", 90, parse=settings.positive_int,
                  doc="R30: days before a committee term ends that the committee is warned to hold an election.")
+settings.declare("register", "window_min_days", 5, parse=settings.positive_int,
+                 doc="R12: the shortest voting window in days (Hangzhou: 5); publishing a shorter one is refused.")
+settings.declare("register", "window_max_days", 60, parse=settings.positive_int,
+                 doc="R12: the longest voting window in days, extensions included (Hangzhou: 60).")
+settings.declare("register", "deemed_consent", "off", parse=settings.one_of("off", "plain", "zhejiang"),
+                 doc="R24: the community's deemed-consent clause (off, plain or zhejiang); when on, a labelled "
+                     "deemed result is computed beside the strict, official one.")

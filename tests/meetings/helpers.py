@@ -128,6 +128,7 @@ def authz_sample(app, community_id: int, owner_id: int) -> dict:
     from govern import clock
     from govern.accounts.models import User
     from govern.meetings import services
+    from govern.meetings.attachments import store_motion_file
     from govern.register.models import Community
 
     moment = clock.now()
@@ -135,9 +136,11 @@ def authz_sample(app, community_id: int, owner_id: int) -> dict:
         owner = db.session.get(User, owner_id)
         private, public = generate_keypair()
         services.enroll_key(owner, {"public_key": public}, actor=owner, check_pw=False)
+        sample_file = store_motion_file("a.pdf", b"%PDF-1.4 sample")
         data = services.MeetingData(title="Matrix assembly", opens_at=moment + timedelta(days=20),
                                     closes_at=moment + timedelta(days=30),
-                                    motions=[services.MotionData(title="Motion", text="Text")])
+                                    motions=[services.MotionData(title="Motion", text="Text",
+                                                                 attachments=[sample_file])])
         meeting = services.create_meeting(db.session.get(Community, community_id), data, actor=None)
         services.publish_meeting(meeting, actor=None)
         meeting.opens_at = moment - timedelta(hours=1)  # open it now, as if the notice period had passed
@@ -149,4 +152,5 @@ def authz_sample(app, community_id: int, owner_id: int) -> dict:
         entry = services.cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public},
                                      actor=owner)
         db.session.commit()
-        return {"meeting_id": meeting.id, "motion_id": meeting.motions[0].id, "ballot_hash": entry.ballot_hash}
+        return {"meeting_id": meeting.id, "motion_id": meeting.motions[0].id, "ballot_hash": entry.ballot_hash,
+                "sha256": sample_file["sha256"]}
