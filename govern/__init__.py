@@ -145,6 +145,7 @@ BLUEPRINTS = (
     "govern.metrics.views:bp",
     "govern.metrics.api:bp",
     "govern.record.views:bp",
+    "govern.elections.views:bp",
     "govern.record.api:bp",
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm.session import make_transient_to_detached
 from govern import clock
 from govern.accounts.models import RoleGrant
 from govern.ballots.access import visible_meeting
-from govern.ballots.common import meeting_context, refuse
+from govern.ballots.common import check_election_choices, meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
 from govern.ballots.owner_keys import check_key_holder
 from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
@@ -121,6 +121,19 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
                 cache.clear()
             cache[key] = ids
     return ids
+
+
+def _agenda(meeting_id: int, roll_hash: str | None) -> dict | None:
+    """The meeting's published agenda (its election motions' candidates), cached as :func:`_motion_ids`."""
+    if not roll_hash:
+        return None
+    cache = current_app.extensions.setdefault("govern_cast_agendas", {})
+    key = (meeting_id, roll_hash)
+    if key not in cache:
+        if len(cache) >= 1024:
+            cache.clear()
+        cache[key] = db.session.scalar(select(Meeting.agenda).where(Meeting.id == meeting_id))
+    return cache[key]
 
 
 def _context(meeting_id: int, row) -> MeetingContext:
@@ -242,6 +255,7 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     )
     if not result.ok:
         raise refuse(str(result.code), result.message)
+    check_election_choices(_agenda(meeting_id, row.roll_hash), ballot["choices"])
     head = _lock_head(meeting_id)
     if head is None or head.published_at is None:
         raise refuse("window_not_open", _("Voting has not opened yet."))

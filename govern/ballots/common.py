@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
 from govern.core.ballot import MeetingContext, RevisionPolicy
+from govern.core.election import marks_problems
+from govern.core.election_result import election_entries
 from govern.errors import DomainError
 from govern.extensions import db
 
@@ -24,7 +26,7 @@ STATUS = {
     "proxy_cap_exceeded": 409, "delegation_revoked": 409, "delegation_lapsed": 409, "already_delegated": 409,
     "already_accepted": 409, "already_attested": 409, "results_signed": 409, "paper_pending": 409,
     "already_certified": 409, "not_closed": 409, "instructions_not_followed": 400, "entering_key_revoked": 409,
-    "not_published": 409,
+    "not_published": 409, "too_many_marks": 400, "unknown_candidate": 400,
 }
 
 
@@ -70,3 +72,19 @@ def is_caster(meeting_id: int, user_id: int, person: Any) -> bool:
 def results_signed(meeting_id: int) -> bool:
     return db.session.scalar(select(MotionResult.id).where(MotionResult.meeting_id == meeting_id).limit(1)) \
         is not None
+
+
+def check_election_choices(agenda: Any, choices: Any, *, paper: bool = False) -> None:
+    """Refuse choices that do not fit the meeting's motions' kinds (#14): an election motion of the published
+    ``agenda`` takes ``{"marks": [...]}`` (:func:`govern.core.election.marks_problems`: ``bad_request``,
+    ``unknown_candidate``, ``too_many_marks``; paper may record ``"invalid"``), any other motion a word."""
+    if not isinstance(choices, dict):
+        return
+    elections = election_entries(agenda)
+    for mid, choice in choices.items():
+        if mid in elections:
+            problem = marks_problems(choice, elections[mid], paper=paper)
+            if problem is not None:
+                raise refuse(problem[0], _("Motion %(motion)s: %(problem)s", motion=mid, problem=problem[1]))
+        elif not isinstance(choice, str):
+            raise refuse("bad_request", _("Motion %(motion)s is not an election: its choice is a word.", motion=mid))

@@ -194,8 +194,16 @@ class Motion(db.Model):
     matter: Mapped[str] = mapped_column(String(32), default="ordinary")
     #: The accepted agenda proposal this motion comes from, if any (no FK: the agenda is another feature).
     proposal_id: Mapped[int | None] = mapped_column(Integer)
+    #: An election motion (#14, govern.elections): ``{"seats", "max_marks", "mode": "competitive"|"equal",
+    #: "candidates": null}`` while nominations are open; closing them fixes ``candidates`` ([{"id", "name",
+    #: "statement_sha256", "photo_sha256"}]) that the notice's agenda publishes. ``None``: a yes/no motion.
+    election: Mapped[dict | None] = mapped_column(JSON)
 
     meeting: Mapped[Meeting] = relationship(back_populates="motions")
+
+    @property
+    def is_election(self) -> bool:
+        return self.election is not None
 
 
 class RollPerson(db.Model):

@@ -33,6 +33,7 @@ from govern.ballots.models import Countersignature, Meeting, MotionResult, RollP
 from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
+from govern.core.election_result import count_election_motion, election_entries
 from govern.core.keys import sign, verify
 from govern.core.results import motion_ballots
 from govern.core.rules import Choice, Matter, Vote, tally
@@ -42,6 +43,19 @@ from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Community
 
 RESULT_TYPE = "govern.result.v1"
+
+
+class _ElectionOutcome:
+    """An election's count (``ElectionResult.to_json()``) where a motion's ``TallyResult`` goes: ``adopted``
+    when a candidate is elected, ``reasons`` the quorum's failing legs."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.adopted = bool(data["elected"])
+        self.reasons = tuple(data["reasons"])
+
+    def to_json(self) -> dict:
+        return self.data
 
 
 def results_of(meeting: Meeting) -> list[MotionResult]:
@@ -68,17 +82,24 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
     private = server_private_key()
     public = server_public_key()
     stored = []
+    elections = election_entries(locked.agenda)
     for motion in locked.motions:
         if motion.id in done:
             continue
         mid = str(motion.id)
-        votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
-                 for person, entry in sorted(counted.items())
-                 if person in areas and mid in entry.ballot.get("choices", {})]
-        matter = Matter(motion.matter)
-        interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
-        outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
-                        matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested)
+        if mid in elections:  # an election (#14): the marks counted by R33–R35, as `govern verify` recounts them
+            outcome = _ElectionOutcome(count_election_motion(
+                elections[mid], [(p, areas[p], e.ballot.get("choices", {})) for p, e in sorted(counted.items())
+                                 if p in areas], total_area=locked.total_area,
+                total_persons=locked.total_persons, invalid_policy=locked.invalid_policy))
+        else:
+            votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
+                     for person, entry in sorted(counted.items())
+                     if person in areas and mid in entry.ballot.get("choices", {})]
+            matter = Matter(motion.matter)
+            interested = sorted(areas) if matter is Matter.UNANIMOUS_INTERESTED else None
+            outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
+                            matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested)
         document = {
             "type": RESULT_TYPE,
             "community": str(locked.community_id),

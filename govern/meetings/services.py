@@ -181,7 +181,8 @@ def agenda_of(meeting: Meeting) -> dict:
         community=str(meeting.community_id), meeting=str(meeting.id), revision_policy=meeting.revision_policy,
         invalid_policy=meeting.invalid_policy,
         motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": None, "matter": m.matter,
-                  "attachments": files.get(m.proposal_id, []) if m.proposal_id is not None else []}
+                  "attachments": files.get(m.proposal_id, []) if m.proposal_id is not None else [],
+                  **({"kind": "election", **m.election} if m.is_election else {})}
                  for m in meeting.motions])
 
 
@@ -192,6 +193,9 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
         raise DomainError("already_published", _("The notice is already published."), status=409)
     if not meeting.motions:
         raise DomainError("no_motions", _("Add at least one motion before publishing."), status=400)
+    if any(m.is_election and m.election.get("candidates") is None for m in meeting.motions):
+        raise DomainError("nominations_open", _("Close the nominations of every election before publishing the "
+                                                "notice: the candidates are published with it."), status=409)
     moment = clock.now()
     community = meeting.community
     reading = NoticeReading(community.setting("notice_rule") or "conservative")
