@@ -12,12 +12,13 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 class ElectionWorld(RecordWorld):
     def make_election(self, *, seats: int = 2, max_marks: int | None = None, mode: str = "competitive",
-                      candidates=("A", "B1", "C"), close: bool = True, publish: bool = True) -> tuple[int, int]:
+                      candidates=("A", "B1", "C"), close: bool = True, publish: bool = True,
+                      **window) -> tuple[int, int]:
         """A draft meeting with an ordinary motion and an election; the named owners nominated by the committee
         and accepted; nominations closed and the notice published unless told otherwise. ``(meeting, motion)``."""
         from govern.elections import services
 
-        mid = self.make_meeting(motions=(("议事规则", "ordinary"),), publish=False)
+        mid = self.make_meeting(motions=(("议事规则", "ordinary"),), publish=False, **window)
         with self.app.test_request_context():
             meeting = self.meeting(mid)
             chair = self.user("chair")
