@@ -64,6 +64,7 @@ CODES: dict[str, Code] = {
     "bad_statement": Code(400, "A candidate's statement is too long."),
     "bad_type": Code(415, "Only PDF, PNG and JPEG files are accepted, and the file must really be one."),
     "bad_username": Code(400, "A username has 3 to 64 letters, digits, dots, hyphens or underscores."),
+    "candidate_cannot_countersign": Code(403, "A candidate cannot countersign the result of their own election."),
     "candidate_not_eligible": Code(400, "This person cannot stand as a candidate under the community's rules."),
     "candidates_mismatch": Code(409, "The accepted candidates do not fit the seats and the mode (差额/等额)."),
     "closed": Code(409, "The meeting's voting window has closed."),

@@ -205,6 +205,11 @@ class Motion(db.Model):
     def is_election(self) -> bool:
         return self.election is not None
 
+    def stands_in_election(self, user_id: int) -> bool:
+        """``user_id`` is a published candidate of this election motion: a scrutineer or member of the convening
+        body who stands cannot countersign (or, as a scrutineer, attest) this election's result (#14)."""
+        return self.is_election and any(c.get("user_id") == user_id for c in self.election.get("candidates") or ())
+
 
 class RollPerson(db.Model):
     """One voting person on a meeting's frozen roll (R4–R6)."""

@@ -228,7 +228,8 @@ def close_nominations(motion: Motion, *, actor) -> Motion:
             "%(n)d candidates have accepted for %(seats)d seats: a competitive election needs more candidates than "
             "seats, an equal one exactly as many.", n=len(standing), seats=seats), 409)
     candidates = [{"id": c.code, "name": c.name, "statement_sha256": c.statement_sha256,
-                   "photo_sha256": c.photo_sha256, "statement": c.statement} for c in standing]
+                   "photo_sha256": c.photo_sha256, "statement": c.statement, "user_id": c.user_id}
+                  for c in standing]
     motion.election = {**motion.election, "candidates": candidates}
     db.session.flush()
     record("election.close", actor=actor, community=motion.community_id, obj=motion,
@@ -249,9 +250,3 @@ def reopen_nominations(motion: Motion, *, actor) -> Motion:
     return motion
 
 
-def may_countersign(motion: Motion, user) -> bool:
-    """False when ``user`` stands as a candidate of this election: a scrutineer or convening-body member who is a
-    candidate cannot countersign that election's result (#14 item 1)."""
-    if not motion.is_election:
-        return True
-    return not any(c.user_id == user.id and c.withdrawn_at is None for c in candidates_of(motion))

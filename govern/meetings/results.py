@@ -29,7 +29,7 @@ from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
-from govern.ballots.models import Countersignature, Meeting, MotionResult, RollPerson
+from govern.ballots.models import Countersignature, Meeting, Motion, MotionResult, RollPerson
 from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
@@ -150,6 +150,10 @@ def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersig
     community_id = result.community_id
     if not is_committee(actor, db.session.get(Community, community_id)):
         raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
+    motion = db.session.get(Motion, result.motion_id)
+    if motion is not None and motion.stands_in_election(actor.id):
+        raise DomainError("candidate_cannot_countersign", _("You stand as a candidate in this election: another "
+                                                            "member countersigns its result."), status=403)
     signature, key_id = data.get("signature"), data.get("key_id")
     key = own_active_key(actor, key_id)
     if not verify(key.public_key, result.document, signature):

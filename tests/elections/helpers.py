@@ -51,3 +51,27 @@ class ElectionWorld(RecordWorld):
             rows = db.session.query(Candidate).filter_by(motion_id=motion_id).all()
             names = {uid: name for name, uid in self.users.items()}
             return {names[c.user_id]: c.code for c in rows}
+
+
+def authz_sample(app, community_id: int, users: dict) -> dict:
+    """For tests/test_authz_matrix.py: a draft meeting with an election (1 seat) and the garden owner nominated
+    by the committee, with a photo; ``election_id`` and ``candidate_id``."""
+    from datetime import timedelta
+
+    from govern import clock
+    from govern.accounts.models import User
+    from govern.elections import services as elections
+    from govern.meetings import services
+    from govern.register.models import Community
+
+    moment = clock.now()
+    chair = db.session.get(User, users["committee_chair"])
+    owner = db.session.get(User, users["owner"])
+    data = services.MeetingData(title="Election assembly", opens_at=moment + timedelta(days=20),
+                                closes_at=moment + timedelta(days=30), motions=[])
+    meeting = services.create_meeting(db.session.get(Community, community_id), data, actor=chair)
+    motion = elections.create_election(meeting, title="选举业主委员会", seats=1, actor=chair)
+    candidate = elections.nominate(motion, nominee=owner, by="committee", actor=chair)
+    elections.set_statement(candidate, actor=owner, statement="陈述", photo=PNG, photo_name="me.png")
+    db.session.commit()
+    return {"election_id": motion.id, "candidate_id": candidate.id}
