@@ -84,7 +84,13 @@ def check_election_choices(agenda: Any, choices: Any, *, paper: bool = False) ->
     for mid, choice in choices.items():
         if mid in elections:
             problem = marks_problems(choice, elections[mid], paper=paper)
-            if problem is not None:
-                raise refuse(problem[0], _("Motion %(motion)s: %(problem)s", motion=mid, problem=problem[1]))
+            if problem is None:
+                continue
+            message = _("Motion %(motion)s: %(problem)s", motion=mid, problem=problem[1])
+            if problem[0] == "too_many_marks":
+                raise refuse("too_many_marks", message)
+            if problem[0] == "unknown_candidate":
+                raise refuse("unknown_candidate", message)
+            raise refuse("bad_request", message)
         elif not isinstance(choice, str):
             raise refuse("bad_request", _("Motion %(motion)s is not an election: its choice is a word.", motion=mid))
