@@ -78,7 +78,7 @@ def create_election(meeting: Meeting, *, title: str, text: str = "", seats: int,
     motion = Motion(community_id=meeting.community_id, meeting_id=meeting.id, title=title.strip()[:200],
                     text=lf(text or ""), matter="ordinary", position=len(meeting.motions) + 1,
                     election={"seats": seats, "max_marks": max_marks, "mode": mode, "candidates": None})
-    db.session.add(motion)
+    meeting.motions.append(motion)
     db.session.flush()
     record("election.create", actor=actor, community=meeting.community_id, obj=motion,
            data={"meeting": meeting.id, "motion": motion.id, "seats": seats, "max_marks": max_marks, "mode": mode})

@@ -162,3 +162,6 @@ def filing_pdf(election_id: int):
                      record_hash=record_hash(meeting), record_hash_kind=RECORD_HASH_KIND,
                      first_meeting_days=committee.FIRST_MEETING_DAYS),
     )
+
+
+from govern.elections import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)
