@@ -35,6 +35,8 @@ def _now() -> datetime:
 class MeetingKind(StrEnum):
     REGULAR = "regular"
     INTERIM = "interim"
+    #: The first owners' assembly (首次业主大会), prepared by the preparatory group: candidates 15 days ahead (R36).
+    FIRST = "first"
 
 
 class MeetingStatus(StrEnum):

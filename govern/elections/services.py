@@ -49,6 +49,8 @@ settings.declare("elections", "election_nominators", ("owners", "committee"), pa
                  doc="Who may nominate candidates: owners (with co-signers), committee, preparatory (comma-separated).")
 settings.declare("elections", "election_cosigners", 5, parse=settings.non_negative_int,
                  doc="Owners who must co-sign an owner's nomination, besides the nominating owner.")
+settings.declare("elections", "election_candidate_days", 7, parse=settings.positive_int,
+                 doc="Candidates are published at least this many days before voting (15 for a first assembly).")
 settings.declare("elections", "election_require_delivered_unit", True, parse=settings.boolean,
                  doc="A candidate must own a delivered unit.")
 settings.declare("elections", "election_exclude_property_staff", True, parse=settings.boolean,

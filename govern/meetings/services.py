@@ -67,6 +67,9 @@ class MeetingData:
     motions: list[MotionData] = field(default_factory=list)
 
 
+#: R36 (北京 art. 13): the candidates of the first assembly are published at least this many days before voting.
+FIRST_ASSEMBLY_CANDIDATE_DAYS = 15
+
 def _validate(community: Community, data: MeetingData) -> None:
     problems = {}
     if not data.title.strip():
@@ -202,6 +205,9 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     notice_days = int(community.setting("notice_days") or 15)
     if meeting.kind == MeetingKind.INTERIM and community.setting("interim_notice_days"):
         notice_days = int(community.setting("interim_notice_days"))
+    if any(m.is_election for m in meeting.motions):  # R36: the candidates are published with the notice
+        notice_days = max(notice_days, FIRST_ASSEMBLY_CANDIDATE_DAYS if meeting.kind == MeetingKind.FIRST
+                          else community.setting("election_candidate_days"))
     check = notice_period(notice_date=local_day(moment), opens=local_day(meeting.opens_at), reading=reading,
                           notice_days=notice_days)
     if not check.ok:
