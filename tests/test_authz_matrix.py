@@ -244,6 +244,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("elections.reopen", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("elections.install", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("elections.runoff", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.create", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
     # record, proxies, paper ballots, street office (samples from tests/ballots/helpers.py: in the open
     # sample meeting, a delegation by "owner" naming "observer", a paper ballot entered by "committee_member";

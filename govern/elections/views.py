@@ -164,4 +164,18 @@ def filing_pdf(election_id: int):
     )
 
 
+
+@bp.post("/meetings/<int:meeting_id>/elections")
+@login_required
+def create(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_view_community(current_user, meeting.community):
+        abort(404)
+    seats = request.form.get("seats", type=int) or 0
+    motion = services.create_election(meeting, title=request.form.get("title", ""), text=request.form.get("text", ""),
+                                      seats=seats, max_marks=request.form.get("max_marks", type=int),
+                                      mode=request.form.get("mode", "competitive"), actor=current_user)
+    return _done(motion, _("The election is added: nominate the candidates, then close the nominations."))
+
+
 from govern.elections import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)

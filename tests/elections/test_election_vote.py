@@ -115,3 +115,16 @@ def test_verify_recounts_the_election(app, world, client):
         row.document = document
         db.session.commit()
     assert "result_mismatch" in codes(world.export(client, mid))
+
+
+def test_the_committee_adds_an_election_from_the_meeting_page(app, world, client):
+    mid = world.make_meeting(publish=False)
+    world.login(client, "chair")
+    page = client.get(f"/meetings/{mid}").get_data(as_text=True)
+    assert f'action="/meetings/{mid}/elections"' in page
+    resp = client.post(f"/meetings/{mid}/elections", data={"title": "选举业主委员会", "seats": "5", "mode": "equal"})
+    assert resp.status_code == 302
+    page = client.get(f"/meetings/{mid}").get_data(as_text=True)
+    assert "/elections/" in page
+    world.login(client, "A")
+    assert client.post(f"/meetings/{mid}/elections", data={"title": "x", "seats": "1"}).status_code == 403
