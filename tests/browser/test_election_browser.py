@@ -53,3 +53,7 @@ def test_tick_candidates_up_to_max_marks_and_cast(page, live_server, app, world,
     with app.app_context():
         entry = db.session.query(BallotEntry).filter_by(meeting_id=mid).one()
         assert entry.ballot["choices"][str(motion_id)] == {"marks": [ids["A"], ids["C"]]}
+    page.goto(f"{live_server}/elections/{motion_id}")
+    assert page.locator("li.candidate").count() == 3
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "election-page.png"), full_page=True)
