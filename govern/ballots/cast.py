@@ -105,7 +105,13 @@ def _lock_head(meeting_id: int):
 
 
 def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
-    """The meeting's motion ids, cached per process by ``(meeting, roll hash)``.
+    """The meeting's motion ids (:func:`_motions`)."""
+    return _motions(meeting_id, roll_hash)[0]
+
+
+def _motions(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], dict]:
+    """The meeting's motion ids and its election motions' ``election`` (#14), cached per process by
+    ``(meeting, roll hash)``.
 
     Motions are locked from publication; an edit voids the notice, which discards the roll and a
     new publication freezes a roll with a new hash, so a stale entry is never looked up again.
@@ -113,27 +119,15 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
     """
     cache = current_app.extensions.setdefault("govern_cast_motions", {})
     key = (meeting_id, roll_hash)
-    ids = cache.get(key)
-    if ids is None:
-        ids = frozenset(str(i) for i in db.session.scalars(select(Motion.id).where(Motion.meeting_id == meeting_id)))
+    found = cache.get(key)
+    if found is None:
+        rows = db.session.execute(select(Motion.id, Motion.election).where(Motion.meeting_id == meeting_id)).all()
+        found = (frozenset(str(i) for i, _ in rows), {str(i): e for i, e in rows if e is not None})
         if roll_hash:
             if len(cache) >= 1024:
                 cache.clear()
-            cache[key] = ids
-    return ids
-
-
-def _agenda(meeting_id: int, roll_hash: str | None) -> dict | None:
-    """The meeting's published agenda (its election motions' candidates), cached as :func:`_motion_ids`."""
-    if not roll_hash:
-        return None
-    cache = current_app.extensions.setdefault("govern_cast_agendas", {})
-    key = (meeting_id, roll_hash)
-    if key not in cache:
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[key] = db.session.scalar(select(Meeting.agenda).where(Meeting.id == meeting_id))
-    return cache[key]
+            cache[key] = found
+    return found
 
 
 def _context(meeting_id: int, row) -> MeetingContext:
@@ -255,7 +249,7 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     )
     if not result.ok:
         raise refuse(str(result.code), result.message)
-    check_election_choices(_agenda(meeting_id, row.roll_hash), ballot["choices"])
+    check_election_choices(_motions(meeting_id, row.roll_hash)[1], ballot["choices"])
     head = _lock_head(meeting_id)
     if head is None or head.published_at is None:
         raise refuse("window_not_open", _("Voting has not opened yet."))

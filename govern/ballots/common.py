@@ -11,7 +11,6 @@ from sqlalchemy import select
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.core.election import marks_problems
-from govern.core.election_result import election_entries
 from govern.errors import DomainError
 from govern.extensions import db
 
@@ -74,13 +73,18 @@ def results_signed(meeting_id: int) -> bool:
         is not None
 
 
-def check_election_choices(agenda: Any, choices: Any, *, paper: bool = False) -> None:
-    """Refuse choices that do not fit the meeting's motions' kinds (#14): an election motion of the published
-    ``agenda`` takes ``{"marks": [...]}`` (:func:`govern.core.election.marks_problems`: ``bad_request``,
-    ``unknown_candidate``, ``too_many_marks``; paper may record ``"invalid"``), any other motion a word."""
+def elections_of(meeting: Meeting) -> dict[str, dict]:
+    """``motion id -> Motion.election`` of the meeting's election motions (fixed while the notice stands)."""
+    return {str(m.id): m.election for m in meeting.motions if m.is_election}
+
+
+def check_election_choices(elections: dict, choices: Any, *, paper: bool = False) -> None:
+    """Refuse choices that do not fit the meeting's motions' kinds (#14): an election motion (``elections``:
+    :func:`elections_of`) takes ``{"marks": [...]}`` (:func:`govern.core.election.marks_problems`:
+    ``bad_request``, ``unknown_candidate``, ``too_many_marks``; paper may record ``"invalid"``), any other motion
+    a word."""
     if not isinstance(choices, dict):
         return
-    elections = election_entries(agenda)
     for mid, choice in choices.items():
         if mid in elections:
             problem = marks_problems(choice, elections[mid], paper=paper)

@@ -1,5 +1,6 @@
 """Demo content: a committee election (换届选举) of 5 seats with 7 candidates, nominated by the committee, accepted,
-nominations closed and the notice published; voting is open now, so an owner can vote for candidates on a phone."""
+nominations closed and the notice published; voting is open now (ten owners have voted), so an owner can vote for
+candidates on a phone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from govern import clock
 from govern.demo import demo_step
 from govern.elections import services as elections
 from govern.meetings import services
+from govern.meetings.demo import DEMO_KEYS, _cast
 
 #: Seats and candidates of the demo election (差额: more candidates than seats).
 SEATS, CANDIDATES = 5, 7
@@ -45,3 +47,9 @@ def demo_election(community, accounts) -> None:
             elections.set_statement(row, actor=user, statement=statement)
         elections.close_nominations(motion, actor=chair)
         services.publish_meeting(meeting, actor=chair)
+    ids = [c["id"] for c in motion.election["candidates"]]
+    voters = [u for u in owners if u.id in DEMO_KEYS][:10]
+    for i, user in enumerate(voters):  # a few owners have voted already, each for up to 5 candidates
+        with clock.frozen_at(real_now - timedelta(hours=10) + timedelta(minutes=17 * i)):
+            marks = [ids[(i + k) % len(ids)] for k in range(1 + i % SEATS)]
+            _cast(meeting, user, *DEMO_KEYS[user.id], {str(motion.id): {"marks": marks}})
