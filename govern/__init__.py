@@ -141,6 +141,7 @@ BLUEPRINTS = (
     "govern.meetings.views:bp",
     "govern.meetings.api:bp",
     "govern.pdf.views:bp",
+    "govern.elections.views:bp",  # before minutes: its demo step publishes before the minutes' step enrols keys
     "govern.minutes.views:bp",
     "govern.notices.views:bp",
     "govern.delivery.views:bp",

@@ -237,6 +237,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("minutes.assembly_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.notice_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("minutes.result_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    # elections (#14): the sample is a draft election with the garden owner nominated
+    ("elections.show", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("elections.photo", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("elections.filing_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("elections.nominate", "POST"): (L, F, o, N, F, F, F, o, o, F),
+    ("elections.accept", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("elections.statement", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("elections.close", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.reopen", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.install", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.runoff", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.create", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
     # record, proxies, paper ballots, street office (samples from tests/ballots/helpers.py: in the open
     # sample meeting, a delegation by "owner" naming "observer", a paper ballot entered by "committee_member";
@@ -324,6 +336,7 @@ def build_world(app, factory) -> World:
             **__import__("tests.minutes.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
             **__import__("tests.ballots.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
             **__import__("tests.record.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
+            **__import__("tests.elections.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
     return World(users, tokens, args)
 

@@ -35,6 +35,7 @@ LAYERS = (
     "minutes",  # minutes of assemblies and committee meetings, printed notices
     "delivery",  # channels, preferences, reminders, `govern tick`
     "notices",  # notices with receipts
+    "elections",  # committee elections: election motions, nominations, the committee after the count (#14)
     "service",  # service requests
     "surveys",  # SERVQUAL surveys
     "metrics",  # the KPI dashboard over everything above

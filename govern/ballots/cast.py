@@ -19,7 +19,7 @@ from govern import clock
 from govern.accounts.models import RoleGrant
 from govern.ballots.access import visible_meeting
 from govern.ballots.casters import check_first_caster, check_not_caster
-from govern.ballots.common import meeting_context, refuse
+from govern.ballots.common import check_election_choices, meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
 from govern.ballots.owner_keys import check_key_holder
 from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
@@ -111,7 +111,13 @@ def _lock_head(meeting_id: int):
 
 
 def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
-    """The meeting's motion ids, cached per process by ``(meeting, roll hash)``.
+    """The meeting's motion ids (:func:`_motions`)."""
+    return _motions(meeting_id, roll_hash)[0]
+
+
+def _motions(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], dict]:
+    """The meeting's motion ids and its election motions' ``election`` (#14), cached per process by
+    ``(meeting, roll hash)``.
 
     Motions are locked from publication; an edit voids the notice, which discards the roll and a
     new publication freezes a roll with a new hash, so a stale entry is never looked up again.
@@ -119,14 +125,15 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
     """
     cache = current_app.extensions.setdefault("govern_cast_motions", {})
     key = (meeting_id, roll_hash)
-    ids = cache.get(key)
-    if ids is None:
-        ids = frozenset(str(i) for i in db.session.scalars(select(Motion.id).where(Motion.meeting_id == meeting_id)))
+    found = cache.get(key)
+    if found is None:
+        rows = db.session.execute(select(Motion.id, Motion.election).where(Motion.meeting_id == meeting_id)).all()
+        found = (frozenset(str(i) for i, _ in rows), {str(i): e for i, e in rows if e is not None})
         if roll_hash:
             if len(cache) >= 1024:
                 cache.clear()
-            cache[key] = ids
-    return ids
+            cache[key] = found
+    return found
 
 
 def _context(meeting_id: int, row) -> MeetingContext:
@@ -249,6 +256,7 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     )
     if not result.ok:
         raise refuse(str(result.code), result.message)
+    check_election_choices(_motions(meeting_id, row.roll_hash)[1], ballot["choices"])
     head = _lock_head(meeting_id)
     if head is None or head.published_at is None:
         raise refuse("window_not_open", _("Voting has not opened yet."))

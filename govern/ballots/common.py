@@ -13,6 +13,7 @@ from sqlalchemy import select
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
 from govern.codes import CODES, status_of
 from govern.core.ballot import MeetingContext, RevisionPolicy
+from govern.core.election import marks_problems
 from govern.errors import DomainError
 from govern.extensions import db
 
@@ -64,3 +65,30 @@ def is_caster(meeting_id: int, user_id: int, person: Any) -> bool:
 def results_signed(meeting_id: int) -> bool:
     return db.session.scalar(select(MotionResult.id).where(MotionResult.meeting_id == meeting_id).limit(1)) \
         is not None
+
+
+def elections_of(meeting: Meeting) -> dict[str, dict]:
+    """``motion id -> Motion.election`` of the meeting's election motions (fixed while the notice stands)."""
+    return {str(m.id): m.election for m in meeting.motions if m.is_election}
+
+
+def check_election_choices(elections: dict, choices: Any, *, paper: bool = False) -> None:
+    """Refuse choices that do not fit the meeting's motions' kinds (#14): an election motion (``elections``:
+    :func:`elections_of`) takes ``{"marks": [...]}`` (:func:`govern.core.election.marks_problems`:
+    ``bad_request``, ``unknown_candidate``, ``too_many_marks``; paper may record ``"invalid"``), any other motion
+    a word."""
+    if not isinstance(choices, dict):
+        return
+    for mid, choice in choices.items():
+        if mid in elections:
+            problem = marks_problems(choice, elections[mid], paper=paper)
+            if problem is None:
+                continue
+            message = _("Motion %(motion)s: %(problem)s", motion=mid, problem=problem[1])
+            if problem[0] == "too_many_marks":
+                raise refuse("too_many_marks", message)
+            if problem[0] == "unknown_candidate":
+                raise refuse("unknown_candidate", message)
+            raise refuse("bad_request", message)
+        elif not isinstance(choice, str):
+            raise refuse("bad_request", _("Motion %(motion)s is not an election: its choice is a word.", motion=mid))

@@ -35,6 +35,8 @@ def _now() -> datetime:
 class MeetingKind(StrEnum):
     REGULAR = "regular"
     INTERIM = "interim"
+    #: The first owners' assembly (首次业主大会), prepared by the preparatory group: candidates 15 days ahead (R36).
+    FIRST = "first"
 
 
 class MeetingStatus(StrEnum):
@@ -208,8 +210,21 @@ class Motion(db.Model):
     attachments: Mapped[list | None] = mapped_column(JSON)
     #: Art. 279 only: ``{"applicant_units": [...], "interested_units": [...], "reason": "..."}`` (R25).
     interested: Mapped[dict | None] = mapped_column(JSON)
+    #: An election motion (#14, govern.elections): ``{"seats", "max_marks", "mode": "competitive"|"equal",
+    #: "candidates": null}`` while nominations are open; closing them fixes ``candidates`` ([{"id", "name",
+    #: "statement_sha256", "photo_sha256"}]) that the notice's agenda publishes. ``None``: a yes/no motion.
+    election: Mapped[dict | None] = mapped_column(JSON)
 
     meeting: Mapped[Meeting] = relationship(back_populates="motions")
+
+    @property
+    def is_election(self) -> bool:
+        return self.election is not None
+
+    def stands_in_election(self, user_id: int) -> bool:
+        """``user_id`` is a published candidate of this election motion: a scrutineer or member of the convening
+        body who stands cannot countersign (or, as a scrutineer, attest) this election's result (#14)."""
+        return self.is_election and any(c.get("user_id") == user_id for c in self.election.get("candidates") or ())
 
 
 class MeetingExtension(db.Model):

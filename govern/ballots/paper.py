@@ -23,7 +23,7 @@ from govern import clock
 from govern.accounts.access import COMMITTEE, is_committee
 from govern.accounts.models import RoleGrant
 from govern.audit.services import record
-from govern.ballots.common import context, envelope_parts, refuse, results_signed
+from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, refuse, results_signed
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, OwnerKey, PaperBallot, RollPerson
 from govern.ballots.owner_keys import own_active_key
@@ -87,6 +87,7 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
         raise refuse("wrong_roll", _("The paper ballot names another roll."))
     if set(obj["choices"]) - ctx.motion_ids:
         raise refuse("unknown_motion", _("The paper ballot names a motion that is not on the agenda."))
+    check_election_choices(elections_of(meeting), obj["choices"], paper=True)
     if db.session.scalar(select(RollPerson.id).where(RollPerson.meeting_id == meeting.id,
                                                      RollPerson.person == obj["voter"])) is None:
         raise refuse("not_eligible", _("This person is not on the meeting's roll."))

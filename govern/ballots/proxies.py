@@ -19,7 +19,7 @@ from govern import clock
 from govern.accounts.access import can_view_community
 from govern.accounts.models import User
 from govern.audit.services import record
-from govern.ballots.common import context, envelope_parts, is_caster, refuse
+from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, is_caster, refuse
 from govern.ballots.ledger import has_voted
 from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
 from govern.ballots.owner_keys import own_active_key
@@ -136,6 +136,7 @@ def create_delegation(meeting: Meeting, data: Any, *, actor) -> Delegation:
     )
     if not result.ok:
         raise refuse(str(result.code), result.message)
+    check_election_choices(elections_of(meeting), obj.get("instructions"))
     row = Delegation(community_id=meeting.community_id, meeting_id=meeting.id, principal=principal,
                      principal_user_id=actor.id, proxy_user_id=proxy.id,
                      envelope={"object": obj, "signature": signature, "key_id": key.public_key},

@@ -399,9 +399,16 @@ def _choices_problems(choices: Any, allowed: frozenset[str], *, empty_ok: bool =
         return ["bad_choices"]
     if not all(_is_id(k) for k in choices):
         return ["bad_motion_id"]
-    if not all(isinstance(v, str) and v in allowed for v in choices.values()):
+    if not all((isinstance(v, str) and v in allowed) or is_marks_shape(v) for v in choices.values()):
         return ["bad_choice"]
     return []
+
+
+def is_marks_shape(value: Any) -> bool:
+    """An election motion's choice ``{"marks": ["<candidate id>", ...]}`` (the shape; which ids an election
+    accepts is ``govern.core.election.marks_problems``)."""
+    return isinstance(value, dict) and set(value) == {"marks"} and isinstance(value["marks"], list) and all(
+        isinstance(m, str) for m in value["marks"])
 
 
 def _common_problems(obj: dict[str, Any], type_tag: str, time_key: str) -> list[str]:

@@ -42,6 +42,7 @@ __all__ = [
     "ElectionResult",
     "MarksLine",
     "count_election",
+    "marks_problems",
     "parse_candidates",
     "parse_marks_ballots",
 ]
@@ -302,6 +303,32 @@ def _fill_seats(passing: list[int], agrees: list[Count], seats: int) -> tuple[li
         else:
             runoff, runoff_seats = group, left
     return elected, runoff, alternates, runoff_seats
+
+
+def marks_problems(choice: Any, entry: Mapping[str, Any], *, paper: bool = False) -> tuple[str, str] | None:
+    """What is wrong with ``choice`` on the election motion whose agenda entry is ``entry`` (``seats``,
+    ``max_marks``, ``candidates`` [{"id", ...}]); ``None`` when it may be cast.
+
+    A choice is ``{"marks": ["<candidate id>", ...]}``: no repeats, known ids, at most ``max_marks``
+    (an electronic ballot is never invalid: the page prevents over-marking). A paper ballot may also
+    record ``"invalid"`` (R34: an over-marked paper ballot is entered as invalid). Returns
+    ``(code, message)`` with code ``bad_request``, ``unknown_candidate`` or ``too_many_marks``.
+    """
+    if paper and choice == INVALID_MARKS:
+        return None
+    if not isinstance(choice, dict) or set(choice) != {"marks"} or not isinstance(choice["marks"], list) or not all(
+            isinstance(m, str) for m in choice["marks"]):
+        return "bad_request", 'an election\'s choice is {"marks": ["<candidate id>", ...]}'
+    marks = choice["marks"]
+    if len(set(marks)) != len(marks):
+        return "bad_request", "a candidate is marked twice"
+    known = {c["id"] for c in entry.get("candidates") or ()}
+    unknown = [m for m in marks if m not in known]
+    if unknown:
+        return "unknown_candidate", f"unknown candidate {unknown[0]!r}"
+    if len(marks) > int(entry["max_marks"]):
+        return "too_many_marks", f"{len(marks)} marks, at most {entry['max_marks']} allowed"
+    return None
 
 
 # -- the files of `govern tally --election` -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from govern.core.archive import RESULT_TYPE
 from govern.core.ballot import (
     RevisionPolicy,
 )
+from govern.core.election_result import count_election_motion, election_entries
 from govern.core.keys import sign
 from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, counting_ballots
 from govern.core.roll import Roll, roll_hash
@@ -97,8 +98,13 @@ def compute_results(
         person = roll.person(voter)
         if person is not None:
             voters.append((voter, person.area, counted[voter].ballot.get("choices", {})))
+    elections = election_entries(meeting.get("agenda"))
     for motion in meeting["motions"]:
         mid = motion["id"]
+        if mid in elections:  # an election motion (#14): counted with marks, R33–R35
+            out[mid] = count_election_motion(elections[mid], voters, total_area=roll.total_area,
+                                             total_persons=roll.total_persons, invalid_policy=invalid_policy)
+            continue
         votes = [Vote(voter, area, choices[mid]) for voter, area, choices in voters if mid in choices]
         matter = Matter(motion["matter"])
         interested = motion.get("interested_persons") if matter is Matter.UNANIMOUS_INTERESTED else None

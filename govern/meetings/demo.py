@@ -29,6 +29,9 @@ from govern.extensions import db
 from govern.meetings import results, services
 from govern.meetings.attachments import store_motion_file
 
+#: The demo owners' key pairs by account id, for later demo steps that cast (the elections' step).
+DEMO_KEYS: dict[int, tuple[str, str]] = {}
+
 
 def _cast(meeting, user, private, public, choices) -> None:
     persons = persons_for(meeting, user)
@@ -78,6 +81,7 @@ def demo_meetings(community, accounts) -> None:
             enroll_key(user, key_proof_body(private, str(user.id), clock.now()), actor=user, is_demo=True,
                        check_pw=False, require_proof=True)
             keys[user.id] = (private, public)
+    DEMO_KEYS.update(keys)
 
     # Closed: convened 45 days ago, voting from day 20 to day 30.
     start = real_now - timedelta(days=45)

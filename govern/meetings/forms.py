@@ -82,6 +82,7 @@ class MeetingForm(FlaskForm):
     description = TextAreaField(_l("Notice text"), validators=[Optional(), Length(max=20000)])
     kind = SelectField(_l("Kind"), choices=[
         SelectChoice("regular", _l("Regular meeting")), SelectChoice("interim", _l("Interim meeting")),
+        SelectChoice("first", _l("First owners' assembly")),
     ])
     scope = MultiCheckboxField(_l("Voting scope: buildings (none ticked: the whole community)"), choices=[])
     opens_at = DateTimeLocalField(_l("Voting opens (Beijing time)"), format="%Y-%m-%dT%H:%M",

@@ -33,10 +33,11 @@ from govern import clock
 from govern.accounts.access import is_committee
 from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
-from govern.ballots.models import Countersignature, Meeting, MotionResult, RollPerson
+from govern.ballots.models import Countersignature, Meeting, Motion, MotionResult, RollPerson
 from govern.ballots.owner_keys import own_active_key
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
+from govern.core.election_result import count_election_motion, election_entries
 from govern.core.keys import sign, verify
 from govern.core.results import motion_ballots
 from govern.core.rules import Choice, DeemedConsent, DeemedVariant, Matter, Vote, tally
@@ -47,6 +48,19 @@ from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Community
 
 RESULT_TYPE = "govern.result.v1"
+
+
+class _ElectionOutcome:
+    """An election's count (``ElectionResult.to_json()``) where a motion's ``TallyResult`` goes: ``adopted``
+    when a candidate is elected, ``reasons`` the quorum's failing legs."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.adopted = bool(data["elected"])
+        self.reasons = tuple(data["reasons"])
+
+    def to_json(self) -> dict:
+        return self.data
 
 
 def results_of(meeting: Meeting) -> list[MotionResult]:
@@ -73,20 +87,27 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
     private = server_private_key()
     public = server_public_key()
     stored = []
+    elections = election_entries(locked.agenda)
     for motion in locked.motions:
         if motion.id in done:
             continue
         mid = str(motion.id)
-        votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
-                 for person, entry in sorted(counted.items())
-                 if person in areas and mid in entry.ballot.get("choices", {})]
-        matter = Matter(motion.matter)
-        interested = motion_interested(locked, motion, areas) if matter is Matter.UNANIMOUS_INTERESTED else None
-        clause = None if interested is not None or not locked.deemed_consent else DeemedConsent(
-            DeemedVariant(locked.deemed_consent))
-        outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
-                        matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested,
-                        deemed_consent=clause)
+        if mid in elections:  # an election (#14): the marks counted by R33–R35, as `govern verify` recounts them
+            outcome = _ElectionOutcome(count_election_motion(
+                elections[mid], [(p, areas[p], e.ballot.get("choices", {})) for p, e in sorted(counted.items())
+                                 if p in areas], total_area=locked.total_area,
+                total_persons=locked.total_persons, invalid_policy=locked.invalid_policy))
+        else:
+            votes = [Vote(person, areas[person], Choice(entry.ballot["choices"][mid]))
+                     for person, entry in sorted(counted.items())
+                     if person in areas and mid in entry.ballot.get("choices", {})]
+            matter = Matter(motion.matter)
+            interested = motion_interested(locked, motion, areas) if matter is Matter.UNANIMOUS_INTERESTED else None
+            clause = None if interested is not None or not locked.deemed_consent else DeemedConsent(
+                DeemedVariant(locked.deemed_consent))
+            outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
+                            matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested,
+                            deemed_consent=clause)
         document = {
             "type": RESULT_TYPE,
             "community": str(locked.community_id),
@@ -145,6 +166,10 @@ def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersig
     community_id = result.community_id
     if not is_committee(actor, db.session.get(Community, community_id)):
         raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
+    motion = db.session.get(Motion, result.motion_id)
+    if motion is not None and motion.stands_in_election(actor.id):
+        raise DomainError("candidate_cannot_countersign", _("You stand as a candidate in this election: another "
+                                                            "member countersigns its result."), status=403)
     signature, key_id = data.get("signature"), data.get("key_id")
     key = own_active_key(actor, key_id)
     if not verify(key.public_key, result.document, signature):

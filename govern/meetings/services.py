@@ -81,6 +81,9 @@ class MeetingData:
     motions: list[MotionData] = field(default_factory=list)
 
 
+#: R36 (北京 art. 13): the candidates of the first assembly are published at least this many days before voting.
+FIRST_ASSEMBLY_CANDIDATE_DAYS = 15
+
 def _validate(community: Community, data: MeetingData) -> None:
     problems = {}
     if not data.title.strip():
@@ -271,7 +274,8 @@ def agenda_of(meeting: Meeting) -> dict:
         invalid_policy=meeting.invalid_policy,
         motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": m.item, "matter": m.matter,
                   "attachments": (files.get(m.proposal_id, []) if m.proposal_id is not None else [])
-                  + list(m.attachments or ())}
+                  + list(m.attachments or ()),
+                  **({"kind": "election", **m.election} if m.is_election else {})}
                  for m in meeting.motions])
 
 
@@ -301,12 +305,18 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
         raise DomainError("already_published", _("The notice is already published."), status=409)
     if not meeting.motions:
         raise DomainError("no_motions", _("Add at least one motion before publishing."), status=400)
+    if any(m.is_election and m.election.get("candidates") is None for m in meeting.motions):
+        raise DomainError("nominations_open", _("Close the nominations of every election before publishing the "
+                                                "notice: the candidates are published with it."), status=409)
     moment = clock.now()
     community = meeting.community
     reading = NoticeReading(community.setting("notice_rule") or "conservative")
     notice_days = int(community.setting("notice_days") or 15)
     if meeting.kind == MeetingKind.INTERIM and community.setting("interim_notice_days"):
         notice_days = int(community.setting("interim_notice_days"))
+    if any(m.is_election for m in meeting.motions):  # R36: the candidates are published with the notice
+        notice_days = max(notice_days, FIRST_ASSEMBLY_CANDIDATE_DAYS if meeting.kind == MeetingKind.FIRST
+                          else community.setting("election_candidate_days"))
     check = notice_period(notice_date=local_day(moment), opens=local_day(meeting.opens_at), reading=reading,
                           notice_days=notice_days)
     if not check.ok:

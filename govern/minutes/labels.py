@@ -32,6 +32,7 @@ POLICIES = {
     "minimal": _l("minimal"),
     "regular": _l("regular meeting"),
     "interim": _l("interim meeting"),
+    "first": _l("first owners' assembly"),
     "committee": _l("the owners' committee"),
     "street_office": _l("the street office"),
 }

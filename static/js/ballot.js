@@ -135,6 +135,11 @@ function setupBallot(prefix) {
     const choices = {};
     const missing = [];
     for (const fs of fieldsets()) {
+      const list = fs.querySelector('ul.candidates');
+      if (list) { // an election (#14): the ticked candidates; none ticked takes part without agreeing
+        choices[fs.dataset.motion] = { marks: Array.from(list.querySelectorAll('input:checked'), (i) => i.value) };
+        continue;
+      }
       const checked = fs.querySelector('input[type=radio]:checked');
       const msg = $(`missing-${fs.dataset.motion}`);
       if (checked) {
@@ -168,7 +173,9 @@ function setupBallot(prefix) {
       title.textContent = fs.querySelector('legend').textContent.trim();
       const word = document.createElement('span');
       word.className = 'choice-word';
-      word.textContent = t(choices[fs.dataset.motion]);
+      const choice = choices[fs.dataset.motion];
+      word.textContent = choice.marks ? (choice.marks.map((id) => fs.querySelector(`input[value="${id}"]`).dataset.name)
+        .join('、') || t('noMarks')) : t(choice);
       li.append(title, word);
       list.append(li);
     }
@@ -304,6 +311,19 @@ function setupBallot(prefix) {
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
   }
 
+  // An election: once max_marks candidates are ticked the others are disabled, so the page cannot over-mark.
+  form.querySelectorAll('ul.candidates').forEach((list) => {
+    const max = Number(list.dataset.maxMarks);
+    const count = list.parentElement.querySelector('.marks-count');
+    const limit = () => {
+      const boxes = Array.from(list.querySelectorAll('input[type=checkbox]'));
+      const ticked = boxes.filter((b) => b.checked).length;
+      if (!list.dataset.instructed) boxes.forEach((b) => { if (!b.checked) b.disabled = ticked >= max; });
+      if (count) count.textContent = t('marksCount', { n: ticked, max });
+    };
+    list.addEventListener('change', limit);
+    limit();
+  });
   $('review-button').hidden = false;
   form.addEventListener('submit', review);
   form.addEventListener('change', () => { if (form.querySelector('.is-missing')) readChoices(); });

@@ -82,7 +82,8 @@ export function newNonce() {
 
 /**
  * The govern.ballot.v1 object for `context` (the page's ballot-context) and `choices`
- * ({motion id: "agree"|"oppose"|"abstain"}, exactly one per motion of the context).
+ * ({motion id: "agree"|"oppose"|"abstain", or {"marks": [...]} for an election}, exactly one per motion of the
+ * context).
  */
 export function buildBallot(context, choices, { issuedAt = rfc3339(), nonce = newNonce() } = {}) {
   for (const field of ['community', 'meeting', 'roll_hash', 'voter']) {
@@ -95,6 +96,11 @@ export function buildBallot(context, choices, { issuedAt = rfc3339(), nonce = ne
   if (missing.length || extra.length) throw new Error(`choices must cover exactly the motions (missing ${missing}, extra ${extra})`);
   const out = {};
   for (const m of motions) {
+    const marks = choices[m] && choices[m].marks; // an election's choice (#14): {"marks": [candidate ids]}
+    if (Array.isArray(marks) && marks.every((id) => typeof id === 'string')) {
+      out[m] = { marks: [...marks] };
+      continue;
+    }
     if (!CHOICES.includes(choices[m])) throw new Error(`bad choice for motion ${m}`);
     out[m] = choices[m];
   }

@@ -1,0 +1,1 @@
+"""Committee elections (选举业主委员会, #14): election motions, nominations, the committee after the count."""

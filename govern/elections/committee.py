@@ -1,0 +1,129 @@
+"""After the count (#14 item 5): the winners become the committee, the filing record (备案) for the street office,
+and a runoff election for a tied group.
+
+The signed result of an election motion (``govern.meetings.results``) carries the count
+(``govern.core.election.ElectionResult.to_json()``); nothing here recounts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from govern import clock, settings
+from govern.accounts.models import Role, RoleGrant
+from govern.audit.services import record
+from govern.ballots.models import Meeting, Motion, MotionResult
+from govern.elections.models import Candidate, CommitteeSeat
+from govern.elections.services import candidates_of, close_nominations, create_election, election_motion
+from govern.errors import DomainError
+from govern.extensions import db
+from govern.formats import local_day
+
+settings.declare("elections", "election_term_years", 5, parse=settings.positive_int,
+                 doc="Term of a committee elected at an election motion, in years (at most 5).")
+
+#: The first committee meeting, which elects the chair and vice-chair (推选), is held within this many days.
+FIRST_MEETING_DAYS = 7
+
+
+@dataclass
+class Installed:
+    seats: list[CommitteeSeat]
+    warnings: list[str] = field(default_factory=list)
+    first_meeting_by: date | None = None
+
+
+def signed_result(motion: Motion) -> dict:
+    """The election's signed count, else 409 ``not_counted``."""
+    row = db.session.scalar(select(MotionResult).where(MotionResult.motion_id == motion.id))
+    if row is None or row.document.get("result", {}).get("kind") != "election":
+        raise DomainError("not_counted", _("The votes are still being counted: the result is not signed yet."),
+                          status=409)
+    return row.document["result"]
+
+
+def seats_of(motion: Motion) -> list[CommitteeSeat]:
+    return list(db.session.scalars(select(CommitteeSeat).where(CommitteeSeat.motion_id == motion.id)
+                                   .order_by(CommitteeSeat.id)))
+
+
+def committee_warnings(result: dict) -> list[str]:
+    """A short or even committee is allowed (a by-election or runoff fills it) but said."""
+    out = []
+    elected = len(result["elected"])
+    if elected < result["seats"]:
+        out.append(_("%(n)d of %(seats)d seats are filled: hold a runoff or a by-election (另行选举) for the rest.",
+                     n=elected, seats=result["seats"]))
+    if elected and elected % 2 == 0:
+        out.append(_("The committee has an even number of members (%(n)d): its votes may tie.", n=elected))
+    return out
+
+
+def install_committee(motion: Motion, *, actor, term_start: date | None = None) -> Installed:
+    """The elected candidates become committee members (a ``committee_member`` role and a seat with the term)."""
+    motion = election_motion(motion)
+    result = signed_result(motion)
+    if seats_of(motion):
+        raise DomainError("committee_installed", _("The winners of this election are already installed as the "
+                                                   "committee."), status=409)
+    community = motion.meeting.community
+    start = term_start or local_day(clock.now())
+    years = settings.get(community, "election_term_years")
+    end = _add_years(start, years) - timedelta(days=1)
+    by_code = {c.code: c for c in candidates_of(motion)}
+    seats = []
+    for code in result["elected"]:
+        candidate = by_code[code]
+        seat = CommitteeSeat(community_id=motion.community_id, motion_id=motion.id, candidate_id=candidate.id,
+                             user_id=candidate.user_id, term_start=start, term_end=end)
+        db.session.add(seat)
+        seats.append(seat)
+        if db.session.scalar(select(RoleGrant.id).where(
+                RoleGrant.user_id == candidate.user_id, RoleGrant.community_id == community.id,
+                RoleGrant.role == Role.COMMITTEE_MEMBER, RoleGrant.revoked_at.is_(None))) is None:
+            db.session.add(RoleGrant(user_id=candidate.user_id, community_id=community.id,
+                                     role=Role.COMMITTEE_MEMBER, granted_by_id=actor.id if actor else None))
+    db.session.flush()
+    warnings = committee_warnings(result)
+    record("election.committee", actor=actor, community=community, obj=motion,
+           data={"motion": motion.id, "elected": result["elected"], "term_start": start.isoformat(),
+                 "term_end": end.isoformat(), "warnings": warnings})
+    return Installed(seats, warnings, start + timedelta(days=FIRST_MEETING_DAYS))
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
+    """A runoff: a new election motion in the draft ``meeting``, limited to the runoff group and ``runoff_seats``
+    (the group's candidates stand again, already accepted; nominations are closed at once)."""
+    motion = election_motion(motion)
+    result = signed_result(motion)
+    if not result["runoff"]:
+        raise DomainError("no_runoff", _("This election's result has no runoff group."), status=409)
+    seats = result["runoff_seats"]
+    mode = "competitive" if len(result["runoff"]) > seats else "equal"
+    runoff = create_election(meeting, title=_("Runoff: %(title)s", title=motion.title)[:200], text=motion.text,
+                             seats=seats, mode=mode, actor=actor)
+    by_code = {c.code: c for c in candidates_of(motion)}
+    moment = clock.now()
+    for position, code in enumerate(result["runoff"], start=1):
+        old = by_code[code]
+        db.session.add(Candidate(community_id=old.community_id, motion_id=runoff.id, user_id=old.user_id,
+                                 name=old.name, nominated_by=old.nominated_by, nominator_id=old.nominator_id,
+                                 cosigners=list(old.cosigners or ()), accepted_at=moment, statement=old.statement,
+                                 statement_sha256=old.statement_sha256, photo_sha256=old.photo_sha256,
+                                 photo_type=old.photo_type, position=position))
+    db.session.flush()
+    close_nominations(runoff, actor=actor)
+    record("election.runoff", actor=actor, community=motion.community_id, obj=runoff,
+           data={"from_motion": motion.id, "motion": runoff.id, "runoff": result["runoff"], "seats": seats})
+    return runoff
