@@ -172,11 +172,17 @@ class Meeting(db.Model):
     def record_version(self) -> int:
         """2 for meetings whose notice bound an agenda (``govern.record.v2``, ``govern.ballot.v2``, paper
         ballot v2); 1 for meetings published before the upgrade, which keep v1 ballots and records."""
-        return 1 if self.agenda_hash is None else 2
+        return record_version_of(self.agenda_hash)
 
     @property
     def scope_label(self) -> str:
         return "" if not self.scope_buildings else ", ".join(self.scope_buildings)
+
+
+def record_version_of(agenda_hash: str | None) -> int:
+    """:attr:`Meeting.record_version` from the meeting's ``agenda_hash`` column (for the casting path's row reads).
+    It is also the meeting's ledger chain version (``govern.core.ledger.CHAIN_V1`` / ``CHAIN_V2``)."""
+    return 1 if agenda_hash is None else 2
 
 
 class Motion(db.Model):
@@ -330,6 +336,24 @@ class Countersignature(db.Model):
 
     result: Mapped[MotionResult] = relationship(back_populates="countersignatures")
     user = relationship("User")
+
+
+class Scrutineer(db.Model):
+    """A scrutineer (监票人) of one meeting: an owner the convening body names, who is neither a member of that
+    body nor a candidate, reads the auditor edition and countersigns the result (issue #12 item 4). Rows are
+    never deleted: a scrutineer named in error is removed (``removed_at``) before voting closes."""
+
+    __tablename__ = "meeting_scrutineers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class Delegation(db.Model):

@@ -47,10 +47,20 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
+from govern.core.digestcheck import DigestChecks, accounts_of, convening_accounts
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
-from govern.core.ledger import ELECTRONIC, PAPER, LedgerEntry, Problem, counting_ballots, revision_violations
+from govern.core.ledger import (
+    CHAIN_V1,
+    CHAIN_V2,
+    ELECTRONIC,
+    PAPER,
+    LedgerEntry,
+    Problem,
+    counting_ballots,
+    revision_violations,
+)
 from govern.core.report import Report
 from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
 from govern.core.roll import Roll
@@ -62,14 +72,24 @@ FINAL_STAGES = frozenset({"final", "certified", "objected", "revoked"})
 DEFAULT_COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
 
 
-def _accounts(items: Any) -> frozenset[str]:
-    """Account ids from a list of ids or of objects with an ``account`` (``meeting.json`` → ``scrutineers``)."""
-    out = set()
-    for item in items if isinstance(items, list) else []:
-        account = item.get("account") if isinstance(item, dict) else item
-        if isinstance(account, str):
-            out.add(account)
-    return frozenset(out)
+def _digest_edition(files: Mapping[str, bytes]) -> bool:
+    """The record is the digest-form public edition of a v2 meeting (its meeting.json binds an agenda): its ledger
+    is checked by :class:`DigestChecks`. Malformed files answer False (the full checks then name them)."""
+    try:
+        manifest, meeting = json.loads(files[MANIFEST]), json.loads(files.get("meeting.json", b"null"))
+    except (ValueError, KeyError):
+        return False
+    return (isinstance(manifest, dict) and manifest.get("edition") == PUBLIC and isinstance(meeting, dict)
+            and "agenda_hash" in meeting)
+
+
+def _chain_of(files: Mapping[str, bytes]) -> int:
+    """The ledger's chain version: v2 when meeting.json binds an agenda (``Meeting.record_version``)."""
+    try:
+        meeting = json.loads(files.get("meeting.json", b"null"))
+    except ValueError:
+        return CHAIN_V1
+    return CHAIN_V2 if isinstance(meeting, dict) and "agenda_hash" in meeting else CHAIN_V1
 
 
 # --------------------------------------------------------------------------- the report
@@ -125,7 +145,7 @@ def _crypto_failures(ballot_ok: bool, chain_ok: bool, sig_ok: bool, deleg_ok: bo
     return failures
 
 
-class _Verifier:
+class _Verifier(DigestChecks):
     def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
         self.server_key = server_key
@@ -252,7 +272,8 @@ class _Verifier:
             self.problem("meeting.json", None, "bad_file",
                          "countersignature_rule must be {\"convening_body\": n, \"scrutineers\": n}")
             return
-        groups = {"convening_body": self.keys.committee, "scrutineers": self.scrutineers}
+        groups = {"convening_body": convening_accounts(self.meeting, self.keys.committee),
+                  "scrutineers": self.scrutineers}
         for item in self.report.motions:
             signers = set(item.get("countersigned_by", []))
             for group, needed in sorted(rule.items()):
@@ -264,12 +285,15 @@ class _Verifier:
 
     # ---- the run
     def run(self) -> Report:
+        if _digest_edition(self.files):
+            return self.run_digest()
+        self.chain = _chain_of(self.files)
         data = self.files.get("ledger.jsonl")
         lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
         if data is not None:
             self.check_ledger_layout(data, lines)
         # start the hashing and signature checks first: they run in workers while the rest is checked here
-        self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers)
+        self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers, self.chain)
         try:
             return self._run()
         finally:
@@ -281,7 +305,7 @@ class _Verifier:
         if not self.check_meeting(meeting, manifest):
             return self.report
         self.meeting = meeting
-        self.scrutineers = _accounts(meeting.get("scrutineers"))
+        self.scrutineers = accounts_of(meeting.get("scrutineers"))
         self.window = (parse_time(meeting["opens_at"]), parse_time(meeting["closes_at"]))
         self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
         self.policy = RevisionPolicy(meeting["revision_policy"])
@@ -464,7 +488,7 @@ class _Verifier:
         index_of: dict[int, int] = {}
         for index, line in enumerate(self.crypto.lines, start=1):
             try:
-                entry = LedgerEntry.from_json(json.loads(line))
+                entry = LedgerEntry.from_json(json.loads(line), self.chain)
             except ValueError as exc:
                 self.problem(file, index, "bad_entry", f"line {index} is not a ledger entry: {exc}")
                 prev = ""

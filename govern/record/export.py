@@ -31,7 +31,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
 from govern.core.rules import Matter
 from govern.extensions import db
-from govern.meetings import lifecycle
+from govern.meetings import lifecycle, scrutineers
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
 from govern.meetings.serverkey import server_private_key
@@ -68,9 +68,25 @@ def meeting_json(meeting: Meeting) -> dict:
         "proxy_cap": proxy_cap(meeting.community),
         "deemed_consent": None,
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
+        **convening_json(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash}),
     }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else format_time(moment)
+
+
+def convening_json(meeting: Meeting) -> dict:
+    """``meeting.json``'s ``convening_body`` (who convened, and each member's account with the dates they held the
+    role) and ``scrutineers`` (each named scrutineer with the dates they were named and, if so, removed)."""
+    members = [{"account": str(g.user_id), "from": format_time(g.granted_at), "until": _time(g.revoked_at)}
+               for g in scrutineers.convening_grants(meeting)]
+    named = [{"account": str(r.user_id), "named_at": format_time(r.named_at), "removed_at": _time(r.removed_at)}
+             for r in scrutineers.scrutineer_rows(meeting)]
+    return {"convening_body": {"convener": meeting.convener or "committee", "members": members},
+            "scrutineers": named}
 
 
 def _role_holders(meeting: Meeting, roles) -> list[str]:
@@ -187,6 +203,7 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
         interim=not final,
         public=edition == PUBLIC,
         stage=lifecycle.stage_of(meeting),
+        digest=edition == PUBLIC and meeting.record_version == 2,
     )
 
 
