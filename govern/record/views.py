@@ -322,3 +322,6 @@ def meeting_outcomes(meeting) -> list[dict]:
         out.append({"motion": motion, "adopted": bool(row.document.get("result", {}).get("adopted")),
                     "verdict": verdicts.get(row.id)})
     return out
+
+
+from govern.record import editions as _editions  # noqa: E402,F401  (the record and scrutineer pages join bp)
