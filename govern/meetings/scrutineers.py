@@ -87,10 +87,6 @@ def convening_grants(meeting: Meeting) -> list[RoleGrant]:
     return list(rows)
 
 
-def _refuse(message: str) -> DomainError:
-    return DomainError("scrutineer_ineligible", message, status=409)
-
-
 def name_scrutineer(meeting: Meeting, user, *, actor) -> Scrutineer:
     """The convening body names ``user`` a scrutineer of ``meeting``; audit-logged. Refusals: 409
     ``window_closed`` once voting has closed, 409 ``scrutineer_ineligible`` (not a confirmed owner, a member
@@ -99,15 +95,18 @@ def name_scrutineer(meeting: Meeting, user, *, actor) -> Scrutineer:
         raise DomainError("window_closed", _("Voting has closed: scrutineers are named before the close."),
                           status=409)
     if user is None or not has_role(user, meeting.community, Role.OWNER):
-        raise _refuse(_("A scrutineer must be a confirmed owner of this community."))
+        raise DomainError("scrutineer_ineligible", _("A scrutineer must be a confirmed owner of this community."),
+                          status=409)
     if in_convening_body(user, meeting):
-        raise _refuse(_("A member of the body that convened the meeting cannot be its scrutineer."))
+        raise DomainError("scrutineer_ineligible",
+                          _("A member of the body that convened the meeting cannot be its scrutineer."), status=409)
     for check in _exclusions:
         message = check(meeting, user)
         if message:
-            raise _refuse(message)
+            raise DomainError("scrutineer_ineligible", message, status=409)
     if is_scrutineer(user, meeting):
-        raise _refuse(_("This owner is already a scrutineer of the meeting."))
+        raise DomainError("scrutineer_ineligible", _("This owner is already a scrutineer of the meeting."),
+                          status=409)
     row = Scrutineer(community_id=meeting.community_id, meeting_id=meeting.id, user_id=user.id,
                      named_by_id=actor.id, named_at=clock.now())
     db.session.add(row)
