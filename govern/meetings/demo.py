@@ -26,7 +26,7 @@ from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
-from govern.meetings import results, services
+from govern.meetings import results, scrutineers, services
 
 
 def _cast(meeting, user, private, public, choices) -> None:
@@ -66,6 +66,9 @@ def demo_meetings(community, accounts) -> None:
                 services.MotionData(title="使用公共收益维修电梯", text="使用公共收益 18 万元更换 2 号楼电梯主机。"),
             ]), actor=chair)
         services.publish_meeting(closed, actor=chair)
+    scrutineer = owners[-1]  # the convening body names an owner as scrutineer (监票人) before voting closes
+    with clock.frozen_at(start + timedelta(days=20, hours=1)):
+        scrutineers.name_scrutineer(closed, scrutineer, actor=chair)
     for i, user in enumerate(owners):
         with clock.frozen_at(start + timedelta(days=21, minutes=7 * i)):
             first = "agree" if i % 5 else "oppose"
@@ -77,8 +80,8 @@ def demo_meetings(community, accounts) -> None:
     enter_paper_ballots(closed, members, first_day=start + timedelta(days=22), days=8)
     db.session.flush()
     rows = results.sign_results(closed)
-    for row in rows:  # two members of the convening body: the closed meeting is final
-        for signer in (chair, accounts["committee1"]):
+    for row in rows:  # two members of the convening body and the scrutineer: the closed meeting is final
+        for signer in (chair, accounts["committee1"], scrutineer):
             results.countersign_result(row, {"signature": sign(keys[signer.id][0], row.document),
                                              "key_id": keys[signer.id][1]}, actor=signer)
 
@@ -96,6 +99,7 @@ def demo_meetings(community, accounts) -> None:
                 services.MotionData(title="修订停车管理规约", text="按附件修订停车管理规约第五条。"),
             ]), actor=chair)
         services.publish_meeting(current, actor=chair)
+        scrutineers.name_scrutineer(current, owners[-1], actor=chair)
     for i, user in enumerate(owners[:12]):
         with clock.frozen_at(real_now - timedelta(hours=12) + timedelta(minutes=13 * i)):
             _cast(current, user, *keys[user.id], {str(m.id): "agree" for m in current.motions})
