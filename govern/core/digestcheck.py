@@ -10,17 +10,43 @@ countersignature rule. What the edition cannot show is listed in the report's ``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from govern.core.archive import DELEGATIONS_TYPE, ROLL_TOTALS_TYPE
+from govern.core.archive import DELEGATIONS_TYPE, MANIFEST, PUBLIC, ROLL_TOTALS_TYPE
 from govern.core.fastpath import parse_canonical
 from govern.core.keybook import parse_keys
-from govern.core.ledger import CHAIN_V2, ELECTRONIC, PAPER, LedgerEntry, digest_line_problems
+from govern.core.ledger import CHAIN_V1, CHAIN_V2, ELECTRONIC, PAPER, LedgerEntry, digest_line_problems
 from govern.core.register import parse_area
 from govern.core.results import BALLOT_KINDS
 from govern.core.rules import Count, quorum_legs
 
+#: What ``govern verify`` checks on an edition that holds the ballots (the auditor edition, a v1 public edition).
+CHECKED_FULL = (
+    "archive: one entry per name, every file listed and hashed in the manifest, canonical JSON, the manifest "
+    "signed by the server key",
+    "meeting: the agenda's hash and the motions it fixes",
+    "roll: its hash, totals and the keys frozen in it",
+    "keys: each enrolment's proof of possession, no key shared or overlapping",
+    "ledger: the hash chain, every ballot's hash and signature, the signer's key and right to cast at that time, "
+    "the voting window, replays, the revision policy, delegations, proxy caps and paper attestations",
+    "results: every motion recomputed from the counted ballots and compared with the signed result, the counts "
+    "by kind, the server's signature over this ledger, countersignatures, certifications and the "
+    "countersignature rule",
+)
+#: What ``govern verify`` checks on the digest-form public edition of a v2 meeting.
+CHECKED_DIGEST = (
+    "archive: one entry per name, every file listed and hashed in the manifest, canonical JSON, the manifest "
+    "signed by the server key",
+    "meeting: the agenda's hash and the motions it fixes",
+    "ledger: the hash chain over every entry's digest form (receipts are checked against it), each proxy "
+    "entry's delegation registered",
+    "keys: each enrolment's proof of possession, no key shared or overlapping",
+    "results: the server's signature over this ledger, that each motion's totals add up (roll totals, "
+    "participation and quorum, choices against counts by kind), countersignatures by the convening body and the "
+    "scrutineers, certifications and the countersignature rule",
+)
 #: What the digest-form public edition cannot show, as ``govern verify`` lists it (``unchecked``).
 UNCHECKED = (
     "ballots: the public edition holds each ballot's hash, not the ballot, so no ballot signature, choice, "
@@ -31,6 +57,26 @@ UNCHECKED = (
     "owners and keys cannot be recomputed",
     "delegations and paper attestations: only their hashes are published",
 )
+
+
+def digest_edition(files: Mapping[str, bytes]) -> bool:
+    """The record is the digest-form public edition of a v2 meeting (its meeting.json binds an agenda): its ledger
+    is checked by :class:`DigestChecks`. Malformed files answer False (the full checks then name them)."""
+    try:
+        manifest, meeting = json.loads(files[MANIFEST]), json.loads(files.get("meeting.json", b"null"))
+    except (ValueError, KeyError):
+        return False
+    return (isinstance(manifest, dict) and manifest.get("edition") == PUBLIC and isinstance(meeting, dict)
+            and "agenda_hash" in meeting)
+
+
+def chain_of(files: Mapping[str, bytes]) -> int:
+    """The ledger's chain version: v2 when meeting.json binds an agenda (``Meeting.record_version``)."""
+    try:
+        meeting = json.loads(files.get("meeting.json", b"null"))
+    except ValueError:
+        return CHAIN_V1
+    return CHAIN_V2 if isinstance(meeting, dict) and "agenda_hash" in meeting else CHAIN_V1
 
 
 def accounts_of(items: Any) -> frozenset[str]:
@@ -120,6 +166,7 @@ class DigestChecks:
         self.report.counted = None
         self.report.counted_by_kind = {}
         self.report.unchecked.extend(UNCHECKED)
+        self.report.checked = list(CHECKED_DIGEST)
         if not self.report.interim:
             self.check_digest_results(totals)
             self.check_countersignature_rule(manifest)

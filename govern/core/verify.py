@@ -47,13 +47,18 @@ from govern.core.ballot import (
     validate_revocation_shape,
 )
 from govern.core.canonical import sha256_hex
-from govern.core.digestcheck import DigestChecks, accounts_of, convening_accounts
+from govern.core.digestcheck import (
+    CHECKED_FULL,
+    DigestChecks,
+    accounts_of,
+    chain_of,
+    convening_accounts,
+    digest_edition,
+)
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import (
-    CHAIN_V1,
-    CHAIN_V2,
     ELECTRONIC,
     PAPER,
     LedgerEntry,
@@ -70,26 +75,6 @@ from govern.core.rules import InvalidPolicy, Matter
 FINAL_STAGES = frozenset({"final", "certified", "objected", "revoked"})
 #: The rule when ``meeting.json`` names none: two members of the convening body and one scrutineer.
 DEFAULT_COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
-
-
-def _digest_edition(files: Mapping[str, bytes]) -> bool:
-    """The record is the digest-form public edition of a v2 meeting (its meeting.json binds an agenda): its ledger
-    is checked by :class:`DigestChecks`. Malformed files answer False (the full checks then name them)."""
-    try:
-        manifest, meeting = json.loads(files[MANIFEST]), json.loads(files.get("meeting.json", b"null"))
-    except (ValueError, KeyError):
-        return False
-    return (isinstance(manifest, dict) and manifest.get("edition") == PUBLIC and isinstance(meeting, dict)
-            and "agenda_hash" in meeting)
-
-
-def _chain_of(files: Mapping[str, bytes]) -> int:
-    """The ledger's chain version: v2 when meeting.json binds an agenda (``Meeting.record_version``)."""
-    try:
-        meeting = json.loads(files.get("meeting.json", b"null"))
-    except ValueError:
-        return CHAIN_V1
-    return CHAIN_V2 if isinstance(meeting, dict) and "agenda_hash" in meeting else CHAIN_V1
 
 
 # --------------------------------------------------------------------------- the report
@@ -285,9 +270,10 @@ class _Verifier(DigestChecks):
 
     # ---- the run
     def run(self) -> Report:
-        if _digest_edition(self.files):
+        if digest_edition(self.files):
             return self.run_digest()
-        self.chain = _chain_of(self.files)
+        self.chain = chain_of(self.files)
+        self.report.checked = list(CHECKED_FULL)
         data = self.files.get("ledger.jsonl")
         lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
         if data is not None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from govern import clock, jobs
+from govern import clock
 from govern.accounts.access import COMMITTEE, is_committee
 from govern.accounts.models import Role, RoleGrant, User
 from govern.ballots.models import Meeting, Scrutineer
@@ -56,7 +56,6 @@ def scrutineers_page(meeting: Meeting):
             return _fail(err, target)
         except ValueError:
             abort(400)
-        jobs.commit()
         flash(_("The scrutineer is named."), "success")
         return redirect(target), 303
     rows = scrutineers.scrutineer_rows(meeting)
@@ -76,7 +75,6 @@ def scrutineer_remove(meeting: Meeting, row_id: int):
         scrutineers.remove_scrutineer(meeting, row, actor=current_user)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(_("The scrutineer is removed."), "success")
     return redirect(target), 303
 
@@ -91,7 +89,6 @@ def record_page(meeting: Meeting):
             inspections.request_inspection(meeting, request.form.get("reason", ""), actor=current_user)
         except DomainError as err:
             return _fail(err, target)
-        jobs.commit()
         flash(_("Your request to inspect the full record is recorded."), "success")
         return redirect(target), 303
     counted = lifecycle.is_counted(meeting)
@@ -118,6 +115,5 @@ def inspection_answer(request_id: int):
                                       actor=current_user)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(_("The answer is recorded."), "success")
     return redirect(target), 303
