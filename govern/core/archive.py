@@ -262,7 +262,8 @@ def delegation_digest(item: Mapping[str, Any]) -> dict[str, Any]:
 def pseudonymise(
     record: bytes | str | os.PathLike[str], *, server_private: Ed25519PrivateKey, created_at: datetime
 ) -> bytes:
-    """The public edition of an auditor record: every roll identity replaced by its salted digest.
+    """The public edition of an auditor record: every roll identity replaced by its salted digest; for a v2
+    meeting (``meeting.json`` binds an agenda) the digest-form public edition of :func:`build_record`.
 
     Voters already appear only under their per-meeting roll pseudonyms (``voter`` in every
     signed ballot is the roll's person id, see :func:`govern.core.roll.person_pseudonym`), so
@@ -276,6 +277,14 @@ def pseudonymise(
     roll = roll_from_json(json.loads(files["roll.json"]))
     out = {name: data for name, data in files.items() if name not in (MANIFEST, MANIFEST_SIG)}
     out["roll.json"] = _json_bytes(roll_to_json(roll, public=True))
+    if "agenda_hash" in json.loads(files["meeting.json"]):  # a v2 meeting: the digest form, no choice
+        out["roll.json"] = _json_bytes(roll_totals_json(roll))
+        lines = [json.loads(line) for line in files["ledger.jsonl"].splitlines() if line.strip()]
+        out["ledger.jsonl"] = b"".join(_json_bytes(digest_form(e) | {"chain_hash": e["chain_hash"]}) + b"\n"
+                                       for e in lines)
+        delegations = json.loads(files["delegations.json"])
+        out["delegations.json"] = _json_bytes({**delegations, "delegations": [
+            delegation_digest(d) for d in delegations["delegations"]]})
     return write_record(
         out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
         edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at, stage=manifest.get("stage"),

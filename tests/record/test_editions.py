@@ -241,3 +241,17 @@ def test_the_record_page_says_what_is_published(world, client, voted):
     assert 'id="what-is-published"' in text and "公开版" in text and "审计版" in text
     assert 'id="download-public"' in text and 'id="download-auditor"' not in text
     assert f"/meetings/{voted}/record" in client.get(f"/meetings/{voted}").get_data(as_text=True)
+
+
+def test_pseudonymise_gives_the_digest_form_of_a_v2_record(world, client, voted):
+    from govern.core.archive import pseudonymise
+    from govern.meetings.serverkey import server_private_key
+
+    _final(world, client, voted)
+    data = world.export(client, voted, "auditor", name="auditor")
+    with world.app.app_context():
+        public = pseudonymise(data, server_private=server_private_key(), created_at=world.clock.moment)
+    report = verify_record(public, workers=1)
+    assert report.valid and report.edition == "public" and report.counted is None, report.problems
+    assert b'"choices"' not in read_record(public)["ledger.jsonl"]
+    assert codes(public.replace(b"x", b"x")) == set()
