@@ -344,6 +344,11 @@ class Scrutineer(db.Model):
     never deleted: a scrutineer named in error is removed (``removed_at``) before voting closes."""
 
     __tablename__ = "meeting_scrutineers"
+    __table_args__ = (
+        # an owner is named once per meeting (until removed), even when two members name them at once
+        Index("uq_meeting_scrutineers_active", "meeting_id", "user_id", unique=True,
+              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

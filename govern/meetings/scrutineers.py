@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
@@ -109,8 +110,12 @@ def name_scrutineer(meeting: Meeting, user, *, actor) -> Scrutineer:
                           status=409)
     row = Scrutineer(community_id=meeting.community_id, meeting_id=meeting.id, user_id=user.id,
                      named_by_id=actor.id, named_at=clock.now())
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two members naming the same owner at once: the unique index decides
+            db.session.add(row)
+    except IntegrityError:
+        raise DomainError("scrutineer_ineligible", _("This owner is already a scrutineer of the meeting."),
+                          status=409) from None
     record("meeting.scrutineer_named", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "user": user.id})
     return row

@@ -15,6 +15,8 @@ down_revision = 'a9e3c1d2f4b5'
 branch_labels = None
 depends_on = None
 
+ACTIVE = sa.text('removed_at IS NULL')
+
 
 def upgrade():
     op.create_table(
@@ -35,6 +37,8 @@ def upgrade():
     with op.batch_alter_table('meeting_scrutineers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_scrutineers_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_meeting_scrutineers_meeting_id'), ['meeting_id'], unique=False)
+    op.create_index('uq_meeting_scrutineers_active', 'meeting_scrutineers', ['meeting_id', 'user_id'], unique=True,
+                    postgresql_where=ACTIVE, sqlite_where=ACTIVE)
     op.create_table(
         'record_inspection_requests',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -62,4 +66,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('record_inspection_requests')
+    op.drop_index('uq_meeting_scrutineers_active', table_name='meeting_scrutineers', postgresql_where=ACTIVE,
+                  sqlite_where=ACTIVE)
     op.drop_table('meeting_scrutineers')
