@@ -72,9 +72,9 @@ def is_scrutineer(user, meeting: Meeting) -> bool:
 
 
 def can_countersign(user, meeting: Meeting) -> bool:
-    """Members of the committee (the convening body as the app knows it today) and the meeting's scrutineers
-    countersign its results."""
-    return has_role(user, meeting.community, *COMMITTEE) or is_scrutineer(user, meeting)
+    """Members of the convening body (the committee, or the street office where it convened) and the meeting's
+    scrutineers countersign its results."""
+    return in_convening_body(user, meeting) or is_scrutineer(user, meeting)
 
 
 def convening_grants(meeting: Meeting) -> list[RoleGrant]:
