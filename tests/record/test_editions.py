@@ -18,6 +18,7 @@ from govern.core.receipts import check_receipt
 from govern.core.verify import verify_record
 from govern.extensions import db
 from tests.ballots.helpers import OPENS, RecordWorld, codes
+from tests.conftest import ON_POSTGRES
 
 
 @pytest.fixture
@@ -254,3 +255,42 @@ def test_pseudonymise_gives_the_digest_form_of_a_v2_record(world, client, voted)
     report = verify_record(public, workers=1)
     assert report.valid and report.edition == "public" and report.counted is None, report.problems
     assert b'"choices"' not in read_record(public)["ledger.jsonl"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="races are tested on PostgreSQL (set DATABASE_URL; CI does)")
+def test_two_members_naming_one_owner_at_once_leave_one_scrutineer(app, world):
+    """The chair and a member name C at the same moment: the partial unique index lets one through; the other
+    is refused with scrutineer_ineligible, and C is a scrutineer once."""
+    import threading
+
+    from govern.ballots.models import Scrutineer
+    from govern.errors import DomainError
+    from govern.meetings import scrutineers
+
+    mid = world.make_meeting()
+    world.clock.set(OPENS + timedelta(hours=1))
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def name(by: str) -> None:
+        with app.test_request_context():
+            try:
+                meeting, user, actor = world.meeting(mid), world.user("C"), world.user(by)
+                barrier.wait(timeout=30)
+                scrutineers.name_scrutineer(meeting, user, actor=actor)
+                db.session.commit()
+                outcomes.append("named")
+            except DomainError as err:
+                db.session.rollback()
+                outcomes.append(err.code)
+            except Exception as exc:  # collected and asserted below
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=name, args=(by,)) for by in ("chair", "member")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["named", "scrutineer_ineligible"], outcomes
+    with app.app_context():
+        assert len(list(db.session.scalars(select(Scrutineer).where(Scrutineer.meeting_id == mid)))) == 1
