@@ -294,3 +294,22 @@ def test_two_members_naming_one_owner_at_once_leave_one_scrutineer(app, world):
     assert sorted(outcomes) == ["named", "scrutineer_ineligible"], outcomes
     with app.app_context():
         assert len(list(db.session.scalars(select(Scrutineer).where(Scrutineer.meeting_id == mid)))) == 1
+
+
+def test_govern_verify_exits_0_on_a_valid_public_edition_and_says_what_it_could_not_check(world, client, voted,
+                                                                                           tmp_path):
+    from click.testing import CliRunner
+
+    from govern.verify_cli import verify as verify_cmd
+
+    _final(world, client, voted)
+    path = tmp_path / "public.zip"
+    path.write_bytes(world.export(client, voted, "public", name="A"))
+    result = CliRunner().invoke(verify_cmd, [str(path), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["valid"] and out["edition"] == "public" and out["checked"] and out["unchecked"]
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps(world.receipt))
+    result = CliRunner().invoke(verify_cmd, [str(path), "--workers", "1", "--receipt", str(receipt)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["included"] is True
