@@ -194,6 +194,10 @@ CODES: dict[str, Code] = {
     "bad_proof": Code(400, "The proof of possession is not the new key's signature over the account and issued_at."),
     "proof_required": Code(400, "Key enrolment needs the proof of possession (proof and issued_at)."),
     "stale_proof": Code(400, "The proof of possession was made more than 10 minutes from the server's time."),
+    "scrutineer_ineligible": Code(409, "This account cannot be the meeting's scrutineer: not a confirmed owner, a "
+                                       "member of the convening body, a candidate, or already named."),
+    "inspection_pending": Code(409, "You have already asked to inspect this record."),
+    "inspection_answered": Code(409, "This inspection request has already been answered."),
     "weak_key": Code(400, "The public key is a small-order or non-canonical point: anybody could sign with it."),
     "no_agenda": Code(404, "The meeting's notice is not published yet, so it has no fixed agenda."),
     "not_counted": Code(409, "The votes are still being counted: the result is not signed yet."),

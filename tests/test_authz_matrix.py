@@ -268,6 +268,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record.paper_attest", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record.paper_scan", "GET"): (L, F, F, N, F, o, F, o, o, o),
     ("record_api.record", "GET"): (L, F, o, N, F, o, F, o, o, o),  # owners: the public edition
+    # scrutineers and the record page (tests/record/test_editions.py): a sample scrutineer and inspection request
+    # of another owner; domain refusals on these pages are a flash and a 303
+    ("record.scrutineers_page", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record.scrutineers_page", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record.scrutineer_remove", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record.record_page", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record.record_page", "POST"): (L, o, o, N, o, o, o, o, o, o),
+    ("record.inspection_answer", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record_api.create_delegation", "POST"): (L, o, o, N, o, o, o, o, o, o),
     ("record_api.accept_delegation", "POST"): (L, F, F, N, F, F, o, F, F, F),
     ("record_api.revoke_delegation", "POST"): (L, F, o, N, F, F, F, F, F, F),
@@ -338,7 +346,22 @@ def build_world(app, factory) -> World:
             **__import__("tests.record.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
             **__import__("tests.elections.helpers", fromlist=["authz_sample"]).authz_sample(app, garden, users),
         }
+        args.update(_editions_args(app, factory, garden, args["meeting_id"]))
     return World(users, tokens, args)
+
+
+def _editions_args(app, factory, garden, meeting_id) -> dict:
+    """A scrutineer and a pending inspection request of the sample meeting, both of an owner outside ROLES."""
+    from govern import clock
+    from govern.ballots.models import Scrutineer
+    from govern.record.models import InspectionRequest
+
+    other = factory.user("owner_b1", community=garden, owner_ref="B1")
+    row = Scrutineer(community_id=garden, meeting_id=meeting_id, user_id=other, named_at=clock.now())
+    request = InspectionRequest(community_id=garden, meeting_id=meeting_id, user_id=other, created_at=clock.now())
+    db.session.add_all([row, request])
+    db.session.commit()
+    return {"row_id": row.id, "request_id": request.id}
 
 
 def _agenda_args(community, owner) -> dict:

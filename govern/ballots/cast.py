@@ -20,7 +20,7 @@ from govern.accounts.models import RoleGrant
 from govern.ballots.access import visible_meeting
 from govern.ballots.casters import check_first_caster, check_not_caster
 from govern.ballots.common import check_election_choices, meeting_context, refuse
-from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
+from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson, record_version_of
 from govern.ballots.owner_keys import check_key_holder
 from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
 from govern.core.ballot import MeetingContext, check_ballot, check_ballot_state
@@ -37,7 +37,7 @@ _grants = RoleGrant.__table__
 _CONTEXT_COLUMNS = tuple(_meetings.c[name] for name in (
     "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy"))
 #: ... and, under the row lock, the ledger head.
-_HEAD_COLUMNS = _CONTEXT_COLUMNS + (_meetings.c.ledger_length, _meetings.c.ledger_head)
+_HEAD_COLUMNS = _CONTEXT_COLUMNS + (_meetings.c.ledger_length, _meetings.c.ledger_head, _meetings.c.agenda_hash)
 
 #: Before the lock, in one statement: the meeting, the signing key's owner and revocation, whether the caller
 #: is a caster of the ballot's voter on the frozen roll, and whether the caller holds a role in the community
@@ -284,7 +284,7 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     entry = append_entry(head.ledger_head, head.ledger_length + 1, ballot=ballot, signature=signature,
                          key_id=caster.public_key, received_at=moment,
                          delegation=None if delegation is None else delegation.envelope,
-                         known_ballot_hash=result.object_hash)
+                         known_ballot_hash=result.object_hash, chain=record_version_of(head.agenda_hash))
     values = dict(
         community_id=head.community_id, meeting_id=meeting_id, position=entry.position, kind=entry.kind,
         voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash, nonce=ballot["nonce"],

@@ -42,11 +42,16 @@ def ledger_entries(meeting: Meeting) -> list[LedgerEntry]:
     """The meeting's ledger as core entries, in position order."""
     rows = db.session.scalars(select(BallotEntry).where(BallotEntry.meeting_id == meeting.id)
                               .order_by(BallotEntry.position))
-    return [to_core_entry(r) for r in rows]
+    return [to_core_entry(r, meeting.record_version) for r in rows]
 
 
-def to_core_entry(row: BallotEntry) -> LedgerEntry:
-    return LedgerEntry(position=row.position, kind=row.kind, ballot=row.ballot, ballot_hash=row.ballot_hash,
+def to_core_entry(row: BallotEntry, chain: int | None = None) -> LedgerEntry:
+    """The row as a core entry; ``chain``: the meeting's ``record_version`` (its ledger chain), read from the
+    row's meeting when not given."""
+    if chain is None:
+        chain = db.session.get(Meeting, row.meeting_id).record_version
+    return LedgerEntry(chain=chain, position=row.position, kind=row.kind, ballot=row.ballot,
+                       ballot_hash=row.ballot_hash,
                        signature=row.signature, key_id=row.key_id, received_at=row.received_at,
                        prev_hash=row.prev_hash, chain_hash=row.chain_hash, delegation=row.delegation,
                        attestation=row.attestation)

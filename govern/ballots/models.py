@@ -182,11 +182,17 @@ class Meeting(db.Model):
     def record_version(self) -> int:
         """2 for meetings whose notice bound an agenda (``govern.record.v2``, ``govern.ballot.v2``, paper
         ballot v2); 1 for meetings published before the upgrade, which keep v1 ballots and records."""
-        return 1 if self.agenda_hash is None else 2
+        return record_version_of(self.agenda_hash)
 
     @property
     def scope_label(self) -> str:
         return "" if not self.scope_buildings else ", ".join(self.scope_buildings)
+
+
+def record_version_of(agenda_hash: str | None) -> int:
+    """:attr:`Meeting.record_version` from the meeting's ``agenda_hash`` column (for the casting path's row reads).
+    It is also the meeting's ledger chain version (``govern.core.ledger.CHAIN_V1`` / ``CHAIN_V2``)."""
+    return 1 if agenda_hash is None else 2
 
 
 class Motion(db.Model):
@@ -376,6 +382,29 @@ class Countersignature(db.Model):
 
     result: Mapped[MotionResult] = relationship(back_populates="countersignatures")
     user = relationship("User")
+
+
+class Scrutineer(db.Model):
+    """A scrutineer (监票人) of one meeting: an owner the convening body names, who is neither a member of that
+    body nor a candidate, reads the auditor edition and countersigns the result (issue #12 item 4). Rows are
+    never deleted: a scrutineer named in error is removed (``removed_at``) before voting closes."""
+
+    __tablename__ = "meeting_scrutineers"
+    __table_args__ = (
+        # an owner is named once per meeting (until removed), even when two members name them at once
+        Index("uq_meeting_scrutineers_active", "meeting_id", "user_id", unique=True,
+              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class Delegation(db.Model):

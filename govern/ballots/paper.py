@@ -181,7 +181,7 @@ def attest_paper_ballot(paper: PaperBallot, data: Any, *, actor) -> BallotEntry:
     env = {"object": obj, "signature": signature, "key_id": key.public_key}
     entry = append_entry(locked.ledger_head, locked.ledger_length + 1, ballot=paper.ballot,
                          signature=paper.signature, key_id=paper.key_id, received_at=moment, kind=PAPER,
-                         attestation=env)
+                         attestation=env, chain=locked.record_version)
     row = BallotEntry(community_id=locked.community_id, meeting_id=locked.id, position=entry.position,
                       kind=entry.kind, voter=entry.voter, ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash,
                       nonce=paper.nonce, signature=entry.signature, key_id=entry.key_id,

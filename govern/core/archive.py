@@ -35,8 +35,8 @@ from govern.core.ballot import (
 )
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import public_key_b64, sign
-from govern.core.ledger import LedgerEntry
-from govern.core.roll import Roll, roll_from_json, roll_to_json
+from govern.core.ledger import LedgerEntry, digest_form
+from govern.core.roll import Roll, roll_from_json, roll_hash, roll_to_json
 
 FORMAT = "govern.record.v1"
 AUDITOR = "auditor"
@@ -45,6 +45,8 @@ MEETING_TYPE = "govern.meeting.v1"
 KEYS_TYPE = "govern.keys.v1"
 DELEGATIONS_TYPE = "govern.delegations.v1"
 RESULTS_TYPE = "govern.results.v1"
+#: The public edition's ``roll.json`` for a v2 meeting: the roll's totals only (docs/record-format.md, "Editions").
+ROLL_TOTALS_TYPE = "govern.roll_totals.v1"
 RESULT_TYPE = "govern.result.v1"
 COUNTERSIGNATURE_TYPE = "govern.countersignature.v1"
 CERTIFICATION_TYPE = "govern.certification.v1"
@@ -208,25 +210,31 @@ def build_record(
     interim: bool = False,
     public: bool = False,
     stage: str | None = None,
+    digest: bool = False,
 ) -> bytes:
     """The record archive as zip bytes (deterministic: sorted members, fixed timestamps, canonical JSON).
 
     ``meeting``: the ``meeting.json`` object. ``keys``: the ``keys.json`` object.
     ``delegations``: the items of ``delegations.json``. ``results``: the items of
     ``result.json`` (:func:`sign_results` plus countersignatures and certifications); ``None``
-    for an interim record. ``public=True`` writes the public edition (see :func:`pseudonymise`).
+    for an interim record. ``public=True`` writes the public edition (see :func:`pseudonymise`); with
+    ``digest=True`` (a v2 meeting) it is the digest-form public edition: the ledger in digest form, the roll's
+    totals and each delegation's hash only (:func:`digest_edition_files`), so it holds no choice.
     """
     if interim != (results is None):
         raise ValueError("an interim record has no results, and a final record needs them")
+    if digest and not public:
+        raise ValueError("only the public edition is in digest form")
     lines = []
     for entry in ledger:
         obj = entry.to_json() if isinstance(entry, LedgerEntry) else dict(entry)
-        lines.append(_json_bytes(obj) + b"\n")
+        lines.append(_json_bytes(digest_form(obj) | {"chain_hash": obj["chain_hash"]} if digest else obj) + b"\n")
     files = {
         "meeting.json": _json_bytes(dict(meeting)),
-        "roll.json": _json_bytes(roll_to_json(roll, public=public)),
+        "roll.json": _json_bytes(roll_totals_json(roll) if digest else roll_to_json(roll, public=public)),
         "keys.json": _json_bytes(dict(keys)),
-        "delegations.json": _json_bytes({"type": DELEGATIONS_TYPE, "delegations": [dict(d) for d in delegations]}),
+        "delegations.json": _json_bytes({"type": DELEGATIONS_TYPE, "delegations": [
+            delegation_digest(d) if digest else dict(d) for d in delegations]}),
         "ledger.jsonl": b"".join(lines),
     }
     if results is not None:
@@ -237,10 +245,25 @@ def build_record(
     )
 
 
+def roll_totals_json(roll: Roll) -> dict[str, Any]:
+    """The public edition's roll (v2): its totals, scope and freeze time, and the hash of the whole roll; no
+    person, area or building (a per-person area beside the list of participating homes identifies voters)."""
+    return {"type": ROLL_TOTALS_TYPE, "community": roll.community, "meeting": roll.meeting,
+            "scope": roll.scope_json(), "frozen_at": roll.frozen_at, "total_area": roll.total_area,
+            "total_persons": roll.total_persons, "roll_hash": roll_hash(roll)}
+
+
+def delegation_digest(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``delegations.json`` item in digest form: the delegation envelope and its revocation replaced by their
+    hashes (:func:`govern.core.ledger.digest_form`), the times kept."""
+    return digest_form(item)
+
+
 def pseudonymise(
     record: bytes | str | os.PathLike[str], *, server_private: Ed25519PrivateKey, created_at: datetime
 ) -> bytes:
-    """The public edition of an auditor record: every roll identity replaced by its salted digest.
+    """The public edition of an auditor record: every roll identity replaced by its salted digest; for a v2
+    meeting (``meeting.json`` binds an agenda) the digest-form public edition of :func:`build_record`.
 
     Voters already appear only under their per-meeting roll pseudonyms (``voter`` in every
     signed ballot is the roll's person id, see :func:`govern.core.roll.person_pseudonym`), so
@@ -254,6 +277,14 @@ def pseudonymise(
     roll = roll_from_json(json.loads(files["roll.json"]))
     out = {name: data for name, data in files.items() if name not in (MANIFEST, MANIFEST_SIG)}
     out["roll.json"] = _json_bytes(roll_to_json(roll, public=True))
+    if "agenda_hash" in json.loads(files["meeting.json"]):  # a v2 meeting: the digest form, no choice
+        out["roll.json"] = _json_bytes(roll_totals_json(roll))
+        lines = [json.loads(line) for line in files["ledger.jsonl"].splitlines() if line.strip()]
+        out["ledger.jsonl"] = b"".join(_json_bytes(digest_form(e) | {"chain_hash": e["chain_hash"]}) + b"\n"
+                                       for e in lines)
+        delegations = json.loads(files["delegations.json"])
+        out["delegations.json"] = _json_bytes({**delegations, "delegations": [
+            delegation_digest(d) for d in delegations["delegations"]]})
     return write_record(
         out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
         edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at, stage=manifest.get("stage"),

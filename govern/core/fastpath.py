@@ -19,7 +19,7 @@ from typing import Any
 from govern.core.archive import DuplicateKey, loads_strict
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import verify, verify_bytes
-from govern.core.ledger import LedgerEntry
+from govern.core.ledger import CHAIN_V1, CHAIN_V2, LedgerEntry, digest_form
 from govern.core.roll import ROLL_TYPE, Roll, RollPerson, roll_from_json, roll_hash, roll_problems
 
 #: Below this many ledger entries verification stays in one process (starting workers costs more).
@@ -127,13 +127,15 @@ def _line_is_canonical(line: bytes, payload_bytes: bytes, ballot_bytes: bytes, e
     return line == payload_bytes[:at] + b',"chain_hash":' + canon(entry.chain_hash) + payload_bytes[at:]
 
 
-def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
+def _crypto_batch(lines: Sequence[bytes], chain: int = CHAIN_V1,
+                  ) -> list[tuple[bool, bool, bool, bool | None, bool | None, bool]]:
     """The expensive, stateless part of checking ledger lines: hashes and signatures.
 
     Returns per line ``(ballot_hash ok, chain_hash ok, signature ok, delegation signature ok or
     None, attestation signature ok or None, line is canonical)``; a line that does not parse gives
     all ``False`` (the sequential pass names it). A line is canonical when it is exactly the RFC
-    8785 bytes of its entry (a trailing CR is left to the file-level ``crlf`` check).
+    8785 bytes of its entry (a trailing CR is left to the file-level ``crlf`` check). ``chain``: the ledger's
+    chain version (v2 hashes the entry's digest form, :func:`govern.core.ledger.digest_form`).
     """
     out: list[Any] = []
     for line in lines:
@@ -149,11 +151,12 @@ def _crypto_batch(lines: Sequence[bytes]) -> list[tuple[bool, bool, bool, bool |
             payload = entry.payload()
             payload_bytes = canon(payload)
             canonical_ok = _line_is_canonical(line, payload_bytes, ballot_bytes, entry, canon)
+            chained_bytes = canon(digest_form(payload)) if chain == CHAIN_V2 else payload_bytes
         except Exception:  # anything unparseable or uncanonicalisable is reported by the sequential pass
             out.append((False, False, False, None, None, False))
             continue
         prev = entry.prev_hash.encode("ascii", "replace")
-        chain_ok = len(prev) == 64 and sha256_hex(prev + b"\n" + payload_bytes) == entry.chain_hash
+        chain_ok = len(prev) == 64 and sha256_hex(prev + b"\n" + chained_bytes) == entry.chain_hash
         sig_ok = verify_bytes(entry.key_id, ballot_bytes, entry.signature)
         deleg_ok = att_ok = None
         if entry.delegation is not None:
@@ -357,13 +360,13 @@ def light_roll(head: tuple[str, str, str, int, int, list[_LightPerson]]) -> Roll
 
 
 #: Data handed to forked workers by inheritance instead of pickling (see :class:`CryptoPass`).
-_SHARED: dict[str, tuple[list[bytes], bytes | None]] = {}
+_SHARED: dict[str, tuple[list[bytes], bytes | None, int]] = {}
 #: ``None``: fork when this process has a single thread (cheapest), else spawn. Tests force either.
 START_METHOD: str | None = None
 
 
 def _shared_batch(token: str, start: int, end: int) -> list[Any]:
-    return _crypto_batch(_SHARED[token][0][start:end])
+    return _crypto_batch(_SHARED[token][0][start:end], _SHARED[token][2])
 
 
 def _shared_roll(token: str) -> _RollDigest:
@@ -389,8 +392,9 @@ class CryptoPass:
     so no core idles at the end.
     """
 
-    def __init__(self, lines: list[bytes], roll_raw: bytes | None, workers: int) -> None:
+    def __init__(self, lines: list[bytes], roll_raw: bytes | None, workers: int, chain: int = CHAIN_V1) -> None:
         self.lines = lines
+        self.chain = chain
         self.roll_raw = roll_raw
         self.pool: ProcessPoolExecutor | None = None
         self.ranges: list[tuple[int, int]] = []
@@ -404,14 +408,14 @@ class CryptoPass:
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
             if method == "fork":
                 self.token = f"{os.getpid()}-{id(self)}"
-                _SHARED[self.token] = (lines, roll_raw)
+                _SHARED[self.token] = (lines, roll_raw, chain)
                 if roll_raw is not None:
                     self.roll_future = self.pool.submit(_shared_roll, self.token)
                 self.futures = [self.pool.submit(_shared_batch, self.token, a, b) for a, b in self.ranges]
             else:
                 if roll_raw is not None:
                     self.roll_future = self.pool.submit(_roll_digest, roll_raw)
-                self.futures = [self.pool.submit(_crypto_batch, lines[a:b]) for a, b in self.ranges]
+                self.futures = [self.pool.submit(_crypto_batch, lines[a:b], chain) for a, b in self.ranges]
 
     def close(self) -> None:
         """Stop the workers and drop the shared data."""
@@ -429,7 +433,7 @@ class CryptoPass:
         """Per ledger line, in order: ``(ballot_hash, chain_hash, signature, delegation, attestation, canonical)``
         ok flags."""
         if self.pool is None:
-            return _crypto_batch(self.lines)
+            return _crypto_batch(self.lines, self.chain)
         done: dict[int, list[Any]] = {}
         stealing = True
         while stealing:
@@ -437,7 +441,7 @@ class CryptoPass:
             for i in range(len(self.futures) - 1, -1, -1):
                 if i not in done and self.futures[i].cancel():
                     a, b = self.ranges[i]
-                    done[i] = _crypto_batch(self.lines[a:b])
+                    done[i] = _crypto_batch(self.lines[a:b], self.chain)
                     stealing = True
                     break
         try:

@@ -24,6 +24,13 @@ Receipt (given to the voter only after the entry is committed)::
 
 where ``server_signature`` signs ``{"type": "govern.receipt.v1", "meeting", "position",
 "ballot_hash", "chain_hash"}``.
+
+Two chains (docs/record-format.md, "Ledger v2: the digest form"): a v1 meeting's ``chain_hash`` is over the
+whole entry as above. A v2 meeting's (``Meeting.record_version == 2``) is over the entry in **digest form**
+(:func:`digest_form`): every member whose value is a JSON object (the ballot, a delegation, an attestation,
+or whatever signed object an entry kind carries) is replaced by ``<member>_hash``, the hex SHA-256 of its
+canonical bytes. The public edition's ``ledger.jsonl`` holds exactly the digest form plus ``chain_hash``, so
+the chain, and every receipt, verifies without any choice being published.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from govern.core.ballot import RevisionPolicy, ballot_hash, format_time
-from govern.core.canonical import GENESIS_HASH, chain_hash
+from govern.core.canonical import GENESIS_HASH, canonical_bytes, chain_hash, sha256_hex
 from govern.core.keys import sign, verify
 
 __all__ = [
@@ -49,6 +56,8 @@ __all__ = [
     "Problem",
     "append_entry",
     "counting_ballots",
+    "digest_form",
+    "digest_line_problems",
     "entry_chain_hash",
     "make_receipt",
     "receipt_object",
@@ -62,6 +71,25 @@ PAPER = "paper"
 #: Not a ballot: who may cast for a person changed (``core.casters``); counts nothing.
 CASTER_CHANGE = "caster_change"
 RECEIPT_TYPE = "govern.receipt.v1"
+#: Chain versions: v1 hashes the whole entry, v2 its digest form.
+CHAIN_V1 = 1
+CHAIN_V2 = 2
+
+
+def digest_form(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry (or its payload) in digest form: each object-valued member ``x`` replaced by ``x_hash``, the hex
+    SHA-256 of ``x``'s RFC 8785 bytes; every other member unchanged. Generic over entry kinds: the ballot
+    becomes ``ballot_hash`` (the ballot's hash), a delegation envelope ``delegation_hash``, an attestation
+    envelope ``attestation_hash``, and any signed object a later entry kind carries likewise."""
+    out: dict[str, Any] = {}
+    hashed: dict[str, str] = {}
+    for key, value in payload.items():
+        if isinstance(value, Mapping):
+            hashed[f"{key}_hash"] = sha256_hex(canonical_bytes(value))
+        else:
+            out[key] = value
+    out.update(hashed)
+    return out
 
 
 @dataclass(frozen=True)
@@ -97,6 +125,8 @@ class LedgerEntry:
     chain_hash: str
     delegation: Mapping[str, Any] | None = None
     attestation: Mapping[str, Any] | None = None
+    #: Which chain the entry belongs to (:data:`CHAIN_V1` or :data:`CHAIN_V2`); not part of the JSON form.
+    chain: int = CHAIN_V1
 
     @property
     def voter(self) -> str:
@@ -121,12 +151,21 @@ class LedgerEntry:
             out["attestation"] = self.attestation
         return out
 
+    def chained(self) -> dict[str, Any]:
+        """What ``chain_hash`` is computed over: the payload (v1) or its digest form (v2)."""
+        payload = self.payload()
+        return digest_form(payload) if self.chain == CHAIN_V2 else payload
+
     def to_json(self) -> dict[str, Any]:
         """The stored JSON form (payload plus ``chain_hash``)."""
         return {**self.payload(), "chain_hash": self.chain_hash}
 
+    def to_digest_json(self) -> dict[str, Any]:
+        """The digest form with ``chain_hash``: a line of the public edition's ledger (v2 chains)."""
+        return {**digest_form(self.payload()), "chain_hash": self.chain_hash}
+
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> LedgerEntry:
+    def from_json(cls, obj: Mapping[str, Any], chain: int = CHAIN_V1) -> LedgerEntry:
         """Read the stored JSON form; ``ValueError`` when a field is missing, unknown or of the wrong type."""
         if not isinstance(obj, Mapping):
             raise ValueError("a ledger entry is a JSON object")
@@ -156,6 +195,7 @@ class LedgerEntry:
             chain_hash=obj["chain_hash"],
             delegation=obj.get("delegation"),
             attestation=obj.get("attestation"),
+            chain=chain,
         )
 
 
@@ -176,11 +216,13 @@ def append_entry(
     delegation: Mapping[str, Any] | None = None,
     attestation: Mapping[str, Any] | None = None,
     known_ballot_hash: str | None = None,
+    chain: int = CHAIN_V1,
 ) -> LedgerEntry:
     """Build the next entry after ``prev_hash`` (``GENESIS_HASH`` for position 1) and compute its hashes.
 
     ``known_ballot_hash``: the ballot's hash when the caller has just computed it (``check_ballot``
-    returns it), so the ballot is not canonicalised again.
+    returns it), so the ballot is not canonicalised again. ``chain``: :data:`CHAIN_V2` for a meeting with
+    ``record_version == 2`` (the hash is over the digest form).
 
     Pure: the caller checks the ballot first (:func:`govern.core.ballot.check_ballot`),
     serialises appends per meeting (a row lock), stores the entry, commits, and only then
@@ -207,8 +249,9 @@ def append_entry(
         chain_hash="",
         delegation=None if delegation is None else dict(delegation),
         attestation=None if attestation is None else dict(attestation),
+        chain=chain,
     )
-    return LedgerEntry(**{**draft.__dict__, "chain_hash": entry_chain_hash(draft.payload())})
+    return LedgerEntry(**{**draft.__dict__, "chain_hash": entry_chain_hash(draft.chained())})
 
 
 def verify_chain(entries: Sequence[LedgerEntry], *, file: str = "ledger.jsonl") -> list[Problem]:
@@ -229,7 +272,7 @@ def verify_chain(entries: Sequence[LedgerEntry], *, file: str = "ledger.jsonl") 
                 Problem(file, entry.position, "chain_broken", "prev_hash is not the previous entry's chain_hash")
             )
         try:
-            recomputed = entry_chain_hash(entry.payload())
+            recomputed = entry_chain_hash(entry.chained())
             bh = ballot_hash(entry.ballot)
         except (TypeError, ValueError) as exc:
             problems.append(Problem(file, entry.position, "bad_entry", f"cannot hash the entry: {exc}"))
@@ -243,6 +286,41 @@ def verify_chain(entries: Sequence[LedgerEntry], *, file: str = "ledger.jsonl") 
                     Problem(file, entry.position, "ballot_hash_mismatch", "ballot_hash is not the ballot's hash")
                 )
         prev = entry.chain_hash
+    return problems
+
+
+#: The members of a digest-form line: always, and those an entry kind may add (``<member>_hash``).
+DIGEST_REQUIRED = frozenset({"position", "kind", "ballot_hash", "signature", "key_id", "received_at", "prev_hash",
+                             "chain_hash"})
+
+
+def digest_line_problems(objs: Sequence[Any], *, file: str = "ledger.jsonl") -> list[Problem]:
+    """The chain of a public edition's ledger (digest-form lines, v2): positions, links and each line's
+    ``chain_hash`` recomputed over the line without it. Codes as :func:`verify_chain`, and ``bad_entry`` for a
+    line that is not a digest-form entry (a member missing, or an object where only hashes may stand)."""
+    problems: list[Problem] = []
+    prev = GENESIS_HASH
+    for index, obj in enumerate(objs, start=1):
+        if not isinstance(obj, Mapping) or not DIGEST_REQUIRED <= set(obj) or any(
+                isinstance(v, Mapping | list) for v in obj.values()) or type(obj.get("position")) is not int:
+            problems.append(Problem(file, index, "bad_entry", f"line {index} is not a digest-form ledger entry"))
+            prev = ""
+            continue
+        if obj["position"] != index:
+            problems.append(Problem(file, obj["position"], "position_gap", f"line {index} holds position "
+                                    f"{obj['position']}"))
+        if not isinstance(obj["prev_hash"], str) or not hmac.compare_digest(obj["prev_hash"], prev):
+            problems.append(Problem(file, obj["position"], "chain_broken",
+                                    "prev_hash is not the previous entry's chain_hash"))
+        payload = {k: v for k, v in obj.items() if k != "chain_hash"}
+        try:
+            ok = hmac.compare_digest(entry_chain_hash(payload), str(obj["chain_hash"]))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            problems.append(Problem(file, obj["position"], "chain_hash_mismatch",
+                                    "the entry's content does not match its hash"))
+        prev = str(obj["chain_hash"])
     return problems
 
 

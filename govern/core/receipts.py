@@ -36,7 +36,8 @@ class ReceiptCheck:
     """The answer of :func:`check_receipt`; ``ok`` iff included and no problem."""
 
     included: bool = False
-    counted: bool = False
+    #: ``None`` on a public edition in digest form, which cannot tell (the auditor edition can).
+    counted: bool | None = False
     position: int | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -113,7 +114,8 @@ def check_receipt(
                 file="ledger.jsonl", entry=position)
     else:
         out.included, out.position = True, position
-        out.counted = any(e is entry for e in v.counted.values())
+        # the digest-form public edition cannot say which ballot counts (it holds no voter): null
+        out.counted = None if v.digest_only else any(e is entry for e in v.counted.values())
     if not v.report.valid:
         codes = sorted({p.code for p in v.report.problems})
         problem("record_invalid", "the record itself does not verify (" + ", ".join(codes) + "): run govern verify "

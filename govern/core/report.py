@@ -24,6 +24,8 @@ class Report:
     motions: list[dict[str, Any]] = field(default_factory=list)
     #: Checks that this edition cannot make (the public edition cannot see roll identities).
     unchecked: list[str] = field(default_factory=list)
+    #: What was checked on this edition (``govern verify`` prints it beside ``unchecked``).
+    checked: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -42,6 +44,7 @@ class Report:
             "counted": self.counted,
             "counted_by_kind": self.counted_by_kind,
             "motions": self.motions,
+            "checked": self.checked,
             "unchecked": self.unchecked,
         }
         if self.problems:

@@ -48,6 +48,14 @@ from govern.core.ballot import (
 )
 from govern.core.canonical import sha256_hex
 from govern.core.casters import CasterList
+from govern.core.digestcheck import (
+    CHECKED_FULL,
+    DigestChecks,
+    accounts_of,
+    chain_of,
+    convening_accounts,
+    digest_edition,
+)
 from govern.core.extensions import extension_problems
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
 from govern.core.keybook import parse_keys
@@ -72,16 +80,6 @@ from govern.core.rules import InvalidPolicy, Matter
 FINAL_STAGES = frozenset({"final", "certified", "objected", "revoked"})
 #: The rule when ``meeting.json`` names none: two members of the convening body and one scrutineer.
 DEFAULT_COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
-
-
-def _accounts(items: Any) -> frozenset[str]:
-    """Account ids from a list of ids or of objects with an ``account`` (``meeting.json`` → ``scrutineers``)."""
-    out = set()
-    for item in items if isinstance(items, list) else []:
-        account = item.get("account") if isinstance(item, dict) else item
-        if isinstance(account, str):
-            out.add(account)
-    return frozenset(out)
 
 
 # --------------------------------------------------------------------------- the report
@@ -137,7 +135,7 @@ def _crypto_failures(ballot_ok: bool, chain_ok: bool, sig_ok: bool, deleg_ok: bo
     return failures
 
 
-class _Verifier:
+class _Verifier(DigestChecks):
     def __init__(self, files: dict[str, bytes], workers: int, server_key: str | None = None) -> None:
         self.files = files
         self.server_key = server_key
@@ -264,7 +262,8 @@ class _Verifier:
             self.problem("meeting.json", None, "bad_file",
                          "countersignature_rule must be {\"convening_body\": n, \"scrutineers\": n}")
             return
-        groups = {"convening_body": self.keys.committee, "scrutineers": self.scrutineers}
+        groups = {"convening_body": convening_accounts(self.meeting, self.keys.committee),
+                  "scrutineers": self.scrutineers}
         for item in self.report.motions:
             signers = set(item.get("countersigned_by", []))
             for group, needed in sorted(rule.items()):
@@ -276,12 +275,16 @@ class _Verifier:
 
     # ---- the run
     def run(self) -> Report:
+        if digest_edition(self.files):
+            return self.run_digest()
+        self.chain = chain_of(self.files)
+        self.report.checked = list(CHECKED_FULL)
         data = self.files.get("ledger.jsonl")
         lines = [] if data is None else [line for line in data.split(b"\n") if line.strip()]
         if data is not None:
             self.check_ledger_layout(data, lines)
         # start the hashing and signature checks first: they run in workers while the rest is checked here
-        self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers)
+        self.crypto = CryptoPass(lines, self.files.get("roll.json"), self.workers, self.chain)
         try:
             return self._run()
         finally:
@@ -293,7 +296,7 @@ class _Verifier:
         if not self.check_meeting(meeting, manifest):
             return self.report
         self.meeting = meeting
-        self.scrutineers = _accounts(meeting.get("scrutineers"))
+        self.scrutineers = accounts_of(meeting.get("scrutineers"))
         self.window = (parse_time(meeting["opens_at"]), parse_time(meeting["closes_at"]))
         self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
         self.policy = RevisionPolicy(meeting["revision_policy"])
@@ -486,7 +489,7 @@ class _Verifier:
         index_of: dict[int, int] = {}
         for index, line in enumerate(self.crypto.lines, start=1):
             try:
-                entry = LedgerEntry.from_json(json.loads(line))
+                entry = LedgerEntry.from_json(json.loads(line), self.chain)
             except ValueError as exc:
                 self.problem(file, index, "bad_entry", f"line {index} is not a ledger entry: {exc}")
                 prev = ""

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern import jobs
-from govern.accounts.access import is_committee, user_communities
+from govern.accounts.access import user_communities
 from govern.accounts.services import token_issued_within
 from govern.api import api_login_required, json_body, make_blueprint
 from govern.ballots import cast as casting
@@ -24,6 +24,7 @@ from govern.extensions import db
 from govern.meetings import extension, lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required
+from govern.meetings.scrutineers import can_countersign
 from govern.meetings.serverkey import server_private_key, server_public_key
 
 bp = make_blueprint("meetings_api", __name__)
@@ -192,10 +193,15 @@ def results(meeting: Meeting):
 
 @bp.post("/meetings/<id:meeting_id>/results/<id:motion_id>/countersign")
 @api_login_required
-@meeting_required(is_committee, state=MeetingStatus.CLOSED, denied=_l("Only committee members countersign results."))
+@meeting_required()
 def countersign(meeting: Meeting, motion_id: int):
-    """A committee member countersigns a result document with their enrolled key: 201 (409 ``not_counted``
-    before the ``preliminary`` stage)."""
+    """A committee member or one of the meeting's scrutineers countersigns a result document with their enrolled
+    key: 201 (403 for anyone else, 409 ``not_closed`` / ``not_counted`` before the ``preliminary`` stage)."""
+    if not can_countersign(current_user, meeting):
+        raise DomainError("forbidden", _("Only committee members and the meeting's scrutineers countersign "
+                                         "results."), status=403)
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise DomainError("not_closed", _("Voting has not closed yet."), status=409)
     row = results_mod.result_for(meeting, motion_id)
     data = json_body(required=("signature", "key_id"), types={"signature": str, "key_id": str})
     sig = results_mod.countersign_result(row, data, actor=current_user)

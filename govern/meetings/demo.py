@@ -26,7 +26,7 @@ from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
 from govern.demo import demo_step
 from govern.extensions import db
-from govern.meetings import results, services
+from govern.meetings import results, scrutineers, services
 from govern.meetings.attachments import store_motion_file
 
 #: The demo owners' key pairs by account id, for later demo steps that cast (the elections' step).
@@ -96,6 +96,9 @@ def demo_meetings(community, accounts) -> None:
                                     item=9),
             ]), actor=chair)
         services.publish_meeting(closed, actor=chair)
+    scrutineer = owners[-1]  # the convening body names an owner as scrutineer (监票人) before voting closes
+    with clock.frozen_at(start + timedelta(days=20, hours=1)):
+        scrutineers.name_scrutineer(closed, scrutineer, actor=chair)
     for i, user in enumerate(owners):
         with clock.frozen_at(start + timedelta(days=21, minutes=7 * i)):
             first = "agree" if i % 5 else "oppose"
@@ -107,8 +110,8 @@ def demo_meetings(community, accounts) -> None:
     enter_paper_ballots(closed, members, first_day=start + timedelta(days=22), days=8)
     db.session.flush()
     rows = results.sign_results(closed)
-    for row in rows:  # two members of the convening body: the closed meeting is final
-        for signer in (chair, accounts["committee1"]):
+    for row in rows:  # two members of the convening body and the scrutineer: the closed meeting is final
+        for signer in (chair, accounts["committee1"], scrutineer):
             results.countersign_result(row, {"signature": sign(keys[signer.id][0], row.document),
                                              "key_id": keys[signer.id][1]}, actor=signer)
 
@@ -128,6 +131,7 @@ def demo_meetings(community, accounts) -> None:
                                     attachments=[store_motion_file("停车管理规约第五条修订稿.pdf", _covenant_pdf())]),
             ]), actor=chair)
         services.publish_meeting(current, actor=chair)
+        scrutineers.name_scrutineer(current, owners[-1], actor=chair)
     for i, user in enumerate(owners[:12]):
         with clock.frozen_at(real_now - timedelta(hours=12) + timedelta(minutes=13 * i)):
             _cast(current, user, *keys[user.id], {str(m.id): "agree" for m in current.motions})

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from govern import clock
 from govern.ballots.models import Countersignature, Meeting, MotionResult
@@ -27,6 +27,7 @@ from govern.core.procedure import court_deadline, publication_due
 from govern.extensions import db
 from govern.formats import local_day
 from govern.meetings.results import sign_results
+from govern.meetings.scrutineers import scrutineer_ids
 
 OPEN = "open"
 CLOSED = "closed"
@@ -41,10 +42,12 @@ STAGES = (OPEN, CLOSED, PAPER_GRACE, PRELIMINARY, OBJECTION, FINAL, CERTIFIED, O
 #: Stages in which the signed result exists (choices and counts may be shown to those who may read them).
 COUNTED = frozenset({PRELIMINARY, OBJECTION, FINAL, CERTIFIED, OBJECTED, REVOKED})
 
-#: Countersignatures a result needs before the meeting is ``final``: members of the convening body, and
-#: scrutineers (none until the app names scrutineers, issue #12 item 4). Written in meeting.json as
+#: Countersignatures a result needs before the meeting is ``final``: two members of the convening body and one
+#: of the meeting's scrutineers (issue #12 item 4), for v2 meetings. Written in meeting.json as
 #: ``countersignature_rule``, so ``govern verify`` holds a record to the rule the app applied.
-COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 0}
+COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
+#: The rule v1 meetings (published before scrutineers existed) keep: two members of the convening body.
+COUNTERSIGNATURE_RULE_V1 = {"convening_body": 2, "scrutineers": 0}
 
 
 def paper_grace_ends(meeting: Meeting) -> datetime:
@@ -56,7 +59,9 @@ def paper_grace_ends(meeting: Meeting) -> datetime:
 
 
 def countersignature_rule(meeting: Meeting) -> dict:
-    return dict(COUNTERSIGNATURE_RULE)
+    """The rule the meeting's results are held to: :data:`COUNTERSIGNATURE_RULE` for v2 meetings, the v1 rule
+    for meetings published before (``Meeting.record_version``)."""
+    return dict(COUNTERSIGNATURE_RULE if meeting.record_version == 2 else COUNTERSIGNATURE_RULE_V1)
 
 
 def objection_period(meeting: Meeting) -> timedelta:
@@ -90,13 +95,20 @@ def court_deadline_on(meeting: Meeting) -> date | None:
 
 
 def _countersigned(meeting: Meeting) -> bool:
-    """Every motion's result carries the countersignatures the rule asks for."""
-    need = countersignature_rule(meeting)["convening_body"]
-    counts = dict(db.session.execute(
-        select(MotionResult.id, func.count(Countersignature.id))
-        .outerjoin(Countersignature, Countersignature.result_id == MotionResult.id)
-        .where(MotionResult.meeting_id == meeting.id).group_by(MotionResult.id)).all())
-    return len(counts) == len(meeting.motions) and all(n >= need for n in counts.values())
+    """Every motion's result carries the countersignatures the rule asks for: a scrutineer's counts as a
+    scrutineer's, anyone else's (the countersign service admits only the two) as the convening body's."""
+    rule = countersignature_rule(meeting)
+    scrutineers = scrutineer_ids(meeting) if rule["scrutineers"] else set()
+    counts: dict[int, list[int]] = {}
+    for result_id, user_id in db.session.execute(
+            select(MotionResult.id, Countersignature.user_id)
+            .outerjoin(Countersignature, Countersignature.result_id == MotionResult.id)
+            .where(MotionResult.meeting_id == meeting.id)).all():
+        tally = counts.setdefault(result_id, [0, 0])
+        if user_id is not None:
+            tally[1 if user_id in scrutineers else 0] += 1
+    return len(counts) == len(meeting.motions) and all(
+        body >= rule["convening_body"] and scr >= rule["scrutineers"] for body, scr in counts.values())
 
 
 #: ``meeting -> {result id: {verdict, ...}}``: the street office's certifications. The record package (which

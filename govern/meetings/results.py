@@ -30,7 +30,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock
-from govern.accounts.access import is_committee
 from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
 from govern.ballots.models import Countersignature, Meeting, Motion, MotionResult, RollPerson
@@ -44,8 +43,8 @@ from govern.core.rules import Choice, DeemedConsent, DeemedVariant, Matter, Vote
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.interested import interested_persons
+from govern.meetings.scrutineers import can_countersign
 from govern.meetings.serverkey import server_private_key, server_public_key
-from govern.register.models import Community
 
 RESULT_TYPE = "govern.result.v1"
 
@@ -162,10 +161,13 @@ def result_for(meeting: Meeting, motion_id: int) -> MotionResult:
 
 
 def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersignature:
-    """Store a committee member's countersignature after verifying it over the result document."""
+    """Store a countersignature of a member of the convening body (the committee) or of one of the meeting's
+    scrutineers after verifying it over the result document."""
     community_id = result.community_id
-    if not is_committee(actor, db.session.get(Community, community_id)):
-        raise DomainError("forbidden", _("Only committee members countersign results."), status=403)
+    meeting = db.session.get(Meeting, result.meeting_id)
+    if not can_countersign(actor, meeting):
+        raise DomainError("forbidden", _("Only committee members and the meeting's scrutineers countersign "
+                                         "results."), status=403)
     motion = db.session.get(Motion, result.motion_id)
     if motion is not None and motion.stands_in_election(actor.id):
         raise DomainError("candidate_cannot_countersign", _("You stand as a candidate in this election: another "

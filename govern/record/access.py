@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from govern.accounts.access import COMMITTEE, has_role, is_committee
 from govern.accounts.models import Role
+from govern.meetings.scrutineers import in_convening_body, is_scrutineer
+from govern.record.inspections import inspection_granted
 
 
 def can_audit(user, community) -> bool:
@@ -16,13 +18,23 @@ def can_certify(user, community) -> bool:
     return has_role(user, community, Role.AUDITOR)
 
 
-def can_read_public_record(user, community) -> bool:
-    """The public edition: the committee (scrutineers), the street office, and every confirmed owner.
+def can_read_auditor_edition(user, meeting) -> bool:
+    """Who reads the auditor edition (every ballot, delegation and attestation in full; issue #12 item 4): the
+    street office (and platform admins), the meeting's scrutineers, the convening body and owners whose inspection
+    request was granted (:mod:`govern.record.inspections`). Nobody gets it before the ``preliminary`` stage: the
+    record API answers 409 ``voting_open`` to every reader until then (no running tally)."""
+    return (can_audit(user, meeting.community) or is_scrutineer(user, meeting) or in_convening_body(user, meeting)
+            or inspection_granted(user, meeting))
 
-    It is offered to every owner so that any owner can verify the vote. It names no one, but it shows each
-    pseudonymous person's area and choices, and a summed area can be unique enough to point at a home;
-    a community whose rules keep individual choices from owners (R27) sets ``public_record_for_owners``
-    to false, and then only the committee and the street office read it.
+
+def can_read_public_record(user, community) -> bool:
+    """The public edition: the committee, the street office, and every confirmed owner.
+
+    It is offered to every owner so that any owner can verify the vote. For a v2 meeting it holds no choice
+    (the ledger in digest form, the roll's totals); a v1 meeting's public edition shows each pseudonymous
+    person's area and choices, and a summed area can be unique enough to point at a home. A community whose
+    rules keep individual choices from owners (R27) sets ``public_record_for_owners`` to false, and then only the
+    committee and the street office read it.
     """
     if has_role(user, community, *COMMITTEE, Role.AUDITOR, Role.ADMIN):
         return True

@@ -19,7 +19,7 @@ from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required, visible_meeting
 from govern.record import objections, oversight
-from govern.record.access import can_audit, can_read_public_record
+from govern.record.access import can_audit, can_read_auditor_edition, can_read_public_record
 from govern.record.export import export_record, record_filename
 from govern.record.models import ResultObjection
 
@@ -45,12 +45,14 @@ def delegation_json(d: Delegation) -> dict:
 @api_login_required
 @meeting_required()
 def record(meeting: Meeting):
-    """The record archive (zip): ``?edition=auditor`` (street office, admins) or ``public`` (owners).
+    """The record archive (zip): ``?edition=auditor`` (:func:`can_read_auditor_edition`: the street office, the
+    meeting's scrutineers, from the preliminary stage the convening body and owners granted an inspection) or
+    ``public`` (owners; digest form for v2 meetings). The default: the auditor edition for those who may read it.
 
     403 when the caller may not read that edition; 409 ``voting_open`` before the ``preliminary`` stage (no
-    running tally for anybody): the auditor edition holds every choice, and until the ledger's digest form
-    (ledger v2) the public edition's ledger holds them too, so neither is given out while votes are counted."""
-    auditor = can_audit(current_user, meeting.community)
+    running tally for anybody): the auditor edition holds every choice, and a v1 meeting's public edition too;
+    neither edition is given out while votes are counted."""
+    auditor = can_read_auditor_edition(current_user, meeting)
     edition = request.args.get("edition") or (AUDITOR if auditor else PUBLIC)
     if edition not in (AUDITOR, PUBLIC):
         raise DomainError("bad_request", _("edition must be auditor or public."), status=400)

@@ -32,7 +32,7 @@ from govern.core.ballot import format_time
 from govern.core.ledger import ELECTRONIC, PAPER, counting_ballots
 from govern.core.rules import Matter
 from govern.extensions import db
-from govern.meetings import extension, lifecycle
+from govern.meetings import extension, lifecycle, scrutineers
 from govern.meetings import results as results_mod
 from govern.meetings.roll import load_roll
 from govern.meetings.rollview import objections_json as roll_objections_json
@@ -71,6 +71,7 @@ def meeting_json(meeting: Meeting) -> dict:
         "proxy_cap": proxy_cap(meeting.community),
         "deemed_consent": meeting.deemed_consent,
         "countersignature_rule": lifecycle.countersignature_rule(meeting),
+        **convening_json(meeting),
         "motions": motions,
         **({} if meeting.agenda is None else {"agenda": meeting.agenda, "agenda_hash": meeting.agenda_hash,
                                               "paper": paper_json(meeting)}),
@@ -85,6 +86,21 @@ def meeting_json(meeting: Meeting) -> dict:
 def paper_json(meeting: Meeting) -> dict:
     """meeting.json's ``paper`` (v2 records): the grace period and the sealed-box declaration, if any."""
     return {"entry_grace_seconds": int(entry_grace(meeting).total_seconds()), "sealed_box": sealed_box_json(meeting)}
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else format_time(moment)
+
+
+def convening_json(meeting: Meeting) -> dict:
+    """``meeting.json``'s ``convening_body`` (who convened, and each member's account with the dates they held the
+    role) and ``scrutineers`` (each named scrutineer with the dates they were named and, if so, removed)."""
+    members = [{"account": str(g.user_id), "from": format_time(g.granted_at), "until": _time(g.revoked_at)}
+               for g in scrutineers.convening_grants(meeting)]
+    named = [{"account": str(r.user_id), "named_at": format_time(r.named_at), "removed_at": _time(r.removed_at)}
+             for r in scrutineers.scrutineer_rows(meeting)]
+    return {"convening_body": {"convener": meeting.convener or "committee", "members": members},
+            "scrutineers": named}
 
 
 def _role_holders(meeting: Meeting, roles) -> list[str]:
@@ -202,6 +218,7 @@ def export_record(meeting: Meeting, *, edition: str = AUDITOR, created_at: datet
         interim=not final,
         public=edition == PUBLIC,
         stage=lifecycle.stage_of(meeting),
+        digest=edition == PUBLIC and meeting.record_version == 2,
     )
 
 

@@ -6,8 +6,8 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from govern.ballots.models import MeetingStatus
-from govern.meetings import lifecycle, links
-from govern.record.access import can_audit, can_read_public_record, can_see_paper
+from govern.meetings import links
+from govern.record.access import can_audit, can_see_paper
 
 
 @links.provider(rank=20)
@@ -18,9 +18,9 @@ def record_links(meeting, user) -> list[links.Link]:
         out.append((url_for("record.proxies_page", meeting_id=meeting.id), _("Vote by proxy")))
     if can_see_paper(user, community):
         out.append((url_for("record.paper_index", meeting_id=meeting.id), _("Paper ballots")))
-    if can_read_public_record(user, community) and lifecycle.is_counted(meeting):  # no record while counting
-        out.append((url_for("record_api.record", meeting_id=meeting.id, edition="public"),
-                    _("Download the verifiable record (public edition)")))
+    # the record page says exactly what each edition publishes, and offers the downloads the user may make
+    out.append((url_for("record.record_page", meeting_id=meeting.id), _("The verifiable record: what is published")))
+    out.append((url_for("record.scrutineers_page", meeting_id=meeting.id), _("Scrutineers")))
     if can_audit(user, community):
         out.append((url_for("record.audit_meeting", meeting_id=meeting.id), _("Street office's audit")))
     return out

@@ -91,3 +91,23 @@ class ResultObjection(db.Model):
     envelope: Mapped[dict | None] = mapped_column(JSON)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InspectionRequest(db.Model):
+    """An owner's request to inspect a meeting's full record (SPC interpretation on building disputes, art. 13):
+    pending → granted | refused. Granted, the owner may download the auditor edition. Both the request and the
+    answer are in the audit log."""
+
+    __tablename__ = "record_inspection_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: pending | granted | refused
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answer: Mapped[str] = mapped_column(Text, default="")

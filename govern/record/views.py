@@ -408,3 +408,6 @@ def meeting_outcomes(meeting) -> list[dict]:
                     "status": statuses.get(motion.id),
                     "verdict": verdicts.get(row.id)})
     return out
+
+
+from govern.record import editions as _editions  # noqa: E402,F401  (the record and scrutineer pages join bp)

@@ -86,6 +86,15 @@ class World:
             db.session.commit()
             return meeting.id
 
+    def name_scrutineer(self, mid: int, name: str = "C", by: str = "chair") -> None:
+        """The convening body names ``name`` a scrutineer of the meeting (before the close): from v2 meetings on,
+        a result is final only with a scrutineer's countersignature beside two of the committee's."""
+        from govern.meetings import scrutineers
+
+        with self.app.test_request_context():
+            scrutineers.name_scrutineer(self.meeting(mid), self.user(name), actor=self.user(by))
+            db.session.commit()
+
     def meeting(self, mid: int):
         from govern.ballots.models import Meeting
 

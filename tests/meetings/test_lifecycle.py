@@ -157,6 +157,7 @@ def test_stages_through_countersigning_and_certification(app, world, client, mid
         return client.get(f"/api/v1/meetings/{mid}", headers=world.headers("A")).get_json()["stage"]
 
     assert stage() == "open"
+    world.name_scrutineer(mid, "C")
     assert world.cast(client, mid, "A", world.ballot(client, mid, "A", "agree")).status_code == 201
     with app.app_context():  # the operator's `govern export-record` builds the interim record
         from govern.record.export import export_record
@@ -169,6 +170,8 @@ def test_stages_through_countersigning_and_certification(app, world, client, mid
     world.countersign(client, mid, "chair")
     assert stage() == "preliminary"  # the rule asks two members of the convening body
     world.countersign(client, mid, "member")
+    assert stage() == "preliminary"  # ... and one of the meeting's scrutineers
+    world.countersign(client, mid, "C")
     assert stage() == "final"
     data = world.export(client, mid)
     assert _manifest(data)["stage"] == "final" and codes(data) == set()

@@ -286,8 +286,8 @@ def test_demo_step_makes_open_and_closed_meetings(app, runner):
         statuses = sorted(m.status.value for m in db.session.scalars(select(Meeting)))
         assert statuses == ["closed", "open", "open"]  # the third: the demo's committee election (#14)
         assert db.session.scalar(select(db.func.count(MotionResult.id))) == 2
-        # two committee members countersign each of the closed assembly's two results: the meeting is final
-        assert db.session.scalar(select(db.func.count(Countersignature.id))) == 4
+        # two committee members and the scrutineer countersign each of the closed assembly's two results: final
+        assert db.session.scalar(select(db.func.count(Countersignature.id))) == 6
         for m in db.session.scalars(select(Meeting)):
             from govern.core.ledger import verify_chain
 

@@ -24,6 +24,7 @@ def voted(world, client):
     """A: electronic; B1: electronic; C: paper entered by member, attested by chair; closed, countersigned."""
     mid = world.make_meeting(motions=(("Hire a company", "ordinary"), ("Raise the fund", "major")))
     world.clock.set(OPENS + timedelta(hours=1))
+    world.name_scrutineer(mid, "C")
     for name, choice in (("A", "agree"), ("B1", "oppose")):
         assert world.cast(client, mid, name, world.ballot(client, mid, name, choice)).status_code == 201
     info = world.info(client, mid)
@@ -34,7 +35,8 @@ def voted(world, client):
     assert world.attest(client, world.latest_paper_id()).status_code == 303
     world.close()
     world.countersign(client, mid)
-    world.countersign(client, mid, "member")  # two members of the convening body: the result is final
+    world.countersign(client, mid, "member")  # two members of the convening body ...
+    world.countersign(client, mid, "C")  # ... and a scrutineer: the result is final
     return mid
 
 
@@ -46,9 +48,10 @@ def test_final_auditor_record_verifies_with_counts_apart(world, client, voted):
     assert report.valid, [str(p) for p in report.problems]
     assert not report.interim and report.edition == "auditor"
     assert report.ballots == 3 and report.counted_by_kind == {"electronic": 2, "paper": 1}
-    chair, member, auditor = (str(world.users[n]) for n in ("chair", "member", "auditor"))
+    chair, member, scrutineer, auditor = (str(world.users[n]) for n in ("chair", "member", "C", "auditor"))
     for m in report.motions:
-        assert sorted(m["countersigned_by"]) == sorted([chair, member]) and m["certified_by"] == [auditor]
+        assert sorted(m["countersigned_by"]) == sorted([chair, member, scrutineer])
+        assert m["certified_by"] == [auditor]
     ledger = [json.loads(x) for x in read_record(data)["ledger.jsonl"].splitlines()]
     assert [e["kind"] for e in ledger] == ["electronic", "electronic", "paper"]
     result = json.loads(read_record(data)["result.json"])

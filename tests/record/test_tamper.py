@@ -29,11 +29,13 @@ def world(app, factory, monkeypatch):
 def closed(world, client):
     mid = world.make_meeting(motions=(("Hire a company", "ordinary"),))
     world.clock.set(OPENS + timedelta(hours=1))
+    world.name_scrutineer(mid, "C")
     for name, choice in (("A", "agree"), ("B1", "oppose"), ("C", "agree")):
         assert world.cast(client, mid, name, world.ballot(client, mid, name, choice)).status_code == 201
     world.close()
     world.countersign(client, mid)
-    world.countersign(client, mid, "member")  # two members of the convening body: the result is final
+    world.countersign(client, mid, "member")  # two members of the convening body ...
+    world.countersign(client, mid, "C")  # ... and a scrutineer: the result is final
     assert codes(world.export(client, mid)) == set()
     return mid
 
