@@ -22,6 +22,7 @@ from govern.ballots.common import meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson
 from govern.ballots.owner_keys import check_key_holder
 from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
+from govern.core.agenda import election_motion_ids
 from govern.core.ballot import MeetingContext, check_ballot, check_ballot_state
 from govern.core.ledger import LedgerEntry, append_entry
 from govern.errors import DomainError
@@ -34,7 +35,7 @@ _keys, _casters, _persons = OwnerKey.__table__, RollCaster.__table__, RollPerson
 _grants = RoleGrant.__table__
 #: The meeting columns a ballot is checked against.
 _CONTEXT_COLUMNS = tuple(_meetings.c[name] for name in (
-    "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy"))
+    "community_id", "published_at", "roll_hash", "agenda_hash", "opens_at", "closes_at", "revision_policy"))
 #: ... and, under the row lock, the ledger head.
 _HEAD_COLUMNS = _CONTEXT_COLUMNS + (_meetings.c.ledger_length, _meetings.c.ledger_head)
 
@@ -104,8 +105,8 @@ def _lock_head(meeting_id: int):
     return _run(_LOCK_HEAD, params).one_or_none()
 
 
-def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
-    """The meeting's motion ids, cached per process by ``(meeting, roll hash)``.
+def _motion_ids(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The meeting's motion ids and its election motions' ids, cached per process by ``(meeting, roll hash)``.
 
     Motions are locked from publication; an edit voids the notice, which discards the roll and a
     new publication freezes a roll with a new hash, so a stale entry is never looked up again.
@@ -115,7 +116,9 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
     key = (meeting_id, roll_hash)
     ids = cache.get(key)
     if ids is None:
-        ids = frozenset(str(i) for i in db.session.scalars(select(Motion.id).where(Motion.meeting_id == meeting_id)))
+        rows = db.session.execute(select(Motion.id, Meeting.agenda).join(Meeting, Meeting.id == Motion.meeting_id)
+                                  .where(Motion.meeting_id == meeting_id)).all()
+        ids = (frozenset(str(row[0]) for row in rows), election_motion_ids(rows[0][1] if rows else None))
         if roll_hash:
             if len(cache) >= 1024:
                 cache.clear()
@@ -125,7 +128,7 @@ def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
 
 def _context(meeting_id: int, row) -> MeetingContext:
     """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_CONTEXT_COLUMNS` (or the row)."""
-    return meeting_context(meeting_id, row, _motion_ids(meeting_id, row.roll_hash))
+    return meeting_context(meeting_id, row, *_motion_ids(meeting_id, row.roll_hash))
 
 
 def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str, *, proxy: bool = False
