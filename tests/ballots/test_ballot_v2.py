@@ -247,3 +247,26 @@ def test_worked_example_of_docs_ballot_format_v2():
     assert public_key_b64(key) == "ebVWLo_mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ"
     assert sign(key, ballot) == "N-rJz1e7X0jp87-n6WpS3W_QiDfr-8r-GoRxj_3ON0LGHtKVcnFKocQGo0-m2xGfHTZPRviSDAyoCIx8ZHJIDA"
     assert sign(key, ballot) in text
+
+
+def test_the_demo_assemblies_are_v2_and_verify(app, runner, tmp_path):
+    """`govern demo` publishes both assemblies with an agenda and casts v2 ballots: both records are v2 and verify."""
+    from sqlalchemy import select
+
+    from govern.ballots.models import Meeting
+    from govern.core.verify import verify_record
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        ids = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).all()
+    assert len(ids) == 2
+    for mid in ids:
+        out = tmp_path / f"record-{mid}.zip"
+        assert runner.invoke(args=["export-record", str(mid), str(out)]).exit_code == 0
+        files = read_record(out.read_bytes())
+        assert json.loads(files["manifest.json"])["format"] == "govern.record.v2"
+        entries = [json.loads(line) for line in files["ledger.jsonl"].splitlines()]
+        assert entries and {e["ballot"]["type"] for e in entries if e["kind"] == "electronic"} == {"govern.ballot.v2"}
+        report = verify_record(out.read_bytes(), workers=1)
+        assert report.valid, report.problems[:5]
+        assert CliRunner().invoke(verify, [str(out)]).exit_code == 0
