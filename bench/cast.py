@@ -185,7 +185,8 @@ def setup() -> tuple[int, list[tuple[str, bytes]], list[tuple[str, bytes]], str]
             for target in (product, bare):
                 ballot = build_ballot(community=str(community.id), meeting=str(mid), roll_hash=meeting.roll_hash,
                                       voter=voter_of[u.id], choices={m: "agree" for m in motions},
-                                      issued_at=clock.now(), nonce=new_nonce(os.urandom))
+                                      issued_at=clock.now(), nonce=new_nonce(os.urandom),
+                                      agenda_hash=meeting.agenda_hash)
                 body = json.dumps({"ballot": ballot, "signature": sign(private, ballot), "key_id": public}).encode()
                 target.append((tokens[u.id], body))
     with psycopg.connect(_pg_dsn()) as conn:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 
+from govern.core.agenda import agenda_hash, build_agenda  # noqa: E402
 from govern.core.archive import build_record, read_record
 from govern.core.ballot import build_ballot, format_time  # noqa: E402
 from govern.core.canonical import GENESIS_HASH, canonical_bytes  # noqa: E402
@@ -65,6 +66,10 @@ def generate(n: int) -> bytes:
         "motions": [{"id": "1", "title": "ordinary", "matter": "ordinary"},
                     {"id": "2", "title": "major", "matter": "major"}],
     }
+    # a govern.record.v2: the notice bound an agenda, and every ballot names its hash
+    meeting["agenda"] = build_agenda(community="1", meeting="1", motions=meeting["motions"],
+                                     revision_policy="single-cast", invalid_policy="as-abstain")
+    meeting["agenda_hash"] = agenda_hash(meeting["agenda"])
     keys = {"type": "govern.keys.v1",
             "enrolments": [{"account": f"{i}", "public_key": pubs[i], "enrolled_at": enrol_at, "revoked_at": None}
                            for i in range(n)],
@@ -78,14 +83,14 @@ def generate(n: int) -> bytes:
         at = OPENS + step * i
         b = build_ballot(community="1", meeting="1", roll_hash=meeting["roll_hash"], voter=f"p-{i:06d}",
                          choices={"1": choices[i % 4], "2": choices[(i // 4) % 4]}, issued_at=at,
-                         nonce=b64url_encode(i.to_bytes(16, "big")))
+                         nonce=b64url_encode(i.to_bytes(16, "big")), agenda_hash=meeting["agenda_hash"])
         e = append_entry(prev, i + 1, ballot=b, signature=sign(privs[i], b), key_id=pubs[i], received_at=at)
         entries.append(e)
         prev = e.chain_hash
     print(f"  ledger: {time.perf_counter() - t0:.1f} s", flush=True)
     results = sign_results(meeting=meeting, roll=roll, entries=entries, server_private=server)
     data = build_record(meeting=meeting, roll=roll, keys=keys, delegations=[], ledger=entries, results=results,
-                        server_private=server, created_at=CLOSES + timedelta(days=1))
+                        server_private=server, created_at=CLOSES + timedelta(days=1), stage="preliminary")
     print(f"  record built: {time.perf_counter() - t0:.1f} s, {len(data) / 1e6:.1f} MB", flush=True)
     return data
 
@@ -125,7 +130,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="alternate runs; the best of each is compared")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"record-{args.ballots}.zip"
+    path = CACHE / f"record-v2-{args.ballots}.zip"
     if args.rebuild or not path.exists():
         print(f"generating a {args.ballots}-ballot record (cached at {path}) ...", flush=True)
         path.write_bytes(generate(args.ballots))

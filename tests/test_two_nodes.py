@@ -172,7 +172,7 @@ def _seed(tmp_path, url: str, seed: str) -> dict:
         db.session.flush()
         for o in world["owners"]:
             o["voter"] = services.persons_for(meeting, db.session.get(User, o["user"]))[0].person
-        world.update(meeting=meeting.id, community=cid, roll_hash=meeting.roll_hash,
+        world.update(meeting=meeting.id, community=cid, roll_hash=meeting.roll_hash, agenda_hash=meeting.agenda_hash,
                      motions=[str(m.id) for m in meeting.motions])
         db.session.commit()
 
@@ -193,7 +193,7 @@ def _ballot(world: dict, owner: dict, choice: str) -> dict:
     ballot = build_ballot(community=str(world["community"]), meeting=str(world["meeting"]),
                           roll_hash=world["roll_hash"], voter=owner["voter"],
                           choices={m: choice for m in world["motions"]}, issued_at=clock.now(),
-                          nonce=new_nonce(os.urandom))
+                          nonce=new_nonce(os.urandom), agenda_hash=world.get("agenda_hash"))
     return {"ballot": ballot, "signature": sign(owner["private"], ballot), "key_id": owner["public"]}
 
 

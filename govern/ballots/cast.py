@@ -35,7 +35,7 @@ _keys, _casters, _persons = OwnerKey.__table__, RollCaster.__table__, RollPerson
 _grants = RoleGrant.__table__
 #: The meeting columns a ballot is checked against.
 _CONTEXT_COLUMNS = tuple(_meetings.c[name] for name in (
-    "community_id", "published_at", "roll_hash", "opens_at", "closes_at", "revision_policy"))
+    "community_id", "published_at", "roll_hash", "agenda_hash", "opens_at", "closes_at", "revision_policy"))
 #: ... and, under the row lock, the ledger head.
 _HEAD_COLUMNS = _CONTEXT_COLUMNS + (_meetings.c.ledger_length, _meetings.c.ledger_head, _meetings.c.agenda_hash)
 
@@ -110,9 +110,10 @@ def _lock_head(meeting_id: int):
     return _run(_LOCK_HEAD, params).one_or_none()
 
 
-def _motion_ids(meeting_id: int, roll_hash: str | None) -> frozenset[str]:
-    """The meeting's motion ids (:func:`_motions`)."""
-    return _motions(meeting_id, roll_hash)[0]
+def _motion_ids(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The meeting's motion ids and its election motions' ids (:func:`_motions`)."""
+    ids, elections = _motions(meeting_id, roll_hash)
+    return ids, frozenset(elections)
 
 
 def _motions(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], dict]:
@@ -138,7 +139,7 @@ def _motions(meeting_id: int, roll_hash: str | None) -> tuple[frozenset[str], di
 
 def _context(meeting_id: int, row) -> MeetingContext:
     """What ``check_ballot`` checks a ballot against, from the meeting's :data:`_CONTEXT_COLUMNS` (or the row)."""
-    return meeting_context(meeting_id, row, _motion_ids(meeting_id, row.roll_hash))
+    return meeting_context(meeting_id, row, *_motion_ids(meeting_id, row.roll_hash))
 
 
 def _conflicts(meeting_id: int, nonce: str, ballot_hash: str, voter: str, *, proxy: bool = False

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from govern.ballots.models import Meeting, MotionResult, RollCaster, RollPerson
 from govern.codes import CODES, status_of
+from govern.core.agenda import election_motion_ids
 from govern.core.ballot import MeetingContext, RevisionPolicy
 from govern.core.election import marks_problems
 from govern.errors import DomainError
@@ -37,19 +38,25 @@ def envelope_parts(data: Any, name: str) -> tuple[Any, Any, Any]:
     return data[name], data["signature"], data["key_id"]
 
 
-def meeting_context(meeting_id: int, row, motion_ids: frozenset[str]) -> MeetingContext:
+def meeting_context(meeting_id: int, row, motion_ids: frozenset[str],
+                    election_motions: frozenset[str] = frozenset()) -> MeetingContext:
     """The one builder of what ``core.ballot`` checks a signed object against: ``row`` is the meeting or any row
-    with its ``community_id``, ``roll_hash``, ``opens_at``, ``closes_at`` and ``revision_policy``."""
+    with its ``community_id``, ``roll_hash``, ``agenda_hash``, ``opens_at``, ``closes_at`` and ``revision_policy``.
+    ``election_motions``: the motions whose agenda entry has ``"kind": "election"``
+    (:func:`govern.core.agenda.election_motion_ids`)."""
     return MeetingContext(
         community=str(row.community_id), meeting=str(meeting_id), roll_hash=row.roll_hash or "",
         motion_ids=motion_ids, opens_at=row.opens_at, closes_at=row.closes_at,
-        policy=RevisionPolicy(row.revision_policy),
+        policy=RevisionPolicy(row.revision_policy), agenda_hash=row.agenda_hash,
+        election_motions=election_motions,
     )
+
 
 
 def context(meeting: Meeting) -> MeetingContext:
     """:func:`meeting_context` of a loaded meeting (its motions from the relationship)."""
-    return meeting_context(meeting.id, meeting, frozenset(str(m.id) for m in meeting.motions))
+    return meeting_context(meeting.id, meeting, frozenset(str(m.id) for m in meeting.motions),
+                           election_motion_ids(meeting.agenda))
 
 
 def is_caster(meeting_id: int, user_id: int, person: Any) -> bool:

@@ -48,11 +48,15 @@ def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
 
 
 def ballot_context(meeting: Meeting, voter: str) -> dict[str, Any]:
-    """What the browser needs to build a ``govern.ballot.v1``: ids as the ballot must carry them."""
+    """What the browser needs to build a ``govern.ballot.v1`` (``agenda_hash`` null) or, for a meeting whose notice
+    bound an agenda, a ``govern.ballot.v2`` carrying ``agenda_hash``: ids as the ballot must carry them, and the
+    motion titles the ballot binds (shown beside the text being signed)."""
     return {
         "community": str(meeting.community_id),
         "meeting": str(meeting.id),
         "roll_hash": meeting.roll_hash or "",
+        "agenda_hash": meeting.agenda_hash,
         "voter": voter,
         "motions": [str(m.id) for m in meeting.motions],
+        "titles": {str(m.id): m.title for m in meeting.motions},
     }

@@ -107,3 +107,50 @@ def _election_problems(m: Mapping[str, Any]) -> list[str]:
     if len({c["id"] for c in candidates}) != len(candidates):
         return ["candidate ids must be unique"]
     return []
+
+
+# --------------------------------------------------------------------------- the record's checks (govern verify)
+
+
+def election_motion_ids(agenda: Any) -> frozenset[str]:
+    """The ids of the agenda's motions with ``"kind": "election"`` (the elections issue's motions)."""
+    motions = agenda.get("motions") if isinstance(agenda, dict) else None
+    return frozenset(str(m["id"]) for m in motions or () if isinstance(m, dict) and m.get("kind") == "election")
+
+
+def meeting_agenda_problem(meeting: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(code, message)`` of what is wrong with ``meeting.json``'s agenda, or ``None``: its shape (``bad_agenda``),
+    its hash (``agenda_hash_mismatch``), and that it is the meeting's, with the motions ``meeting.json`` names
+    — ids, titles, matters, in order (``agenda_mismatch``)."""
+    agenda = meeting.get("agenda")
+    problems = agenda_problems(agenda)
+    if problems:
+        return "bad_agenda", "; ".join(problems)
+    if agenda_hash(agenda) != meeting.get("agenda_hash"):
+        return "agenda_hash_mismatch", "the agenda's SHA-256 is not the meeting's agenda_hash"
+    if (agenda["community"], agenda["meeting"], agenda["revision_policy"], agenda["invalid_policy"]) != (
+            meeting["community"], meeting["meeting"], meeting["revision_policy"], meeting["invalid_policy"]):
+        return "agenda_mismatch", "the agenda is for another meeting or other policies"
+    if [(m["id"], m["title"], m["matter"]) for m in agenda["motions"]] != [
+            (m["id"], m.get("title"), m["matter"]) for m in meeting["motions"]]:
+        return "agenda_mismatch", ("meeting.json's motions (ids, titles, matters or order) are not the published "
+                                   "agenda's")
+    return None
+
+
+def result_agenda_problems(result: Mapping[str, Any], meeting: Mapping[str, Any],
+                           signed_stage: str = "preliminary") -> list[tuple[str, str]]:
+    """What is wrong with a ``govern.result.v2`` against ``meeting.json``'s agenda: another agenda hash
+    (``wrong_agenda``), a motion title or matter that is not the agenda's for its motion (``agenda_mismatch``:
+    a title moved to another motion), a stage other than the one results are signed at (``bad_file``)."""
+    agenda = meeting.get("agenda") if isinstance(meeting.get("agenda"), dict) else {}
+    mid = result.get("motion")
+    entry = next((m for m in agenda.get("motions") or () if isinstance(m, dict) and m.get("id") == mid), None)
+    out = []
+    if result.get("agenda_hash") != meeting.get("agenda_hash"):
+        out.append(("wrong_agenda", "the result names another agenda"))
+    if entry is None or (result.get("motion_title"), result.get("matter")) != (entry.get("title"), entry.get("matter")):
+        out.append(("agenda_mismatch", "the result's motion, title or matter is not the agenda's"))
+    if result.get("stage") != signed_stage:
+        out.append(("bad_file", f"a result is signed at the {signed_stage} stage"))
+    return out

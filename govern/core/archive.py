@@ -39,6 +39,12 @@ from govern.core.ledger import LedgerEntry, digest_form
 from govern.core.roll import Roll, roll_from_json, roll_hash, roll_to_json
 
 FORMAT = "govern.record.v1"
+#: Records of meetings whose notice bound an agenda (``meeting.json`` carries ``agenda_hash``): v2 ballots,
+#: delegations and results, and the manifest's ``stage`` is required.
+FORMAT_V2 = "govern.record.v2"
+FORMATS = {FORMAT: 1, FORMAT_V2: 2}
+#: The stages of the result lifecycle a manifest's ``stage`` may name (docs/record-format.md).
+STAGES = ("open", "closed", "paper_grace", "preliminary", "objection", "final", "certified", "objected", "revoked")
 AUDITOR = "auditor"
 PUBLIC = "public"
 MEETING_TYPE = "govern.meeting.v1"
@@ -48,6 +54,7 @@ RESULTS_TYPE = "govern.results.v1"
 #: The public edition's ``roll.json`` for a v2 meeting: the roll's totals only (docs/record-format.md, "Editions").
 ROLL_TOTALS_TYPE = "govern.roll_totals.v1"
 RESULT_TYPE = "govern.result.v1"
+RESULT_TYPE_V2 = "govern.result.v2"
 COUNTERSIGNATURE_TYPE = "govern.countersignature.v1"
 CERTIFICATION_TYPE = "govern.certification.v1"
 #: A certification's ``verdict`` (R28) and the key of the verify report listing its signers.
@@ -123,15 +130,18 @@ def write_record(
     interim: bool,
     created_at: datetime,
     stage: str | None = None,
+    version: int = 1,
 ) -> bytes:
     """Zip ``files`` with a signed manifest listing each file's SHA-256. Deterministic for equal input.
 
     ``stage``: the meeting's stage in the result lifecycle when the record was built (docs/record-format.md),
-    written as the manifest's ``stage``."""
+    written as the manifest's ``stage`` (required in ``govern.record.v2``). ``version``: 1 or 2, the format."""
     if edition not in (AUDITOR, PUBLIC):
         raise ValueError("edition must be 'auditor' or 'public'")
+    if version == 2 and stage not in STAGES:
+        raise ValueError("a govern.record.v2 manifest names the meeting's stage")
     manifest = {
-        "format": FORMAT,
+        "format": FORMAT_V2 if version == 2 else FORMAT,
         "community": community,
         "meeting": meeting,
         "edition": edition,
@@ -189,8 +199,8 @@ def read_record(source: bytes | str | os.PathLike[str]) -> RecordFiles:
         manifest = json.loads(files[MANIFEST])
     except ValueError as exc:
         raise NotARecord("manifest.json is not JSON") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise NotARecord(f"manifest.json does not declare format {FORMAT}")
+    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
+        raise NotARecord(f"manifest.json does not declare format {FORMAT} or {FORMAT_V2}")
     return files
 
 
@@ -242,6 +252,7 @@ def build_record(
     return write_record(
         files, server_private=server_private, community=meeting["community"], meeting=meeting["meeting"],
         edition=PUBLIC if public else AUDITOR, interim=interim, created_at=created_at, stage=stage,
+        version=record_version(meeting),
     )
 
 
@@ -257,6 +268,12 @@ def delegation_digest(item: Mapping[str, Any]) -> dict[str, Any]:
     """A ``delegations.json`` item in digest form: the delegation envelope and its revocation replaced by their
     hashes (:func:`govern.core.ledger.digest_form`), the times kept."""
     return digest_form(item)
+
+
+def record_version(meeting: Mapping[str, Any]) -> int:
+    """2 (``govern.record.v2``) for a meeting whose ``meeting.json`` carries the ``agenda_hash`` its notice fixed,
+    else 1: the one rule, as ``Meeting.record_version`` in the app."""
+    return 1 if meeting.get("agenda_hash") is None else 2
 
 
 def pseudonymise(

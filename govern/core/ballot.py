@@ -9,6 +9,9 @@ carries a delegation::
      "voter": "<roll person id>", "choices": {"<motion id>": "agree"|"oppose"|"abstain", ...},
      "issued_at": "2025-03-20T08:00:00Z", "nonce": "<base64url of 16 bytes>"}
 
+``govern.ballot.v2`` / ``govern.delegation.v2`` — v1 with that ``type`` and ``"agenda_hash"``: meetings whose
+notice bound an agenda take only these; meetings published before keep v1 (revocations stay v1).
+
 ``govern.delegation.v1`` — signed by the principal (an owner who may cast for ``principal``)::
 
     {"type": "govern.delegation.v1", "community", "meeting", "principal": "<roll person id>",
@@ -46,22 +49,36 @@ digits): what ``Date.prototype.toISOString()`` produces.
 from __future__ import annotations
 
 import hmac
-import re
-from collections.abc import Callable, Collection, Container, Mapping
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from govern.core.canonical import canonical_bytes, sha256_hex
-from govern.core.keys import b64url_decode, b64url_encode, is_public_key, verify, verify_bytes
+from govern.core.keys import b64url_decode, is_public_key, verify, verify_bytes
+from govern.core.signed import (
+    NONCE_BYTES,
+    ballot_hash,
+    envelope,
+    format_time,
+    is_hex64,
+    is_id,
+    is_time,
+    new_nonce,
+    object_hash,
+    parse_time,
+)
+from govern.core.signed import is_nonce as _is_nonce
 
 __all__ = [
     "ATTESTATION_TYPE",
     "BALLOT_CHOICES",
     "BALLOT_TYPE",
+    "BALLOT_TYPE_V2",
     "DEFAULT_TOLERANCE",
     "DELEGATION_TYPE",
+    "DELEGATION_TYPE_V2",
     "NONCE_BYTES",
     "PAPER_CHOICES",
     "PAPER_TYPE",
@@ -81,10 +98,12 @@ __all__ = [
     "check_ballot",
     "check_delegation",
     "check_revocation",
+    "election_choice_problems",
     "envelope",
     "format_time",
     "instructions_followed",
     "new_nonce",
+    "object_version",
     "object_hash",
     "parse_time",
     "validate_attestation_shape",
@@ -96,7 +115,9 @@ __all__ = [
 ]
 
 BALLOT_TYPE = "govern.ballot.v1"
+BALLOT_TYPE_V2 = "govern.ballot.v2"
 DELEGATION_TYPE = "govern.delegation.v1"
+DELEGATION_TYPE_V2 = "govern.delegation.v2"
 REVOCATION_TYPE = "govern.delegation_revocation.v1"
 PAPER_TYPE = "govern.paper_ballot.v1"
 PAPER_V2_TYPE = "govern.paper_ballot.v2"
@@ -106,19 +127,17 @@ ATTESTATION_TYPE = "govern.paper_attestation.v1"
 BALLOT_CHOICES = frozenset({"agree", "oppose", "abstain"})
 #: Choices a paper ballot may carry: a spoilt paper ballot is recorded as ``invalid`` with a reason (R17).
 PAPER_CHOICES = BALLOT_CHOICES | {"invalid"}
-#: Bytes of randomness in every nonce.
-NONCE_BYTES = 16
 #: Default largest distance between a ballot's ``issued_at`` and the server's clock when it arrives.
 DEFAULT_TOLERANCE = timedelta(minutes=10)
-#: Longest id (community, meeting, voter, motion, account) and longest invalid-ballot reason accepted.
-MAX_ID_LENGTH = 128
+#: Longest invalid-ballot reason accepted (ids: :data:`govern.core.signed.MAX_ID_LENGTH`).
 MAX_REASON_LENGTH = 500
 
-_TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z", re.ASCII)
-_HEX64_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 _BALLOT_KEYS = frozenset({"type", "community", "meeting", "roll_hash", "voter", "choices", "issued_at", "nonce"})
 _DELEGATION_KEYS = frozenset({"type", "community", "meeting", "principal", "proxy", "issued_at", "nonce"})
+#: v2 ballots and delegations: the v1 keys plus the agenda they bind.
+_BALLOT_KEYS_V2 = _BALLOT_KEYS | {"agenda_hash"}
+_DELEGATION_KEYS_V2 = _DELEGATION_KEYS | {"agenda_hash"}
 _REVOCATION_KEYS = frozenset(
     {"type", "community", "meeting", "principal", "delegation_hash", "issued_at", "nonce"}
 )
@@ -168,6 +187,8 @@ class Rejection(StrEnum):
     SAME_MEMBER = "same_member"
     #: Paper: a signer is not a committee member.
     NOT_COMMITTEE = "not_committee"
+    #: A v2 ballot or delegation names another agenda than the one the meeting's notice fixed.
+    WRONG_AGENDA = "wrong_agenda"
 
 
 @dataclass(frozen=True)
@@ -198,52 +219,17 @@ class MeetingContext:
     policy: RevisionPolicy = RevisionPolicy.SINGLE_CAST
     #: Largest accepted ``|issued_at - now|``.
     tolerance: timedelta = DEFAULT_TOLERANCE
+    #: The agenda hash the notice fixed: set, only ``govern.ballot.v2`` / ``govern.delegation.v2`` carrying it
+    #: are accepted; ``None`` (a meeting published before agendas were bound), only v1.
+    agenda_hash: str | None = None
+    #: Motions whose agenda entry has ``"kind": "election"``: their choice is checked by
+    #: :func:`election_choice_problems`, not against :data:`BALLOT_CHOICES`.
+    election_motions: frozenset[str] = frozenset()
 
-
-# --------------------------------------------------------------------------- times, nonces, hashes
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with a ``Z`` suffix; microseconds are written only when non-zero. Refuses naive datetimes."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("naive datetime: pass an aware (UTC) datetime")
-    moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-def parse_time(text: Any) -> datetime:
-    """Parse ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` into an aware UTC datetime; ``ValueError`` otherwise."""
-    if not isinstance(text, str):
-        raise ValueError("time must be a string")
-    m = _TIME_RE.fullmatch(text)
-    if not m:
-        raise ValueError("time must be RFC 3339 UTC ending in Z")
-    year, month, day, hour, minute, second, frac = m.groups()
-    micro = int((frac or "0").ljust(6, "0"))
-    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC)
-
-
-def new_nonce(randbytes: Callable[[int], bytes]) -> str:
-    """A fresh nonce from ``randbytes`` (pass ``os.urandom`` or ``secrets.token_bytes``; a seeded source in tests)."""
-    return b64url_encode(randbytes(NONCE_BYTES))
-
-
-def object_hash(obj: Any) -> str:
-    """Hex SHA-256 of the RFC 8785 canonical bytes of a signed object."""
-    return sha256_hex(canonical_bytes(obj))
-
-
-def ballot_hash(obj: Mapping[str, Any]) -> str:
-    """``ballot_hash``: hex SHA-256 of the ballot's canonical bytes (the bytes its signature covers)."""
-    return object_hash(obj)
-
-
-def envelope(obj: Mapping[str, Any], signature: str, key_id: str) -> dict[str, Any]:
-    """``{"object", "signature", "key_id"}``: a signed object with its signature and signing public key."""
-    return {"object": dict(obj), "signature": signature, "key_id": key_id}
+    @property
+    def version(self) -> int:
+        """1 or 2: the version of the ballots and delegations this meeting accepts."""
+        return 1 if self.agenda_hash is None else 2
 
 
 # --------------------------------------------------------------------------- builders (tests, demo)
@@ -258,10 +244,12 @@ def build_ballot(
     choices: Mapping[str, str],
     issued_at: datetime,
     nonce: str,
+    agenda_hash: str | None = None,
 ) -> dict[str, Any]:
-    """A ``govern.ballot.v1`` object (unsigned). Browsers build the same object themselves."""
-    return {
-        "type": BALLOT_TYPE,
+    """A ``govern.ballot.v1`` object (unsigned), or ``govern.ballot.v2`` when ``agenda_hash`` is given.
+    Browsers build the same object themselves."""
+    obj = {
+        "type": BALLOT_TYPE if agenda_hash is None else BALLOT_TYPE_V2,
         "community": community,
         "meeting": meeting,
         "roll_hash": roll_hash,
@@ -270,6 +258,9 @@ def build_ballot(
         "issued_at": format_time(issued_at),
         "nonce": nonce,
     }
+    if agenda_hash is not None:
+        obj["agenda_hash"] = agenda_hash
+    return obj
 
 
 def build_delegation(
@@ -281,10 +272,12 @@ def build_delegation(
     issued_at: datetime,
     nonce: str,
     instructions: Mapping[str, str] | None = None,
+    agenda_hash: str | None = None,
 ) -> dict[str, Any]:
-    """A ``govern.delegation.v1`` object (unsigned); ``instructions`` is left out when ``None``."""
+    """A ``govern.delegation.v1`` object (unsigned), or ``govern.delegation.v2`` when ``agenda_hash`` is given;
+    ``instructions`` is left out when ``None``."""
     obj: dict[str, Any] = {
-        "type": DELEGATION_TYPE,
+        "type": DELEGATION_TYPE if agenda_hash is None else DELEGATION_TYPE_V2,
         "community": community,
         "meeting": meeting,
         "principal": principal,
@@ -294,6 +287,8 @@ def build_delegation(
     }
     if instructions is not None:
         obj["instructions"] = dict(instructions)
+    if agenda_hash is not None:
+        obj["agenda_hash"] = agenda_hash
     return obj
 
 
@@ -357,31 +352,6 @@ def build_attestation(
 # --------------------------------------------------------------------------- shape validation
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
-
-
-def _is_hex64(value: Any) -> bool:
-    return isinstance(value, str) and _HEX64_RE.fullmatch(value) is not None
-
-
-def _is_time(value: Any) -> bool:
-    try:
-        parse_time(value)
-    except ValueError:
-        return False
-    return True
-
-
-#: The canonical unpadded base64url spelling of exactly 16 bytes: 22 characters whose last one
-#: carries 2 data bits and 4 zero bits (A, Q, g or w).
-_NONCE_RE = re.compile(r"[A-Za-z0-9_-]{21}[AQgw]", re.ASCII)
-
-
-def _is_nonce(value: Any) -> bool:
-    return isinstance(value, str) and _NONCE_RE.fullmatch(value) is not None
-
-
 def _key_problems(obj: Any, expected: frozenset[str], optional: frozenset[str] = frozenset()) -> list[str]:
     if not isinstance(obj, dict):
         return ["not_an_object"]
@@ -394,13 +364,25 @@ def _key_problems(obj: Any, expected: frozenset[str], optional: frozenset[str] =
     return out
 
 
-def _choices_problems(choices: Any, allowed: frozenset[str], *, empty_ok: bool = False) -> list[str]:
+def election_choice_problems(value: Any) -> list[str]:
+    """The elections hook: problem codes of the choice on a motion whose agenda entry has ``"kind": "election"``
+    (the elections issue defines it as ``{"marks": [...]}``; which ids an election accepts is
+    ``govern.core.election.marks_problems``)."""
+    return [] if is_marks_shape(value) else ["bad_choice"]
+
+
+def _choices_problems(choices: Any, allowed: frozenset[str], *, empty_ok: bool = False,
+                      election_motions: Container[str] = frozenset()) -> list[str]:
     if not isinstance(choices, dict) or (not choices and not empty_ok):
         return ["bad_choices"]
-    if not all(_is_id(k) for k in choices):
+    if not all(is_id(k) for k in choices):
         return ["bad_motion_id"]
-    if not all((isinstance(v, str) and v in allowed) or is_marks_shape(v) for v in choices.values()):
-        return ["bad_choice"]
+    for motion, value in choices.items():
+        if motion in election_motions:
+            if election_choice_problems(value) and not (value == "invalid" and "invalid" in allowed):
+                return ["bad_choice"]
+        elif not ((isinstance(value, str) and value in allowed) or (not election_motions and is_marks_shape(value))):
+            return ["bad_choice"]
     return []
 
 
@@ -416,43 +398,65 @@ def _common_problems(obj: dict[str, Any], type_tag: str, time_key: str) -> list[
     if obj.get("type") != type_tag:
         out.append("bad_type")
     for key in ("community", "meeting"):
-        if key in obj and not _is_id(obj[key]):
+        if key in obj and not is_id(obj[key]):
             out.append(f"bad_{key}")
-    if time_key in obj and not _is_time(obj[time_key]):
+    if time_key in obj and not is_time(obj[time_key]):
         out.append(f"bad_{time_key}")
     if "nonce" in obj and not _is_nonce(obj["nonce"]):
         out.append("bad_nonce")
     return out
 
 
-def validate_ballot_shape(obj: Any) -> list[str]:
-    """Problem codes of a ``govern.ballot.v1`` object; an empty list means the shape is right.
+def object_version(obj: Any, v1: str, v2: str) -> int | None:
+    """1 or 2 when ``obj["type"]`` is the v1 or v2 tag, ``None`` otherwise."""
+    tag = obj.get("type") if isinstance(obj, dict) else None
+    return 1 if tag == v1 else 2 if tag == v2 else None
+
+
+def _agenda_problems(obj: dict[str, Any], version: int) -> list[str]:
+    if version == 2 and "agenda_hash" in obj and not is_hex64(obj["agenda_hash"]):
+        return ["bad_agenda_hash"]
+    return []
+
+
+def validate_ballot_shape(obj: Any, *, version: int | None = None,
+                          election_motions: Container[str] = frozenset()) -> list[str]:
+    """Problem codes of a ``govern.ballot.v1`` or ``govern.ballot.v2`` object; an empty list means the shape is
+    right. ``version``: 1 or 2 to accept only that version (``None``: either, by its ``type``).
 
     Codes: ``not_an_object``, ``missing_keys``, ``unexpected_keys``, ``bad_type``,
     ``bad_community``, ``bad_meeting``, ``bad_roll_hash``, ``bad_voter``, ``bad_choices``
-    (not a non-empty object), ``bad_motion_id``, ``bad_choice``, ``bad_issued_at``, ``bad_nonce``.
+    (not a non-empty object), ``bad_motion_id``, ``bad_choice``, ``bad_issued_at``, ``bad_nonce``,
+    ``bad_agenda_hash`` (v2).
     """
-    out = _key_problems(obj, _BALLOT_KEYS)
+    found = object_version(obj, BALLOT_TYPE, BALLOT_TYPE_V2)
+    v = version or found or 1
+    out = _key_problems(obj, _BALLOT_KEYS_V2 if v == 2 else _BALLOT_KEYS)
     if out == ["not_an_object"]:
         return out
-    out += _common_problems(obj, BALLOT_TYPE, "issued_at")
-    if "roll_hash" in obj and not _is_hex64(obj["roll_hash"]):
+    out += _common_problems(obj, BALLOT_TYPE_V2 if v == 2 else BALLOT_TYPE, "issued_at")
+    out += _agenda_problems(obj, v)
+    if "roll_hash" in obj and not is_hex64(obj["roll_hash"]):
         out.append("bad_roll_hash")
-    if "voter" in obj and not _is_id(obj["voter"]):
+    if "voter" in obj and not is_id(obj["voter"]):
         out.append("bad_voter")
     if "choices" in obj:
-        out += _choices_problems(obj["choices"], BALLOT_CHOICES)
+        out += _choices_problems(obj["choices"], BALLOT_CHOICES, election_motions=election_motions)
     return out
 
 
-def validate_delegation_shape(obj: Any) -> list[str]:
-    """Problem codes of a ``govern.delegation.v1`` object (``instructions`` optional, non-empty if present)."""
-    out = _key_problems(obj, _DELEGATION_KEYS, frozenset({"instructions"}))
+def validate_delegation_shape(obj: Any, *, version: int | None = None) -> list[str]:
+    """Problem codes of a ``govern.delegation.v1`` or ``.v2`` object (``instructions`` optional, non-empty if
+    present); ``version`` as in :func:`validate_ballot_shape`."""
+    found = object_version(obj, DELEGATION_TYPE, DELEGATION_TYPE_V2)
+    v = version or found or 1
+    out = _key_problems(obj, _DELEGATION_KEYS_V2 if v == 2 else _DELEGATION_KEYS, frozenset({"instructions"}))
     if out == ["not_an_object"]:
         return out
-    out += _common_problems(obj, DELEGATION_TYPE, "issued_at")
+    out += _common_problems(obj, DELEGATION_TYPE_V2 if v == 2 else DELEGATION_TYPE, "issued_at")
+    out += _agenda_problems(obj, v)
     for key in ("principal", "proxy"):
-        if key in obj and not _is_id(obj[key]):
+        if key in obj and not is_id(obj[key]):
             out.append(f"bad_{key}")
     if "instructions" in obj:
         out += ["bad_instructions" for _ in _choices_problems(obj["instructions"], BALLOT_CHOICES)][:1]
@@ -465,9 +469,9 @@ def validate_revocation_shape(obj: Any) -> list[str]:
     if out == ["not_an_object"]:
         return out
     out += _common_problems(obj, REVOCATION_TYPE, "issued_at")
-    if "principal" in obj and not _is_id(obj["principal"]):
+    if "principal" in obj and not is_id(obj["principal"]):
         out.append("bad_principal")
-    if "delegation_hash" in obj and not _is_hex64(obj["delegation_hash"]):
+    if "delegation_hash" in obj and not is_hex64(obj["delegation_hash"]):
         out.append("bad_delegation_hash")
     return out
 
@@ -484,13 +488,13 @@ def validate_paper_shape(obj: Any) -> list[str]:
         return out
     out += _common_problems(obj, PAPER_V2_TYPE if v2 else PAPER_TYPE, "entered_at")
     if v2:
-        out += [f"bad_{k}" for k, ok in (("collected_at", _is_time), ("agenda_hash", _is_hex64)) if k in obj
+        out += [f"bad_{k}" for k, ok in (("collected_at", is_time), ("agenda_hash", is_hex64)) if k in obj
                 and not ok(obj[k])]
-    if "roll_hash" in obj and not _is_hex64(obj["roll_hash"]):
+    if "roll_hash" in obj and not is_hex64(obj["roll_hash"]):
         out.append("bad_roll_hash")
-    if "voter" in obj and not _is_id(obj["voter"]):
+    if "voter" in obj and not is_id(obj["voter"]):
         out.append("bad_voter")
-    if "scan_sha256" in obj and not _is_hex64(obj["scan_sha256"]):
+    if "scan_sha256" in obj and not is_hex64(obj["scan_sha256"]):
         out.append("bad_scan_sha256")
     choices = obj.get("choices")
     if "choices" in obj:
@@ -515,7 +519,7 @@ def validate_attestation_shape(obj: Any) -> list[str]:
         return out
     out += _common_problems(obj, ATTESTATION_TYPE, "attested_at")
     for key in ("paper_ballot_hash", "scan_sha256"):
-        if key in obj and not _is_hex64(obj[key]):
+        if key in obj and not is_hex64(obj[key]):
             out.append(f"bad_{key}")
     return out
 
@@ -571,14 +575,14 @@ def check_ballot(
     ``now``: the server's aware time of arrival, which becomes the entry's ``received_at``.
 
     Checks, in this order, the first failure being returned: ``bad_request`` (shape),
-    ``wrong_meeting`` (community or meeting), ``wrong_roll``, ``unknown_motion``,
+    ``wrong_meeting`` (community or meeting), ``wrong_roll``, ``wrong_agenda`` (v2), ``unknown_motion``,
     ``not_eligible`` (not on the roll, or no active key), ``bad_signature``,
     ``window_not_open``, ``window_closed``, ``stale_ballot`` (``|issued_at - now|`` above the
     tolerance), ``replay`` (nonce or hash seen), ``already_voted`` (single-cast only). The
     signature is checked before anything that depends on the ledger's state, so an unsigned
     request learns nothing about it; nothing is appended unless the result is ok.
     """
-    problems = validate_ballot_shape(ballot)
+    problems = validate_ballot_shape(ballot, version=context.version, election_motions=context.election_motions)
     if problems:
         return _reject(Rejection.BAD_REQUEST, "malformed ballot: " + ", ".join(problems))
     try:
@@ -593,6 +597,8 @@ def check_ballot(
         return _reject(Rejection.WRONG_MEETING, "the ballot is for another community or meeting", h)
     if not hmac.compare_digest(ballot["roll_hash"], context.roll_hash):
         return _reject(Rejection.WRONG_ROLL, "the ballot names another eligibility roll", h)
+    if not _same_agenda(ballot, context):
+        return _reject(Rejection.WRONG_AGENDA, "the ballot names another agenda than the notice fixed", h)
     unknown = sorted(set(ballot["choices"]) - set(context.motion_ids))
     if unknown:
         return _reject(Rejection.UNKNOWN_MOTION, "unknown motion(s): " + ", ".join(unknown), h)
@@ -604,6 +610,13 @@ def check_ballot(
         return _reject(Rejection.BAD_SIGNATURE, "the signature does not verify under the caster's active key", h)
     return check_ballot_state(ballot, h, context=context, seen_nonces=seen_nonces, seen_hashes=seen_hashes,
                               has_voted=has_voted, now=now)
+
+
+def _same_agenda(obj: Mapping[str, Any], context: MeetingContext) -> bool:
+    """A v2 object names the meeting's agenda hash (a v1 object of a v1 meeting has none to compare)."""
+    if context.agenda_hash is None:
+        return True
+    return hmac.compare_digest(str(obj.get("agenda_hash", "")), context.agenda_hash)
 
 
 def check_ballot_state(
@@ -671,12 +684,14 @@ def check_delegation(
     ``not_eligible``, ``bad_signature``, ``window_closed``, ``delegation_revoked``,
     ``delegation_lapsed``, ``proxy_cap_exceeded``, ``instructions_not_followed``, ``replay``.
     """
-    problems = validate_delegation_shape(delegation)
+    problems = validate_delegation_shape(delegation, version=context.version)
     if problems:
         return _reject(Rejection.BAD_REQUEST, "malformed delegation: " + ", ".join(problems))
     h = object_hash(delegation)
     if delegation["community"] != context.community or delegation["meeting"] != context.meeting:
         return _reject(Rejection.WRONG_MEETING, "the delegation is for another community or meeting", h)
+    if not _same_agenda(delegation, context):
+        return _reject(Rejection.WRONG_AGENDA, "the delegation names another agenda than the notice fixed", h)
     if set(delegation.get("instructions", {})) - set(context.motion_ids):
         return _reject(Rejection.UNKNOWN_MOTION, "the instructions name an unknown motion", h)
     if not principal_eligible or principal_key is None:

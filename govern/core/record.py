@@ -18,5 +18,12 @@ from govern.core.archive import (  # noqa: F401
     write_record,
 )
 from govern.core.keybook import KeyBook  # noqa: F401
-from govern.core.results import BALLOT_KINDS, ballot_kind, compute_results, motion_ballots, result_object, sign_results  # noqa: F401
+from govern.core.results import (  # noqa: F401
+    BALLOT_KINDS,
+    ballot_kind,
+    compute_results,
+    motion_ballots,
+    result_document,
+    sign_results,
+)
 from govern.core.verify import Report, verify_record  # noqa: F401

@@ -16,21 +16,22 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from govern.core.agenda import agenda_hash, agenda_problems
+from govern.core.agenda import election_motion_ids, meeting_agenda_problem, result_agenda_problems
 from govern.core.archive import (
     AUDITOR,
     CERTIFICATION_TYPE,
     CERTIFICATION_VERDICTS,
     COUNTERSIGNATURE_TYPE,
     DELEGATIONS_TYPE,
+    FORMATS,
     MANIFEST,
     MANIFEST_SIG,
     MEETING_TYPE,
     PUBLIC,
     REQUIRED_FILES,
     RESULT_FILE,
-    RESULT_TYPE,
     RESULTS_TYPE,
+    STAGES,
     read_record,
 )
 from govern.core.ballot import (
@@ -72,7 +73,7 @@ from govern.core.ledger import (
 from govern.core.objections import check_objections
 from govern.core.paper_rules import timing_problems
 from govern.core.report import Report
-from govern.core.results import BALLOT_KINDS, compute_results, motion_ballots
+from govern.core.results import BALLOT_KINDS, SIGNED_STAGE, compute_results, motion_ballots, result_fields
 from govern.core.roll import Roll
 from govern.core.rules import InvalidPolicy, Matter
 
@@ -86,20 +87,6 @@ DEFAULT_COUNTERSIGNATURE_RULE = {"convening_body": 2, "scrutineers": 1}
 
 
 # --------------------------------------------------------------------------- verification
-
-
-def _result_fields(res: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-    """``(ledger length, ledger head, tally)`` of a result object in either shape.
-
-    The core's shape (:func:`result_object`) has ``ledger_length``, ``ledger_head`` and ``tally``;
-    the app's result document (``docs/meetings.md``) has ``ledger: {"length", "head"}`` and ``result``.
-    """
-    if "ledger" in res:
-        ledger = res["ledger"]
-        if not isinstance(ledger, dict):
-            raise ValueError("ledger must be an object")
-        return ledger.get("length"), ledger.get("head"), res.get("result")
-    return res.get("ledger_length"), res.get("ledger_head"), res.get("tally")
 
 
 def _same_counts(signed: Any, expected: Mapping[str, int]) -> bool:
@@ -166,8 +153,11 @@ class _Verifier(DigestChecks):
         r = self.report
         r.meeting, r.community = manifest.get("meeting"), manifest.get("community")
         r.edition, r.interim = manifest.get("edition"), bool(manifest.get("interim"))
+        self.version = FORMATS.get(manifest.get("format"), 1)
         if r.edition not in (AUDITOR, PUBLIC):
             self.problem(MANIFEST, None, "bad_manifest", "edition must be 'auditor' or 'public'")
+        if self.version == 2 and manifest.get("stage") not in STAGES:
+            self.problem(MANIFEST, None, "bad_manifest", "a govern.record.v2 manifest names the meeting's stage")
         listed = manifest.get("files")
         if not isinstance(listed, dict):
             self.problem(MANIFEST, None, "bad_manifest", "files must map names to SHA-256")
@@ -301,6 +291,7 @@ class _Verifier(DigestChecks):
         self.tolerance = timedelta(seconds=meeting["clock_tolerance_seconds"])
         self.policy = RevisionPolicy(meeting["revision_policy"])
         self.motion_ids = {m["id"] for m in meeting["motions"]}
+        self.election_motions = election_motion_ids(meeting.get("agenda"))
         self.roll = self.check_roll()
         self.keys = parse_keys(self.load_json("keys.json"), self.problems)
         for code, message in extension_problems(meeting, self.keys):
@@ -355,26 +346,21 @@ class _Verifier(DigestChecks):
             self.problem(file, None, "wrong_meeting", "meeting.json is for another meeting than the manifest")
         if "agenda" in meeting or "agenda_hash" in meeting:
             self.check_agenda(meeting)
+        if self.version == 2 and not isinstance(meeting.get("agenda_hash"), str):
+            self.problem(file, None, "bad_file", "a govern.record.v2 meeting.json carries the agenda and its hash")
+            return False
         return True
 
+    def agenda_bound(self, obj: Mapping[str, Any], file: str, entry: int | None, what: str) -> None:
+        """A v2 ballot or delegation names the meeting's agenda hash (``wrong_agenda``)."""
+        if self.version == 2 and obj.get("agenda_hash") != self.meeting.get("agenda_hash"):
+            self.problem(file, entry, "wrong_agenda", f"{what} names another agenda than meeting.json's agenda_hash")
+
     def check_agenda(self, meeting: Mapping[str, Any]) -> None:
-        """The agenda publishing fixed (docs/ballot-format.md): its hash recomputed, and the motions meeting.json
-        names (ids, titles, matters, order) are the agenda's."""
-        file = "meeting.json"
-        agenda = meeting.get("agenda")
-        problems = agenda_problems(agenda)
-        if problems:
-            self.problem(file, None, "bad_agenda", "; ".join(problems))
-        elif agenda_hash(agenda) != meeting.get("agenda_hash"):
-            self.problem(file, None, "agenda_hash_mismatch", "the agenda's SHA-256 is not the meeting's agenda_hash")
-        elif (agenda["community"], agenda["meeting"]) != (meeting["community"], meeting["meeting"]) or (
-                agenda["revision_policy"], agenda["invalid_policy"]) != (meeting["revision_policy"],
-                                                                         meeting["invalid_policy"]):
-            self.problem(file, None, "agenda_mismatch", "the agenda is for another meeting or other policies")
-        elif [(m["id"], m["title"], m["matter"]) for m in agenda["motions"]] != [
-                (m["id"], m.get("title"), m["matter"]) for m in meeting["motions"]]:
-            self.problem(file, None, "agenda_mismatch",
-                         "meeting.json's motions (ids, titles, matters or order) are not the published agenda's")
+        """The agenda publishing fixed (docs/ballot-format.md): :func:`govern.core.agenda.meeting_agenda_problem`."""
+        found = meeting_agenda_problem(meeting)
+        if found is not None:
+            self.problem("meeting.json", None, *found)
 
     def check_roll(self) -> Roll | None:
         file = "roll.json"
@@ -427,7 +413,7 @@ class _Verifier(DigestChecks):
             try:
                 env = item["delegation"]
                 received = parse_time(item["received_at"])
-                if validate_envelope_shape(env) or validate_delegation_shape(env["object"]):
+                if validate_envelope_shape(env) or validate_delegation_shape(env["object"], version=self.version):
                     raise ValueError("malformed delegation")
             except (KeyError, TypeError, ValueError):
                 self.problem(file, None, "bad_delegation", f"{where} is malformed")
@@ -444,6 +430,7 @@ class _Verifier(DigestChecks):
             if d["meeting"] != self.meeting["meeting"] or d["community"] != self.meeting["community"]:
                 self.problem(file, None, "wrong_meeting", f"{where} is for another meeting")
                 continue
+            self.agenda_bound(d, file, None, where)
             revoked_at = None
             if item.get("revocation") is not None:
                 rev = item["revocation"]
@@ -547,7 +534,7 @@ class _Verifier(DigestChecks):
             self.problem(file, pos, "bad_entry", "received_at is not an RFC 3339 UTC time")
             return False
         if entry.kind == ELECTRONIC:
-            shape = validate_ballot_shape(b)
+            shape = validate_ballot_shape(b, version=self.version, election_motions=self.election_motions)
         elif entry.kind == PAPER:
             shape = validate_paper_shape(b)
         else:
@@ -573,19 +560,26 @@ class _Verifier(DigestChecks):
         if entry.kind == PAPER:
             self.check_paper(entry, received)
         else:
-            opens, closes = self.window
-            if not opens <= received < closes:
-                self.problem(file, pos, "outside_window", "received outside the voting window")
-            if abs(parse_time(b["issued_at"]) - received) > self.tolerance:
-                self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
-            if entry.delegation is None:
-                if person is not None:
-                    self.check_caster_key(entry, received, self.caster_list.casters(person.person), "voter")
-                    self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim(
-                        person.person, self.keys.holder(entry.key_id, received)[0])]
-            else:
-                self.check_proxy(entry, received, proxies, cap)
+            self.check_electronic(entry, received, person, proxies, cap)
         return len(self.problems) == before
+
+    def check_electronic(self, entry: LedgerEntry, received: datetime, person: Any, proxies: dict[str, list[str]],
+                         cap: int | None) -> None:
+        """An electronic ballot's agenda (v2), window, freshness and signer (the voter's caster, or the proxy)."""
+        file, pos, b = "ledger.jsonl", entry.position, entry.ballot
+        self.agenda_bound(b, file, pos, "the ballot")
+        opens, closes = self.window
+        if not opens <= received < closes:
+            self.problem(file, pos, "outside_window", "received outside the voting window")
+        if abs(parse_time(b["issued_at"]) - received) > self.tolerance:
+            self.problem(file, pos, "stale_ballot", "issued_at is too far from received_at")
+        if entry.delegation is None:
+            if person is not None:
+                self.check_caster_key(entry, received, self.caster_list.casters(person.person), "voter")
+                self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim(
+                    person.person, self.keys.holder(entry.key_id, received)[0])]
+        else:
+            self.check_proxy(entry, received, proxies, cap)
 
     def check_caster_key(self, entry: LedgerEntry, at: datetime, accounts: Iterable[str], who: str) -> None:
         account, why = self.keys.holder(entry.key_id, at)
@@ -599,7 +593,7 @@ class _Verifier(DigestChecks):
     def check_proxy(self, entry: LedgerEntry, at: datetime, proxies: dict[str, list[str]], cap: int | None) -> None:
         file, pos = "ledger.jsonl", entry.position
         env = entry.delegation
-        if validate_envelope_shape(env) or validate_delegation_shape(env.get("object")):
+        if validate_envelope_shape(env) or validate_delegation_shape(env.get("object"), version=self.version):
             self.problem(file, pos, "bad_delegation", "the carried delegation is malformed")
             return
         d = env["object"]
@@ -691,9 +685,9 @@ class _Verifier(DigestChecks):
             try:
                 res = item["result"]
                 mid = res["motion"]
-                if res.get("type") != RESULT_TYPE or not isinstance(mid, str):
+                if not isinstance(mid, str):
                     raise ValueError
-                length, ledger_head, tally_json = _result_fields(res)
+                length, ledger_head, tally_json = result_fields(res, self.version)
             except (KeyError, TypeError, ValueError, AttributeError):
                 self.problem(file, None, "bad_file", "a result item is malformed")
                 continue
@@ -701,9 +695,12 @@ class _Verifier(DigestChecks):
                 self.problem(file, None, "result_signature_invalid", f"motion {mid}: the server's signature fails")
             if res.get("meeting") != self.meeting["meeting"] or res.get("roll_hash") != self.meeting["roll_hash"]:
                 self.problem(file, None, "wrong_meeting", f"motion {mid}: the result is for another meeting or roll")
-            elif "ledger" in res and not self.app_result_matches(res, motions.get(mid)):
+            elif not self.app_result_matches(res, motions.get(mid)):
                 self.problem(file, None, "wrong_meeting",
                              f"motion {mid}: the result names another community, motion, window or policy")
+            if self.version == 2:
+                for code, message in result_agenda_problems(res, self.meeting, SIGNED_STAGE):
+                    self.problem(file, None, code, f"motion {mid}: {message}")
             if length != len(entries) or ledger_head != head:
                 self.problem(file, None, "result_ledger_mismatch",
                              f"motion {mid}: the result was signed over a different ledger")

@@ -39,7 +39,8 @@ def _cast(meeting, user, private, public, choices) -> None:
         return  # co-owners share one person: one ballot each person
     voter = persons[0].person
     ballot = build_ballot(community=str(meeting.community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
-                          voter=voter, choices=choices, issued_at=clock.now(), nonce=new_nonce(os.urandom))
+                          voter=voter, choices=choices, issued_at=clock.now(), nonce=new_nonce(os.urandom),
+                          agenda_hash=meeting.agenda_hash)
     cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public}, actor=user)
 
 

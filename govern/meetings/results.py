@@ -1,7 +1,9 @@
 """Results: computed once, when the meeting enters the ``preliminary`` stage (``govern.meetings.lifecycle``,
 run by ``govern tick``), by ``govern.core.rules.tally``, signed by the server key, countersigned.
 
-The result document (``govern.result.v1``) is what every signature covers (RFC 8785 canonical bytes)::
+The result document (``govern.result.v1``; ``govern.result.v2`` for a meeting whose notice bound an agenda, with
+``stage`` and ``agenda_hash`` more) is what every signature covers (RFC 8785 canonical bytes); it is built by
+``govern.core.results.result_document`` alone::
 
     {"type": "govern.result.v1", "community": "12", "meeting": "345", "motion": "7",
      "motion_title": "...", "matter": "ordinary", "roll_hash": "<64 hex>",
@@ -34,19 +36,16 @@ from govern.audit.services import record
 from govern.ballots.ledger import counting, lock_meeting
 from govern.ballots.models import Countersignature, Meeting, Motion, MotionResult, RollPerson
 from govern.ballots.owner_keys import own_active_key
-from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.election_result import count_election_motion, election_entries
 from govern.core.keys import sign, verify
-from govern.core.results import motion_ballots
+from govern.core.results import meeting_fields, motion_ballots, result_document
 from govern.core.rules import Choice, DeemedConsent, DeemedVariant, Matter, Vote, tally
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings.interested import interested_persons
 from govern.meetings.scrutineers import can_countersign
 from govern.meetings.serverkey import server_private_key, server_public_key
-
-RESULT_TYPE = "govern.result.v1"
 
 
 class _ElectionOutcome:
@@ -87,6 +86,9 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
     public = server_public_key()
     stored = []
     elections = election_entries(locked.agenda)
+    fields = meeting_fields(community=locked.community_id, meeting=locked.id, roll_hash_hex=locked.roll_hash or "",
+                            closes_at=locked.closes_at, revision_policy=locked.revision_policy,
+                            agenda_hash=locked.agenda_hash)
     for motion in locked.motions:
         if motion.id in done:
             continue
@@ -107,20 +109,9 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
             outcome = tally(total_area=locked.total_area, total_persons=locked.total_persons, votes=votes,
                             matter=matter, invalid_policy=locked.invalid_policy, interested_persons=interested,
                             deemed_consent=clause)
-        document = {
-            "type": RESULT_TYPE,
-            "community": str(locked.community_id),
-            "meeting": str(locked.id),
-            "motion": mid,
-            "motion_title": motion.title,
-            "matter": motion.matter,
-            "roll_hash": locked.roll_hash or "",
-            "ledger": {"length": locked.ledger_length, "head": locked.ledger_head},
-            "closes_at": format_time(locked.closes_at),
-            "revision_policy": locked.revision_policy,
-            "ballots": motion_ballots(counted, mid, areas),
-            "result": outcome.to_json(),
-        }
+        document = result_document(meeting=fields, motion={"id": mid, "title": motion.title, "matter": motion.matter},
+                                   ledger_length=locked.ledger_length, ledger_head=locked.ledger_head,
+                                   ballots=motion_ballots(counted, mid, areas), tally_json=outcome.to_json())
         row = MotionResult(community_id=locked.community_id, meeting_id=locked.id, motion_id=motion.id,
                            document=document, document_hash=sha256_hex(canonical_bytes(document)),
                            server_public_key=public, server_signature=sign(private, document),

@@ -232,7 +232,8 @@ def proxies_page(meeting: Meeting):
     context = None
     if person and proxy_user is not None:
         context = {"community": str(meeting.community_id), "meeting": str(meeting.id), "principal": person,
-                   "proxy": str(proxy_user.id), "motions": [str(m.id) for m in meeting.motions],
+                   "proxy": str(proxy_user.id), "agenda_hash": meeting.agenda_hash,
+                   "motions": [str(m.id) for m in meeting.motions],
                    "url": url_for("record_api.create_delegation", meeting_id=meeting.id), "user": current_user.id}
     return render_template("record/proxies.html", meeting=meeting, person=person, given=given, held=held,
                            proxy_user=proxy_user, context=context, cap=proxy_cap(meeting.community),

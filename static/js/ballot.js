@@ -3,7 +3,7 @@
 // the caller votes for as proxy (ids prefixed "proxy-<delegation id>-"; the context then carries the
 // delegation hash, and the ballot's voter is that owner). Every ballot is signed with this account's key.
 import {
-  api, ApiError, buildBallot, canonicalBytes, loadKey, receiptObject, sha256Hex, signBytes, storeKeyName,
+  api, ApiError, buildBallot, canonicalBytes, canonicalText, loadKey, receiptObject, sha256Hex, signBytes, storeKeyName,
   translator, verifyBytes,
 } from './govern-sign.js';
 import { enrolDeviceKey, enrolProblem } from './enrol.js';
@@ -115,6 +115,40 @@ function setupBallot(prefix) {
   const status = $('ballot-status');
   const signButton = $('sign-button');
   let lastDownload = null;
+  /** The ballot built at review: shown as the exact text to be signed, and signed as shown. */
+  let pending = null;
+  const FRESH_MS = 5 * 60 * 1000; // rebuilt (new issued_at) when older: the server accepts 10 minutes
+
+  /** Show the canonical text of `ballot` and the motion titles it binds, in the review's collapsible box. */
+  function showSignedText(ballot) {
+    const text = $('signed-text');
+    if (!text) return;
+    text.textContent = canonicalText(ballot);
+    const list = $('signed-motions');
+    list.replaceChildren();
+    for (const id of Object.keys(ballot.choices)) {
+      const li = document.createElement('li');
+      const code = document.createElement('code');
+      code.textContent = `"${id}"`;
+      li.append(code, ` ${(context.titles || {})[id] || ''}`);
+      list.append(li);
+    }
+    const agenda = $('signed-agenda');
+    if (agenda) {
+      agenda.hidden = !ballot.agenda_hash;
+      $('signed-agenda-hash').textContent = ballot.agenda_hash || '';
+    }
+  }
+
+  function ballotFor(choices) {
+    const same = pending && Object.keys(choices).length === Object.keys(pending.choices).length
+      && Object.entries(choices).every(([m, c]) => pending.choices[m] === c);
+    if (!same || Date.now() - Date.parse(pending.issued_at) > FRESH_MS) {
+      pending = buildBallot(context, choices);
+      showSignedText(pending);
+    }
+    return pending;
+  }
 
   function say(text, kind = 'info', link = null) {
     status.textContent = text;
@@ -179,6 +213,13 @@ function setupBallot(prefix) {
       li.append(title, word);
       list.append(li);
     }
+    try {
+      pending = null;
+      ballotFor(choices);
+    } catch (e) {
+      say(t('err_local', { msg: e.message || String(e) }), 'error');
+      return;
+    }
     say('');
     form.hidden = true;
     if (heading) heading.hidden = true;
@@ -216,7 +257,7 @@ function setupBallot(prefix) {
     let signature;
     try {
       say(t('signing'));
-      ballot = buildBallot(context, choices);
+      ballot = ballotFor(choices);
       bytes = canonicalBytes(ballot);
       hash = await sha256Hex(bytes);
       signature = await signBytes(key, bytes);
@@ -246,6 +287,7 @@ function setupBallot(prefix) {
       }
       return;
     }
+    pending = null;
     await showReceipt({ ballot, signature, key, hash, receipt });
   }
 

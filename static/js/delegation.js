@@ -1,4 +1,4 @@
-// govern — proxies (R15): sign a govern.delegation.v1 or a govern.delegation_revocation.v1 with the key on
+// govern — proxies (R15): sign a govern.delegation.v1 (v2 with the agenda hash) or a govern.delegation_revocation.v1 with the key on
 // this device (govern-sign.js) and send it to the API. The private key never leaves the device.
 import { api, canonicalBytes, loadKey, newNonce, rfc3339, sha256Hex, signBytes, storeKeyName } from './govern-sign.js';
 
@@ -33,10 +33,12 @@ if (form && ctxNode) {
       if (select.value) instructions[select.dataset.motion] = select.value;
     }
     const obj = {
-      type: 'govern.delegation.v1', community: ctx.community, meeting: ctx.meeting, principal: ctx.principal,
-      proxy: ctx.proxy, issued_at: rfc3339(), nonce: newNonce(),
+      type: ctx.agenda_hash ? 'govern.delegation.v2' : 'govern.delegation.v1', community: ctx.community,
+      meeting: ctx.meeting, principal: ctx.principal, proxy: ctx.proxy, issued_at: rfc3339(), nonce: newNonce(),
     };
     if (Object.keys(instructions).length) obj.instructions = instructions;
+    // A meeting whose notice bound an agenda: the authorisation names it (govern.delegation.v2).
+    if (ctx.agenda_hash) obj.agenda_hash = ctx.agenda_hash;
     try { await send(ctx.url, 'delegation', obj); report(null); } catch (err) { report(err); }
   });
 }

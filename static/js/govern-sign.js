@@ -9,6 +9,7 @@ import canonicalize from '../vendor/canonicalize/canonicalize.js';
 import * as noble from '../vendor/@noble/ed25519/index.js';
 
 export const BALLOT_TYPE = 'govern.ballot.v1';
+export const BALLOT_TYPE_V2 = 'govern.ballot.v2';
 export const RECEIPT_TYPE = 'govern.receipt.v1';
 export const CHOICES = Object.freeze(['agree', 'oppose', 'abstain']);
 const NONCE_BYTES = 16;
@@ -81,9 +82,10 @@ export function newNonce() {
 }
 
 /**
- * The govern.ballot.v1 object for `context` (the page's ballot-context) and `choices`
+ * The ballot object for `context` (the page's ballot-context) and `choices`
  * ({motion id: "agree"|"oppose"|"abstain", or {"marks": [...]} for an election}, exactly one per motion of the
- * context).
+ * context): govern.ballot.v2 carrying the context's `agenda_hash` for a meeting whose notice bound an agenda,
+ * else govern.ballot.v1.
  */
 export function buildBallot(context, choices, { issuedAt = rfc3339(), nonce = newNonce() } = {}) {
   for (const field of ['community', 'meeting', 'roll_hash', 'voter']) {
@@ -106,8 +108,10 @@ export function buildBallot(context, choices, { issuedAt = rfc3339(), nonce = ne
   }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(issuedAt)) throw new Error('issued_at must be RFC 3339 UTC without fractions');
   b64urlDecode(nonce, NONCE_BYTES);
-  return {
-    type: BALLOT_TYPE,
+  const v2 = context.agenda_hash !== undefined && context.agenda_hash !== null;
+  if (v2 && !/^[0-9a-f]{64}$/.test(context.agenda_hash)) throw new Error('ballot context has a malformed agenda_hash');
+  const ballot = {
+    type: v2 ? BALLOT_TYPE_V2 : BALLOT_TYPE,
     community: context.community,
     meeting: context.meeting,
     roll_hash: context.roll_hash,
@@ -116,6 +120,8 @@ export function buildBallot(context, choices, { issuedAt = rfc3339(), nonce = ne
     issued_at: issuedAt,
     nonce,
   };
+  if (v2) ballot.agenda_hash = context.agenda_hash;
+  return ballot;
 }
 
 export function receiptObject(meeting, position, ballotHash, chainHash) {

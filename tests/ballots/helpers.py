@@ -33,6 +33,11 @@ class RecordWorld(World):
     def info(self, client, mid: int) -> dict:
         return client.get(f"/api/v1/meetings/{mid}", headers=self.headers("chair")).get_json()
 
+    def agenda_hash(self, mid: int) -> str | None:
+        """The meeting's agenda hash (``None`` for a meeting published before agendas were bound)."""
+        with self.app.app_context():
+            return self.meeting(mid).agenda_hash
+
     def person_of(self, mid: int, name: str) -> str:
         from govern.meetings import services
 
@@ -103,7 +108,8 @@ class RecordWorld(World):
         info_cid = str(self.cid)
         d = build_delegation(community=info_cid, meeting=str(mid), principal=self.person_of(mid, principal_name),
                              proxy=str(self.users[proxy_name]), issued_at=self.clock.moment,
-                             nonce=new_nonce(os.urandom), instructions=instructions)
+                             nonce=new_nonce(os.urandom), instructions=instructions,
+                             agenda_hash=self.agenda_hash(mid))
         signer = key_name or principal_name
         return {"delegation": d, "signature": sign(self.keys[signer], d), "key_id": self.key_ids[signer]}
 
@@ -182,7 +188,8 @@ def authz_sample(app, community_id: int, users: dict) -> dict:
             select(RollPerson.person).join(RollCaster, RollCaster.roll_person_id == RollPerson.id)
             .where(RollPerson.meeting_id == meeting.id, RollCaster.user_id == users["owner"]))
         d = build_delegation(community=str(community_id), meeting=str(meeting.id), principal=person,
-                             proxy=str(users["observer"]), issued_at=meeting.opens_at, nonce=new_nonce(os.urandom))
+                             proxy=str(users["observer"]), issued_at=meeting.opens_at, nonce=new_nonce(os.urandom),
+                             agenda_hash=meeting.agenda_hash)
         delegation = Delegation(community_id=community_id, meeting_id=meeting.id, principal=person,
                                 principal_user_id=users["owner"], proxy_user_id=users["observer"],
                                 envelope={"object": d, "signature": "x", "key_id": "x"},

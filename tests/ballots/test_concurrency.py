@@ -51,6 +51,7 @@ def test_concurrent_casts_one_chain_no_lost_ballot(app, factory, monkeypatch):
         services.publish_meeting(meeting, actor=None)
         db.session.commit()
         mid, roll_hash, motion = meeting.id, meeting.roll_hash, str(meeting.motions[0].id)
+        agenda = meeting.agenda_hash
         voter_of = {int(p.casters[0]): p.person for p in db.session.scalars(
             select(RollPerson).where(RollPerson.meeting_id == mid))}
     world.clock.set(OPENS + timedelta(hours=1))
@@ -58,7 +59,8 @@ def test_concurrent_casts_one_chain_no_lost_ballot(app, factory, monkeypatch):
     bodies = {}
     for uid in users:
         ballot = build_ballot(community=str(cid), meeting=str(mid), roll_hash=roll_hash, voter=voter_of[uid],
-                              choices={motion: "agree"}, issued_at=world.clock.moment, nonce=new_nonce(os.urandom))
+                              choices={motion: "agree"}, issued_at=world.clock.moment, nonce=new_nonce(os.urandom),
+                              agenda_hash=agenda)
         bodies[uid] = {"ballot": ballot, "signature": sign(keys[uid][0], ballot), "key_id": keys[uid][1]}
 
     barrier = threading.Barrier(VOTERS)

@@ -29,7 +29,7 @@ def proxy_ballot(world, client, mid, principal, proxy, choice="agree", choices=N
     b = build_ballot(community=info["community"], meeting=str(mid), roll_hash=info["roll_hash"],
                      voter=world.person_of(mid, principal),
                      choices=choices or {m["id"]: choice for m in info["motions"]}, issued_at=world.clock.moment,
-                     nonce=new_nonce(__import__("os").urandom))
+                     nonce=new_nonce(__import__("os").urandom), agenda_hash=info.get("agenda_hash"))
     return {"ballot": b, "signature": sign(world.keys[proxy], b), "key_id": world.key_ids[proxy]}
 
 

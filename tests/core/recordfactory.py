@@ -21,7 +21,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from govern.core.archive import CERTIFICATION_TYPE, COUNTERSIGNATURE_TYPE, build_record, read_record, write_record
+from govern.core.archive import (
+    CERTIFICATION_TYPE,
+    COUNTERSIGNATURE_TYPE,
+    FORMATS,
+    build_record,
+    read_record,
+    write_record,
+)
 from govern.core.ballot import (
     build_attestation,
     build_ballot,
@@ -249,7 +256,8 @@ def rewrite(record: bytes, name: str, data: bytes | None, *, resign: bool = True
     else:
         body[name] = data
     return write_record(body, server_private=SERVER, community=manifest["community"], meeting=manifest["meeting"],
-                        edition=manifest["edition"], interim=manifest["interim"], created_at=T_CREATED)
+                        edition=manifest["edition"], interim=manifest["interim"], created_at=T_CREATED,
+                        stage=manifest.get("stage"), version=FORMATS[manifest["format"]])
 
 
 def edit_json(record: bytes, name: str, edit, *, resign: bool = True) -> bytes:

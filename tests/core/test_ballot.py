@@ -85,7 +85,7 @@ def test_ballot_hash_is_sha256_of_canonical_bytes():
     [
         (lambda b: b.pop("nonce"), "missing_keys"),
         (lambda b: b.update(extra=1), "unexpected_keys"),
-        (lambda b: b.update(type="govern.ballot.v2"), "bad_type"),
+        (lambda b: b.update(type="govern.ballot.v3"), "bad_type"),
         (lambda b: b.update(community=12), "bad_community"),
         (lambda b: b.update(roll_hash="AB" * 32), "bad_roll_hash"),
         (lambda b: b.update(voter=""), "bad_voter"),

@@ -404,7 +404,7 @@ def test_verify_record_paper_forged_attestation_signature_named(record):
 
 def test_verify_record_result_altered_named(record):
     def edit(res):
-        res["motions"][1]["result"]["tally"]["adopted"] = True
+        res["motions"][1]["result"]["result"]["adopted"] = True
 
     report = verify_record(edit_json(record, "result.json", edit))
     assert {"result_signature_invalid", "result_mismatch"} <= codes(report)
@@ -416,7 +416,7 @@ def test_verify_record_result_signed_but_wrong_named():
     results = f.results()
     # the server signs a false tally: the verifier still catches it
     res = results[0]["result"]
-    res["tally"] = {**res["tally"], "adopted": False}
+    res["result"] = {**res["result"], "adopted": False}
     results[0]["server_signature"] = sign(SERVER, res)
     results[0]["countersignatures"] = []
     results[0]["certifications"] = []

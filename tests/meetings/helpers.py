@@ -114,6 +114,7 @@ class World:
             community=info["community"], meeting=str(info["id"]), roll_hash=info["roll_hash"], voter=me["voter"],
             choices=choices if choices is not None else {m["id"]: choice for m in info["motions"]},
             issued_at=issued_at or self.clock.moment, nonce=new_nonce(os.urandom),
+            agenda_hash=info.get("agenda_hash"),
         )
         fields.update(override)
         ballot = build_ballot(**fields)
@@ -157,7 +158,7 @@ def authz_sample(app, community_id: int, owner_id: int) -> dict:
         voter = services.persons_for(meeting, owner)[0].person
         ballot = build_ballot(community=str(community_id), meeting=str(meeting.id), roll_hash=meeting.roll_hash,
                               voter=voter, choices={str(meeting.motions[0].id): "agree"}, issued_at=moment,
-                              nonce=new_nonce(os.urandom))
+                              nonce=new_nonce(os.urandom), agenda_hash=meeting.agenda_hash)
         entry = services.cast_ballot(meeting, {"ballot": ballot, "signature": sign(private, ballot), "key_id": public},
                                      actor=owner)
         db.session.commit()

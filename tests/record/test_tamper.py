@@ -80,7 +80,7 @@ def test_inserted_ledger_entry(app, world, client, closed, tmp_path):
         moment = meeting.closes_at - timedelta(minutes=5)
         ballot = build_ballot(community=str(meeting.community_id), meeting=str(closed), roll_hash=meeting.roll_hash,
                               voter=person, choices={str(meeting.motions[0].id): "oppose"}, issued_at=moment,
-                              nonce=new_nonce(__import__("os").urandom))
+                              nonce=new_nonce(__import__("os").urandom), agenda_hash=meeting.agenda_hash)
         e = append_entry(meeting.ledger_head, meeting.ledger_length + 1, ballot=ballot,
                          signature=sign(private, ballot), key_id=public, received_at=moment)
         db.session.add(BallotEntry(community_id=meeting.community_id, meeting_id=closed, position=e.position,
