@@ -176,12 +176,11 @@ CODES: dict[str, Code] = {
     "weak_password": Code(400, "The password is shorter than the minimum length."),
     "window_closed": Code(409, "Voting has closed."),
     "window_not_open": Code(409, "Voting has not opened yet."),
-    "wrong_agenda": Code(400, "The ballot names another agenda than the one the notice published."),
+    "wrong_agenda": Code(400, "The ballot, paper ballot or delegation names another agenda than the notice fixed."),
     "window_out_of_bounds": Code(400, (
         "The voting window (extensions included) is shorter or longer than the community's bounds (R12, 5-60 "
         "days by default).")),
     "wrong_key": Code(400, "This is not your current signing key. Sign with your current key."),
-    "wrong_agenda": Code(400, "The ballot or delegation names another agenda than the one the notice fixed."),
     "wrong_meeting": Code(400, "The paper ballot is for another meeting."),
     "wrong_roll": Code(400, "The paper ballot names another roll."),
     "bad_purpose": Code(400, "A one-time code is asked for an unknown purpose (sign-in or password reset)."),
