@@ -115,6 +115,8 @@ def answer_objection(objection: ResultObjection, data: Any, *, actor) -> ResultO
     meeting = db.session.get(Meeting, objection.meeting_id)
     if not may_answer(actor, meeting):
         raise refuse("forbidden", _("Only the body that convened the meeting answers objections to its result."))
+    # one answer: two members answering at once are serialised on the objection's row
+    db.session.refresh(objection, with_for_update=True)
     if objection.answered_at is not None:
         raise DomainError("already_answered", _("This objection has already been answered."), status=409)
     obj, signature, key_id = envelope_parts(data, "answer")
