@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from govern.core.ballot import _is_nonce, _is_time, parse_time
+from govern.core.signed import is_nonce, is_time, parse_time
 
 __all__ = [
     "ACTIONS",
@@ -68,9 +68,9 @@ def validate_caster_change_shape(obj: Any) -> list[str]:
         out.append("bad_action")
     if obj["reason"] not in REASONS:
         out.append("bad_reason")
-    if not _is_time(obj["issued_at"]):
+    if not is_time(obj["issued_at"]):
         out.append("bad_issued_at")
-    if not _is_nonce(obj["nonce"]):
+    if not is_nonce(obj["nonce"]):
         out.append("bad_nonce")
     return out
 

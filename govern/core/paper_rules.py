@@ -27,15 +27,11 @@ from typing import Any
 from govern.core.ballot import (
     PAPER_TYPE,
     PAPER_V2_TYPE,
-    _is_id,
-    _is_nonce,
-    _is_time,
     _key_problems,
     build_paper_ballot,
-    format_time,
-    parse_time,
 )
 from govern.core.keys import verify
+from govern.core.signed import format_time, is_id, is_nonce, is_time, parse_time
 
 SEALED_BOX_TYPE = "govern.sealed_box.v1"
 #: The two signatures of the sealed-box declaration are given within this time after ``closes_at``.
@@ -72,15 +68,15 @@ def validate_sealed_box_shape(obj: Any) -> list[str]:
     if obj.get("type") != SEALED_BOX_TYPE:
         out.append("bad_type")
     for key in ("community", "meeting"):
-        if key in obj and not _is_id(obj[key]):
+        if key in obj and not is_id(obj[key]):
             out.append(f"bad_{key}")
     declared = obj.get("declared")
     if "declared" in obj and (type(declared) is not int or not 0 <= declared <= 1_000_000):
         out.append("bad_declared")
     for key in ("closed_at", "issued_at"):
-        if key in obj and not _is_time(obj[key]):
+        if key in obj and not is_time(obj[key]):
             out.append(f"bad_{key}")
-    if "nonce" in obj and not _is_nonce(obj["nonce"]):
+    if "nonce" in obj and not is_nonce(obj["nonce"]):
         out.append("bad_nonce")
     return out
 
@@ -210,7 +206,7 @@ def _box_problems(box: Any, meeting: Mapping[str, Any], closes: datetime, keys: 
         return bad
     obj, sigs = box["object"], box["signatures"]
     if validate_sealed_box_shape(obj) or not isinstance(sigs, list) or type(box["ledger_length"]) is not int \
-            or not _is_time(box["declared_at"]):
+            or not is_time(box["declared_at"]):
         return bad
     if (obj["community"], obj["meeting"]) != (meeting["community"], meeting["meeting"]) \
             or obj["closed_at"] != meeting["closes_at"]:
@@ -221,7 +217,7 @@ def _box_problems(box: Any, meeting: Mapping[str, Any], closes: datetime, keys: 
         return [("sealed_box_late", "the declaration was not made within 2 hours after the close")]
     accounts = set()
     for sig in sigs:
-        if not isinstance(sig, dict) or not _is_time(sig.get("signed_at")) \
+        if not isinstance(sig, dict) or not is_time(sig.get("signed_at")) \
                 or not verify(sig.get("key_id"), obj, sig.get("signature")):
             return [("sealed_box_signature", "a declaration signature does not verify")]
         account, _ = keys.holder(sig["key_id"], parse_time(sig["signed_at"]))
