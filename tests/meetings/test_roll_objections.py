@@ -65,13 +65,13 @@ def test_an_objection_is_filed_answered_and_recorded(app, client, world):
         assert (objection.unit, objection.outcome) == ("301", "")
     assert len(_audit(app, "meeting.roll_objection")) == 1
     world.login(client, "C")  # an owner cannot answer
-    client.post(f"/meetings/{mid}/roll/objections/{objection.id}/answer",
-                data={"outcome": "upheld", "answer": "ok"})
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": objection.id, "outcome": "upheld", "answer": "ok"})
     with app.app_context():
         assert db.session.get(RollObjection, objection.id).outcome == ""
     world.login(client, "chair")
-    client.post(f"/meetings/{mid}/roll/objections/{objection.id}/answer",
-                data={"outcome": "rejected", "answer": "不动产登记簿记载为 100.00 平方米"})
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": objection.id, "outcome": "rejected", "answer": "不动产登记簿记载为 100.00 平方米"})
     with app.app_context():
         answered = db.session.get(RollObjection, objection.id)
         assert answered.outcome == "rejected" and not answered.voided_notice
@@ -95,8 +95,8 @@ def test_an_upheld_objection_that_changes_the_roll_voids_the_notice(app, client,
     with app.app_context():
         oid = db.session.scalar(select(RollObjection.id))
     world.login(client, "chair")
-    resp = client.post(f"/meetings/{mid}/roll/objections/{oid}/answer",
-                       data={"outcome": "upheld", "answer": "已更正登记簿", "changes_roll": "yes"})
+    resp = client.post(f"/meetings/{mid}/roll/answers",
+                       data={"objection": oid, "outcome": "upheld", "answer": "已更正登记簿", "changes_roll": "yes"})
     assert resp.status_code == 302
     with app.app_context():
         meeting = world.meeting(mid)
@@ -137,8 +137,8 @@ def test_a_voided_notice_takes_its_caster_changes_and_the_new_roll_verifies(app,
     with app.app_context():
         oid = db.session.scalar(select(RollObjection.id))
     world.login(client, "chair")
-    client.post(f"/meetings/{mid}/roll/objections/{oid}/answer",
-                data={"outcome": "upheld", "answer": "已更正", "changes_roll": "yes"})
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": oid, "outcome": "upheld", "answer": "已更正", "changes_roll": "yes"})
     with app.app_context():
         meeting = world.meeting(mid)
         assert (meeting.ledger_length, meeting.ledger_head) == (0, "0" * 64)
