@@ -129,6 +129,10 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("meetings.keys", "GET"): LOGGED_IN,
     ("meetings.check_receipt", "GET"): PUBLIC,
     ("meetings.result", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("meetings.roll", "GET"): (L, F, o, N, F, F, F, o, o, F),
+    ("meetings.file_objection", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("meetings.answer_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("meetings.developer_representative", "POST"): (L, F, F, N, F, F, F, o, o, F),
     # meetings: API
     ("meetings_api.server_key", "GET"): PUBLIC,
     ("meetings_api.enroll_key", "POST"): LOGGED_IN,

@@ -104,10 +104,11 @@ def append_caster_change(meeting: Meeting, person: RollPerson, account: int, act
 def discard_caster_changes(meeting: Meeting) -> int:
     """A voided notice (R10, before voting opens) discards its roll, so the caster changes made against that
     roll leave the ledger with it (each is also in the audit log, ``meeting.caster_change``); the next
-    publication starts a new ledger. Refuses (``ValueError``) when the ledger holds anything else."""
+    publication starts a new ledger. A ledger that holds anything else is left as it is (the app voids a
+    notice only before voting opens; the number discarded is then 0)."""
     kinds = set(db.session.scalars(select(BallotEntry.kind).where(BallotEntry.meeting_id == meeting.id).distinct()))
-    if kinds - {CASTER_CHANGE}:
-        raise ValueError("the ledger holds ballots: a notice is voided only before voting opens")
+    if not kinds or kinds - {CASTER_CHANGE}:
+        return 0
     n = db.session.execute(delete(BallotEntry).where(BallotEntry.meeting_id == meeting.id)).rowcount
     meeting.ledger_length, meeting.ledger_head = 0, GENESIS_HASH
     return n
@@ -173,12 +174,16 @@ def sync_casters(meeting_id: int, *, signer: Ed25519PrivateKey, moment: datetime
     reps = developer_representatives(meeting.community_id)
     persons = list(db.session.scalars(select(RollPerson).where(RollPerson.meeting_id == meeting.id)
                                       .order_by(RollPerson.id)))
+    units_of: dict[int, list[str]] = defaultdict(list)
+    for person_id, unit in db.session.execute(select(RollUnit.roll_person_id, RollUnit.unit)
+                                              .where(RollUnit.meeting_id == meeting.id).order_by(RollUnit.unit)):
+        units_of[person_id].append(unit)
     current: dict[int, set[int]] = defaultdict(set)
     for row in db.session.scalars(select(RollCaster).where(RollCaster.meeting_id == meeting.id)):
         current[row.roll_person_id].add(row.user_id)
     out = []
     for person in persons:
-        units = person_units(person)
+        units = units_of[person.id]
         wanted = accounts_for(units, person.register_person == DEVELOPER_ID, by_unit, reps)
         for account in sorted(current[person.id] - wanted):
             reason = _reason_removed(person, account, units, owners)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern import jobs
-from govern.accounts.access import is_committee
+from govern.accounts.access import is_committee, is_confirmed_owner
 from govern.accounts.models import Role, RoleGrant, User
 from govern.ballots.models import Meeting
 from govern.errors import DomainError
@@ -26,10 +26,8 @@ def _back(meeting: Meeting):
 
 
 @bp.get("/meetings/<id:meeting_id>/roll")
-@meeting_required(published=True)
+@meeting_required(rollview.may_see_roll, published=True)
 def roll(meeting: Meeting):
-    if not rollview.may_see_roll(current_user, meeting):
-        abort(403)
     committee = is_committee(current_user, meeting.community)
     shared = rollview.shared_casters(meeting) if committee else {}
     names = {u.id: u.username for u in db.session.scalars(select(User).where(User.id.in_(list(shared))))}
@@ -46,7 +44,7 @@ def roll(meeting: Meeting):
 
 
 @bp.post("/meetings/<id:meeting_id>/roll/objections")
-@meeting_required(published=True)
+@meeting_required(is_confirmed_owner, published=True)
 def file_objection(meeting: Meeting):
     try:
         rollview.file_objection(meeting, request.form.get("text", ""), actor=current_user,
@@ -60,10 +58,14 @@ def file_objection(meeting: Meeting):
     return _back(meeting)
 
 
-@bp.post("/meetings/<id:meeting_id>/roll/objections/<id:objection_id>/answer")
-@meeting_required(published=True)
-def answer_objection(meeting: Meeting, objection_id: int):
-    objection = db.session.get(RollObjection, objection_id)
+@bp.post("/meetings/<id:meeting_id>/roll/answers")
+@meeting_required(is_committee, published=True)
+def answer_objection(meeting: Meeting):
+    """The committee answers one objection (form fields ``objection``, ``outcome``, ``answer``, ``changes_roll``)."""
+    raw = request.form.get("objection", "")
+    if not raw.isdigit():
+        abort(400)
+    objection = db.session.get(RollObjection, int(raw))
     if objection is None or objection.meeting_id != meeting.id:
         abort(404)
     outcome = request.form.get("outcome")
@@ -87,7 +89,7 @@ def answer_objection(meeting: Meeting, objection_id: int):
 
 
 @bp.post("/meetings/<id:meeting_id>/developer-representative")
-@meeting_required(published=True)
+@meeting_required(is_committee, published=True)
 def developer_representative(meeting: Meeting):
     user = db.session.scalar(select(User).where(User.username == (request.form.get("username") or "").strip()))
     if user is None:

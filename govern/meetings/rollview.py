@@ -71,9 +71,9 @@ def shared_casters(meeting: Meeting) -> dict[int, int]:
     return {account: n for account, n in sorted(counts.items()) if n > 1}
 
 
-def may_see_roll(user, meeting: Meeting) -> bool:
+def may_see_roll(user, community) -> bool:
     """Owners of the community and the committee see a published roll."""
-    return is_committee(user, meeting.community) or is_confirmed_owner(user, meeting.community)
+    return is_committee(user, community) or is_confirmed_owner(user, community)
 
 
 def objections_open(meeting: Meeting) -> bool:

@@ -5,10 +5,11 @@ Revises:
 Create Date: 2026-11-27 00:12:39.084785
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import govern.dbtypes
+
 
 # revision identifiers, used by Alembic.
 revision = '159c382dff5e'

@@ -5,10 +5,11 @@ Revises: 159c382dff5e
 Create Date: 2026-11-27 02:07:01.068907
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import govern.dbtypes
+
 
 # revision identifiers, used by Alembic.
 revision = '9ce1a3e4ec58'

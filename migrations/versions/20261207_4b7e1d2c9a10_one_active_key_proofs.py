@@ -14,10 +14,11 @@ Only then is the partial unique index created.
 """
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import govern.dbtypes
+
 
 # revision identifiers, used by Alembic.
 revision = '4b7e1d2c9a10'

@@ -6,8 +6,9 @@ Create Date: 2026-12-07 16:00:00
 
 Meetings published before this revision keep NULL: their ballots are govern.ballot.v1 and their records v1.
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = 'a9e3c1d2f4b5'
 down_revision = '4b7e1d2c9a10'

@@ -5,10 +5,11 @@ Revises: 9ce1a3e4ec58
 Create Date: 2026-12-07 14:44:13.164078
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import govern.dbtypes
+
 
 # revision identifiers, used by Alembic.
 revision = 'df01531a20f9'

@@ -19,12 +19,13 @@ def test_non_voting_accounts_shrinks_as_persons_vote(app, client, world):
     world.clock.set(OPENS)
     with app.app_context():
         names = {u.username for u in non_voting_accounts(world.meeting(mid))}
-    # Everyone on the roll with an account; committee and auditor accounts hold no home here.
-    assert names == {"a", "b1", "b2", "c"}
+    # Everyone who may cast with an account; committee and auditor accounts hold no home here. B2 is not
+    # reminded: the register designates B1 (the first co-owner by default) to cast for 201 (R4c).
+    assert names == {"a", "b1", "c"}
     assert world.cast(client, mid, "B1", world.ballot(client, mid, "B1")).status_code == 201
     with app.app_context():
         names = {u.username for u in non_voting_accounts(world.meeting(mid))}
-    # B1 voted for the person B1+B2: the co-owner B2 is no longer reminded either.
+    # B1 voted for the person B1+B2.
     assert names == {"a", "c"}
 
 
@@ -57,8 +58,8 @@ def test_vote_reminder_reaches_only_non_voters_once(app, client, world):
     # One day before close is 10:00 in Shanghai (closes at 02:00 UTC = 10:00 local): outside quiet hours.
     world.clock.set(CLOSES - timedelta(days=1))
     with app.app_context():
-        assert tick()["reminders"] == 3  # b1, b2 (one person, not voted yet) and c; not a
+        assert tick()["reminders"] == 2  # b1 (designated for 201, not voted yet) and c; not a, nor b2
         assert tick()["reminders"] == 0
         reminded = set(db.session.scalars(
             select(User.username).join(ReminderRecipient, ReminderRecipient.user_id == User.id)))
-    assert reminded == {"b1", "b2", "c"}
+    assert reminded == {"b1", "c"}

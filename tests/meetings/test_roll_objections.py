@@ -65,13 +65,13 @@ def test_an_objection_is_filed_answered_and_recorded(app, client, world):
         assert (objection.unit, objection.outcome) == ("301", "")
     assert len(_audit(app, "meeting.roll_objection")) == 1
     world.login(client, "C")  # an owner cannot answer
-    client.post(f"/meetings/{mid}/roll/objections/{objection.id}/answer",
-                data={"outcome": "upheld", "answer": "ok"})
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": objection.id, "outcome": "upheld", "answer": "ok"})
     with app.app_context():
         assert db.session.get(RollObjection, objection.id).outcome == ""
     world.login(client, "chair")
-    client.post(f"/meetings/{mid}/roll/objections/{objection.id}/answer",
-                data={"outcome": "rejected", "answer": "不动产登记簿记载为 100.00 平方米"})
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": objection.id, "outcome": "rejected", "answer": "不动产登记簿记载为 100.00 平方米"})
     with app.app_context():
         answered = db.session.get(RollObjection, objection.id)
         assert answered.outcome == "rejected" and not answered.voided_notice
@@ -95,8 +95,8 @@ def test_an_upheld_objection_that_changes_the_roll_voids_the_notice(app, client,
     with app.app_context():
         oid = db.session.scalar(select(RollObjection.id))
     world.login(client, "chair")
-    resp = client.post(f"/meetings/{mid}/roll/objections/{oid}/answer",
-                       data={"outcome": "upheld", "answer": "已更正登记簿", "changes_roll": "yes"})
+    resp = client.post(f"/meetings/{mid}/roll/answers",
+                       data={"objection": oid, "outcome": "upheld", "answer": "已更正登记簿", "changes_roll": "yes"})
     assert resp.status_code == 302
     with app.app_context():
         meeting = world.meeting(mid)
@@ -121,3 +121,37 @@ def test_objections_close_when_voting_opens(app, client, world):
         assert db.session.scalar(select(RollObjection.id)) is None
     resp = client.get(f"/meetings/{mid}/roll")
     assert resp.status_code == 200 and 'name="text"' not in resp.get_data(as_text=True)
+
+
+def test_a_voided_notice_takes_its_caster_changes_and_the_new_roll_verifies(app, client, world):
+    from govern.ballots.models import BallotEntry
+    from govern.core.verify import verify_record
+
+    mid = world.make_meeting()
+    world.login(client, "chair")  # the committee names the developer's representative during the notice period
+    client.post(f"/meetings/{mid}/developer-representative", data={"username": "member", "action": "add"})
+    with app.app_context():
+        assert world.meeting(mid).ledger_length == 1
+    world.login(client, "C")
+    client.post(f"/meetings/{mid}/roll/objections", data={"text": "201 的归并有误"})
+    with app.app_context():
+        oid = db.session.scalar(select(RollObjection.id))
+    world.login(client, "chair")
+    client.post(f"/meetings/{mid}/roll/answers",
+                data={"objection": oid, "outcome": "upheld", "answer": "已更正", "changes_roll": "yes"})
+    with app.app_context():
+        meeting = world.meeting(mid)
+        assert (meeting.ledger_length, meeting.ledger_head) == (0, "0" * 64)
+        assert db.session.scalar(select(BallotEntry.id)) is None
+    [void] = _audit(app, "meeting.notice_void")
+    assert void.data["caster_changes_discarded"] == 1
+    assert len(_audit(app, "meeting.caster_change")) == 1
+    client.post(f"/meetings/{mid}/publish")
+    world.clock.set(OPENS + timedelta(hours=1))
+    body = world.ballot(client, mid, "member")  # the representative, frozen into the new roll, casts
+    assert world.cast(client, mid, "member", body).status_code == 201
+    world.close()
+    report = verify_record(world.export(client, mid), workers=1)
+    assert report.valid, [str(p) for p in report.problems]
+    with zipfile.ZipFile(io.BytesIO(world.export(client, mid))) as z:
+        assert json.loads(z.read("meeting.json"))["roll_objections"][0]["voided_notice"] is True
