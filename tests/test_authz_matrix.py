@@ -486,4 +486,4 @@ def test_matrix_denied_post_leaves_claim_pending(app, factory):
     with app.app_context():
         assert db.session.get(OwnerClaim, world.args["claim_id"]).status == "pending"
         owner_grants = select(func.count(RoleGrant.id)).where(RoleGrant.role == Role.OWNER)
-        assert db.session.scalar(owner_grants) == 2  # the two confirmed owners, nobody else
+        assert db.session.scalar(owner_grants) == 3  # the confirmed owners (owner, other_owner, owner_b1), nobody else

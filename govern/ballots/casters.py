@@ -83,7 +83,8 @@ def append_caster_change(meeting: Meeting, person: RollPerson, account: int, act
                                account=str(account), action=action, reason=reason, issued_at=format_time(moment),
                                nonce=new_nonce(os.urandom))
     entry = append_entry(meeting.ledger_head, meeting.ledger_length + 1, ballot=obj, signature=sign(signer, obj),
-                         key_id=public_key_b64(signer), received_at=moment, kind=CASTER_CHANGE)
+                         key_id=public_key_b64(signer), received_at=moment, kind=CASTER_CHANGE,
+                         chain=meeting.record_version)
     row = BallotEntry(community_id=meeting.community_id, meeting_id=meeting.id, position=entry.position,
                       kind=entry.kind, voter="", ballot=dict(entry.ballot), ballot_hash=entry.ballot_hash,
                       nonce=obj["nonce"], signature=entry.signature, key_id=entry.key_id, user_id=None,

@@ -305,4 +305,5 @@ def pseudonymise(
     return write_record(
         out, server_private=server_private, community=manifest["community"], meeting=manifest["meeting"],
         edition=PUBLIC, interim=bool(manifest.get("interim")), created_at=created_at, stage=manifest.get("stage"),
+        version=record_version(json.loads(files["meeting.json"])),
     )

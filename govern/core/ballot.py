@@ -1,49 +1,16 @@
 """Signed ballots, delegations (proxies), revocations and paper ballots: their shapes and the cast-time checks.
 
-Shapes (exact key sets; ``docs/ballot-format.md`` is the normative description):
-
-``govern.ballot.v1`` — signed by the voter's key, or by the proxy's key when the ledger entry
-carries a delegation::
-
-    {"type": "govern.ballot.v1", "community": "12", "meeting": "345", "roll_hash": "<64 hex>",
-     "voter": "<roll person id>", "choices": {"<motion id>": "agree"|"oppose"|"abstain", ...},
-     "issued_at": "2025-03-20T08:00:00Z", "nonce": "<base64url of 16 bytes>"}
-
-``govern.ballot.v2`` / ``govern.delegation.v2`` — v1 with that ``type`` and ``"agenda_hash"``: meetings whose
-notice bound an agenda take only these; meetings published before keep v1 (revocations stay v1).
-
-``govern.delegation.v1`` — signed by the principal (an owner who may cast for ``principal``)::
-
-    {"type": "govern.delegation.v1", "community", "meeting", "principal": "<roll person id>",
-     "proxy": "<proxy's account id>", "instructions": {"<motion id>": "agree"|...},  # optional
-     "issued_at", "nonce"}
-
-``govern.delegation_revocation.v1`` — signed by the principal::
-
-    {"type": "govern.delegation_revocation.v1", "community", "meeting", "principal",
-     "delegation_hash": "<hex SHA-256 of the delegation's canonical bytes>", "issued_at", "nonce"}
-
-``govern.paper_ballot.v1`` — signed by the committee member who entered it::
-
-    {"type": "govern.paper_ballot.v1", "community", "meeting", "roll_hash", "voter",
-     "choices": {"<motion id>": "agree"|"oppose"|"abstain"|"invalid"},
-     "invalid_reasons": {"<motion id>": "<reason>"},   # exactly the motions marked invalid
-     "scan_sha256": "<64 hex>", "entered_at", "nonce"}
-
-``govern.paper_ballot.v2`` (meetings whose notice bound an agenda): v1 with ``"type": "govern.paper_ballot.v2"``
-and ``"collected_at"``, ``"agenda_hash"`` (``govern.core.paper_rules``); the attestation covers them by hash.
-
-``govern.paper_attestation.v1`` — signed by a second, different committee member::
-
-    {"type": "govern.paper_attestation.v1", "community", "meeting",
-     "paper_ballot_hash": "<64 hex>", "scan_sha256": "<64 hex>", "attested_at", "nonce"}
+The shapes (exact key sets) are described in one place, ``docs/ballot-format.md``: ``govern.ballot.v1|v2``
+(signed by the voter's key, or the proxy's when the ledger entry carries a delegation; v2 adds
+``agenda_hash`` and is the only version a meeting whose notice bound an agenda takes),
+``govern.delegation.v1|v2`` (signed by the principal), ``govern.delegation_revocation.v1``,
+``govern.paper_ballot.v1|v2`` (signed by the member who entered it; v2 adds ``collected_at`` and
+``agenda_hash``, :mod:`govern.core.paper_rules`) and ``govern.paper_attestation.v1`` (a second member).
 
 A signed object travels in an *envelope* ``{"object": {...}, "signature": "<b64url>",
 "key_id": "<b64url public key>"}``: the key id **is** the raw public key, so a signature is
 checkable without any lookup, and the record's ``keys.json`` says whose key it was and when.
-
-Times are RFC 3339 in UTC with a ``Z`` suffix and optional fractional seconds (at most 6
-digits): what ``Date.prototype.toISOString()`` produces.
+Times are RFC 3339 in UTC with a ``Z`` suffix and optional fractional seconds (at most 6 digits).
 """
 
 from __future__ import annotations

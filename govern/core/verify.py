@@ -688,8 +688,8 @@ class _Verifier(DigestChecks):
                 if not isinstance(mid, str):
                     raise ValueError
                 length, ledger_head, tally_json = result_fields(res, self.version)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                self.problem(file, None, "bad_file", "a result item is malformed")
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                self.problem(file, None, "bad_file", f"a result item is malformed ({exc})")
                 continue
             if not verify(server_key, res, item.get("server_signature")):
                 self.problem(file, None, "result_signature_invalid", f"motion {mid}: the server's signature fails")

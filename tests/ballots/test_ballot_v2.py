@@ -250,7 +250,8 @@ def test_worked_example_of_docs_ballot_format_v2():
 
 
 def test_the_demo_assemblies_are_v2_and_verify(app, runner, tmp_path):
-    """`govern demo` publishes both assemblies with an agenda and casts v2 ballots: both records are v2 and verify."""
+    """`govern demo` publishes its assemblies (the two of the first wave and the election's) with an agenda and
+    casts v2 ballots: every record is v2 and verifies."""
     from sqlalchemy import select
 
     from govern.ballots.models import Meeting
@@ -259,7 +260,7 @@ def test_the_demo_assemblies_are_v2_and_verify(app, runner, tmp_path):
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         ids = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).all()
-    assert len(ids) == 2
+    assert len(ids) == 3
     for mid in ids:
         out = tmp_path / f"record-{mid}.zip"
         assert runner.invoke(args=["export-record", str(mid), str(out)]).exit_code == 0

@@ -30,7 +30,8 @@ def _proxy_ballot(world, client, mid, principal, proxy, choice):
     info = world.info(client, mid)
     b = build_ballot(community=info["community"], meeting=str(mid), roll_hash=info["roll_hash"],
                      voter=world.person_of(mid, principal), choices={m["id"]: choice for m in info["motions"]},
-                     issued_at=world.clock.moment, nonce=new_nonce(os.urandom))
+                     issued_at=world.clock.moment, nonce=new_nonce(os.urandom),
+                     agenda_hash=info.get("agenda_hash"))
     return {"ballot": b, "signature": sign(world.keys[proxy], b), "key_id": world.key_ids[proxy]}
 
 
@@ -134,7 +135,7 @@ def test_a_tampered_public_edition_fails(world, client, voted):
     with world.app.app_context():
         forged = write_record(files, server_private=server_private_key(), community=manifest["community"],
                               meeting=manifest["meeting"], edition="public", interim=False,
-                              created_at=world.clock.moment, stage=manifest["stage"])
+                              created_at=world.clock.moment, stage=manifest["stage"], version=2)
     found = codes(forged)
     assert "chain_hash_mismatch" in found and "result_signature_invalid" in found
 

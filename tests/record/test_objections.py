@@ -78,9 +78,11 @@ def test_the_period_is_the_community_setting_fixed_at_publication(app, world, cl
 def test_owners_object_during_the_period_and_the_committee_answers(app, world, client, mid):
     assert world.cast(client, mid, "A", world.ballot(client, mid, "A", "agree")).status_code == 201
     assert _object(world, client, mid).status_code == 409  # voting is open: no result to object to
+    world.name_scrutineer(mid, "C")
     world.close()
     world.countersign(client, mid, "chair")
     world.countersign(client, mid, "member")
+    world.countersign(client, mid, "C")  # a v2 result needs a scrutineer's countersignature too
     assert _stage(world, client, mid) == "objection"
     resp = _object(world, client, mid, "member")
     assert resp.status_code == 403  # not on the roll
@@ -155,9 +157,11 @@ def test_without_a_period_the_objection_stage_is_skipped(app, factory, monkeypat
     world = _world(app, factory, monkeypatch, None)
     mid = world.make_meeting()
     world.clock.set(OPENS + timedelta(hours=1))
+    world.name_scrutineer(mid, "C")
     world.close()
     world.countersign(client, mid, "chair")
     world.countersign(client, mid, "member")
+    world.countersign(client, mid, "C")
     assert _stage(world, client, mid) == "final"
     assert _object(world, client, mid).get_json()["error"]["code"] == "objection_closed"
 
