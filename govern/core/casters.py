@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from govern.core.ballot import _is_nonce, _is_time, parse_time
+from govern.core.ballot import parse_time
+from govern.core.signed import is_nonce as _is_nonce
+from govern.core.signed import is_time as _is_time
 
 __all__ = [
     "ACTIONS",

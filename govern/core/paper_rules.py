@@ -27,15 +27,15 @@ from typing import Any
 from govern.core.ballot import (
     PAPER_TYPE,
     PAPER_V2_TYPE,
-    _is_id,
-    _is_nonce,
-    _is_time,
     _key_problems,
     build_paper_ballot,
     format_time,
     parse_time,
 )
 from govern.core.keys import verify
+from govern.core.signed import is_id as _is_id
+from govern.core.signed import is_nonce as _is_nonce
+from govern.core.signed import is_time as _is_time
 
 SEALED_BOX_TYPE = "govern.sealed_box.v1"
 #: The two signatures of the sealed-box declaration are given within this time after ``closes_at``.
