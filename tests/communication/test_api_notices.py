@@ -75,3 +75,13 @@ def test_list_is_newest_first_and_filters_by_community(app, world):
     assert [n["id"] for n in client.get("/api/v1/notices", headers=ann).get_json()["notices"]] == [second, first]
     assert len(client.get("/api/v1/notices?community=garden", headers=ann).get_json()["notices"]) == 2
     assert client.get("/api/v1/notices?community=nowhere", headers=ann).get_json() == {"notices": []}
+
+
+def test_openapi_documents_every_notices_and_service_route(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("notices_api.", "service_api.")):
+            path = rule.rule.removeprefix("/api/v1").replace("<id:notice_id>", "{id}")
+            path = path.replace("<id:service_request_id>", "{id}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in spec["paths"].get(path, {}), (method, path)
