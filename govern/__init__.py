@@ -149,6 +149,7 @@ BLUEPRINTS = (
     "govern.service.views:bp",
     "govern.service.api:bp",
     "govern.surveys.views:bp",
+    "govern.surveys.api:bp",
     "govern.metrics.views:bp",
     "govern.metrics.api:bp",
     "govern.record.views:bp",
