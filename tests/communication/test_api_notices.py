@@ -77,11 +77,11 @@ def test_list_is_newest_first_and_filters_by_community(app, world):
     assert client.get("/api/v1/notices?community=nowhere", headers=ann).get_json() == {"notices": []}
 
 
-def test_openapi_documents_every_notices_and_service_route(app):
+def test_openapi_documents_every_notices_service_and_surveys_route(app):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("notices_api.", "service_api.")):
+        if rule.endpoint.startswith(("notices_api.", "service_api.", "surveys_api.")):
             path = rule.rule.removeprefix("/api/v1").replace("<id:notice_id>", "{id}")
-            path = path.replace("<id:service_request_id>", "{id}")
+            path = path.replace("<id:service_request_id>", "{id}").replace("<id:survey_id>", "{id}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in spec["paths"].get(path, {}), (method, path)
