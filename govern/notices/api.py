@@ -12,8 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import user_communities
-from govern.api import api_login_required, make_blueprint
-from govern.core.signed import format_time
+from govern.api import api_login_required, api_time, make_blueprint
 from govern.errors import NotFound
 from govern.extensions import db
 from govern.markdown import render
@@ -28,21 +27,17 @@ bp = make_blueprint("notices_api", __name__)
 LIST_LIMIT = 100
 
 
-def _ts(moment) -> str | None:
-    return format_time(moment) if moment else None
-
-
 def receipt_json(receipt: NoticeReceipt | None) -> dict:
     """The caller's own receipt: whether the notice reached them, when they read and acknowledged it."""
     return {"recipient": receipt is not None,
-            "viewed_at": _ts(receipt.viewed_at) if receipt else None,
-            "acknowledged_at": _ts(receipt.acknowledged_at) if receipt else None}
+            "viewed_at": api_time(receipt.viewed_at) if receipt else None,
+            "acknowledged_at": api_time(receipt.acknowledged_at) if receipt else None}
 
 
 def notice_json(notice: Notice, community: Community, receipt: NoticeReceipt | None, *, full: bool = False) -> dict:
     out = {"id": notice.id, "community": community.slug, "title": notice.title,
            "importance": notice.importance, "issuer": notice.issuer, "audience": notice.audience,
-           "audience_value": notice.audience_value, "published_at": _ts(notice.published_at),
+           "audience_value": notice.audience_value, "published_at": api_time(notice.published_at),
            "mine": receipt_json(receipt)}
     if full:
         out.update({

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts.access import can_view_community, user_communities
-from govern.api import api_login_required, json_body, make_blueprint, parsed_json
-from govern.core.signed import format_time
+from govern.api import api_login_required, api_time, json_body, make_blueprint, parsed_json
 from govern.errors import DomainError, Forbidden, NotFound
 from govern.extensions import db
 from govern.register.models import Community
@@ -29,26 +28,22 @@ bp = make_blueprint("service_api", __name__)
 LIST_LIMIT = 200
 
 
-def _ts(moment) -> str | None:
-    return format_time(moment) if moment else None
-
-
 def request_json(req: ServiceRequest, community: Community, *, full: bool = False) -> dict:
     out = {"id": req.id, "community": community.slug, "category": req.category, "subcategory": req.subcategory,
            "status": req.status, "unit": req.unit.number if req.unit else None, "common_area": req.common_area,
-           "created_at": _ts(req.created_at), "respond_due_at": _ts(req.respond_due_at),
-           "resolve_due_at": _ts(req.resolve_due_at), "overdue": req.is_overdue(clock.now())}
+           "created_at": api_time(req.created_at), "respond_due_at": api_time(req.respond_due_at),
+           "resolve_due_at": api_time(req.resolve_due_at), "overdue": req.is_overdue(clock.now())}
     if full:
         out.update({
             "description": req.description, "filed_by": req.filed_by.name,
             "assignee": req.assignee.name if req.assignee else None,
-            "acknowledged_at": _ts(req.acknowledged_at), "assigned_at": _ts(req.assigned_at),
-            "resolved_at": _ts(req.resolved_at), "resolution_note": req.resolution_note,
-            "confirmed_at": _ts(req.confirmed_at), "rating": req.rating, "rating_comment": req.rating_comment,
-            "reopen_count": req.reopen_count, "escalated_at": _ts(req.escalated_at),
+            "acknowledged_at": api_time(req.acknowledged_at), "assigned_at": api_time(req.assigned_at),
+            "resolved_at": api_time(req.resolved_at), "resolution_note": req.resolution_note,
+            "confirmed_at": api_time(req.confirmed_at), "rating": req.rating, "rating_comment": req.rating_comment,
+            "reopen_count": req.reopen_count, "escalated_at": api_time(req.escalated_at),
             "photos": [{"id": p.id, "filename": p.filename, "content_type": p.content_type, "size": p.size,
                         "sha256": p.sha256} for p in req.photos],
-            "timeline": [{"kind": e.kind, "at": _ts(e.at), "actor": e.actor.name if e.actor else None,
+            "timeline": [{"kind": e.kind, "at": api_time(e.at), "actor": e.actor.name if e.actor else None,
                           "note": e.note} for e in req.events],
         })
     return out

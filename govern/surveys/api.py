@@ -12,8 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from govern.accounts.access import user_communities
-from govern.api import api_login_required, json_body, make_blueprint, parsed_json
-from govern.core.signed import format_time
+from govern.api import api_login_required, api_time, json_body, make_blueprint, parsed_json
 from govern.errors import DomainError, NotFound
 from govern.extensions import db
 from govern.register.models import Community
@@ -26,13 +25,9 @@ bp = make_blueprint("surveys_api", __name__)
 STATUSES = ("draft", "open", "closed")
 
 
-def _ts(moment) -> str | None:
-    return format_time(moment) if moment else None
-
-
 def survey_json(survey: Survey, community: Community, *, full: bool = False) -> dict:
     out = {"id": survey.id, "community": community.slug, "title": survey.title, "status": survey.status,
-           "opened_at": _ts(survey.opened_at), "closed_at": _ts(survey.closed_at)}
+           "opened_at": api_time(survey.opened_at), "closed_at": api_time(survey.closed_at)}
     if full:
         mine = services.persons_of(current_user, community)
         pending = services.pending_persons(survey, current_user, community) if mine else []
