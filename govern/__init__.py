@@ -144,9 +144,12 @@ BLUEPRINTS = (
     "govern.elections.views:bp",  # before minutes: its demo step publishes before the minutes' step enrols keys
     "govern.minutes.views:bp",
     "govern.notices.views:bp",
+    "govern.notices.api:bp",
     "govern.delivery.views:bp",
     "govern.service.views:bp",
+    "govern.service.api:bp",
     "govern.surveys.views:bp",
+    "govern.surveys.api:bp",
     "govern.metrics.views:bp",
     "govern.metrics.api:bp",
     "govern.record.views:bp",

@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import BadRequest
 
+from govern.core.signed import format_time
 from govern.errors import DomainError
 from govern.extensions import csrf
 from govern.inputs import field
@@ -46,6 +47,11 @@ class ApiSessionInterface(SecureCookieSessionInterface):
         if is_bearer_api_request(request):
             return
         super().save_session(app, session, response)
+
+
+def api_time(moment) -> str | None:
+    """A time in an API answer: RFC 3339 UTC (``govern.core.signed.format_time``), ``None`` for no time."""
+    return format_time(moment) if moment else None
 
 
 def make_blueprint(name: str, import_name: str) -> Blueprint:

@@ -11,7 +11,8 @@ from tests.communication.conftest import PDF, PNG
 def authz_sample(community, users: dict[str, int]) -> dict:
     """In garden: an important notice to all owners with a PDF, a request filed by "owner" with a photo, an open
     survey. Returns the URL sample values ``notice_id``, ``attachment_id``, ``request_id``, ``photo_id``,
-    ``survey_id`` and ``community_id``."""
+    ``survey_id``, ``community_id`` and ``service_request_id`` (the API's name: ``request_id`` is overwritten by
+    the matrix's inspection-request sample)."""
     from govern import jobs
     from govern.accounts.models import User
     from govern.notices.services import publish_notice
@@ -32,4 +33,5 @@ def authz_sample(community, users: dict[str, int]) -> dict:
 
     return {"notice_id": notice.id, "attachment_id": notice.attachments[0].id, "request_id": req.id,
             "photo_id": db.session.scalar(select(ServicePhoto.id).where(ServicePhoto.request_id == req.id)),
-            "survey_id": survey.id, "community_id": community.id}
+            "survey_id": survey.id, "community_id": community.id,
+            "service_request_id": req.id}
