@@ -29,7 +29,7 @@ AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "
 DEMO_PASSWORD = "govern-demo"
 ROLES = ("owner001", "chair", "property1", "auditor1")
 #: Links never followed: they change state, leave the page, or download a file.
-SKIP = re.compile(r"/logout|\.(pdf|zip|csv|json|png|svg|txt)$|/download|/export|/api/|/static/|[?&]lang="
+SKIP = re.compile(r"/logout|\.(pdf|zip|csv|json|png|svg|txt)(\?|$)|/download|/export|/api/|/static/|[?&]lang="
                   r"|/verify-record|/files/|/photo")
 MAX_PAGES_PER_ROLE = 70
 #: Pages visited per route shape: two, so that an open and a closed meeting are both seen.
