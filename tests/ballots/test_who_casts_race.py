@@ -36,11 +36,12 @@ def test_racing_co_owners_one_caster(app, factory, monkeypatch, policy):
     with app.test_request_context():
         meeting = world.meeting(mid)
         person = services.persons_for(meeting, world.user("B1"))[0].person
-        motion, roll_hash = str(meeting.motions[0].id), meeting.roll_hash
+        motion, roll_hash, agenda_hash = str(meeting.motions[0].id), meeting.roll_hash, meeting.agenda_hash
     bodies = {}
     for name in ("B1", "B2"):
         ballot = build_ballot(community=str(world.cid), meeting=str(mid), roll_hash=roll_hash, voter=person,
-                              choices={motion: "agree"}, issued_at=world.clock.moment, nonce=new_nonce(os.urandom))
+                              choices={motion: "agree"}, issued_at=world.clock.moment, nonce=new_nonce(os.urandom),
+                              agenda_hash=agenda_hash)
         bodies[name] = {"ballot": ballot, "signature": sign(world.keys[name], ballot), "key_id": world.key_ids[name]}
     barrier = threading.Barrier(2)
     outcomes: list = []
