@@ -11,16 +11,20 @@ So a view loads, checks, calls a service and returns; it never commits by hand. 
 a refusal by *returning* (a 401 or 429 page) is committed like any other: what it wrote (a throttle count,
 the owner's alert) persists. A refusal that must persist although the view *raises* it says so with
 :func:`keep_writes_on_refusal` before raising: the wrapper then commits instead of rolling back (for a
-``DomainError`` or an HTTP error only, never for a bug). Views still call ``jobs.commit()`` themselves
-only where something must happen between the commit and the answer, each documented at the call:
+``DomainError`` or an HTTP error only, never for a bug).
 
-- a receipt that may be signed only after its commit (the cast);
-- a PDF cache row committed before its rendering job is dispatched (inline mode renders it right there).
+An answer that may be made only once the transaction is committed and its jobs dispatched is returned as
+:func:`after_commit` ``(make)``: the wrapper commits, dispatches, then calls ``make()`` for the response.
+Two views need it:
+
+- the cast: a receipt may be signed only for a committed entry;
+- a PDF (``pdf.views.serve_pdf``) or a verification run (``record_api.verify``): the row is committed before
+  its job is dispatched, and inline mode (no Redis) runs the job right there, so the answer shows the outcome.
 
 A view that catches a ``DomainError`` to show it in its form calls ``db.session.rollback()`` in
 its ``except`` (the service may have flushed half its work); the rollback also drops the queued
-jobs (see ``jobs``). Committing twice is harmless: when a view has committed already, the
-wrapper's commit finds nothing to write.
+jobs (see ``jobs``). Committing twice is harmless: when a view has committed already (a hand commit not
+yet moved onto the wrapper), the wrapper's commit finds nothing to write.
 
 This is Indico's ``RH.process`` in Flask's terms: the wrapper sits in ``dispatch_request``, so it
 wraps the view function alone, after ``before_request`` and before ``after_request``.
@@ -32,6 +36,8 @@ reloads a ballot, a receipt or an inbox instead of showing a copy from before th
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Flask, g, request, session
 from flask_login import AnonymousUserMixin
@@ -50,6 +56,20 @@ def keep_writes_on_refusal() -> None:
     The request wrapper commits them, and dispatches their jobs, before the error handlers answer.
     """
     setattr(g, _KEEP, True)
+
+
+class AfterCommit:
+    """A view's answer made by ``make()`` after the request wrapper has committed and dispatched the jobs."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+def after_commit(make: Callable[[], object]) -> AfterCommit:
+    """Return this from a view whose answer needs the committed transaction (see the module's docstring)."""
+    return AfterCommit(make)
 
 
 def no_store(view):
@@ -83,9 +103,9 @@ class GovernFlask(Flask):
             raise
         if db.session.registry.has() and db.session().in_transaction():
             jobs.commit()
-        else:  # no session, or the view committed already and read nothing since: no round trip
+        else:  # no session, or nothing read or written since the last commit: no round trip
             jobs.dispatch_pending()
-        return rv
+        return rv.make() if isinstance(rv, AfterCommit) else rv
 
     def process_response(self, response):
         response = super().process_response(response)

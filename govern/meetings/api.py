@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import user_communities
 from govern.accounts.services import token_issued_within
 from govern.api import api_login_required, json_body, make_blueprint
@@ -26,6 +25,7 @@ from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required
 from govern.meetings.scrutineers import can_countersign
 from govern.meetings.serverkey import server_private_key, server_public_key
+from govern.web import after_commit
 
 bp = make_blueprint("meetings_api", __name__)
 
@@ -73,7 +73,6 @@ def enroll_key():
     if "password" not in data and not fresh:
         raise DomainError("password_required", _("Enter your password again to enrol a new key."), status=401)
     key = owner_keys.enroll_key(current_user, data, actor=current_user, check_pw=not fresh, require_proof=True)
-    jobs.commit()
     return jsonify({"key_id": key.key_id, "fingerprint": key.fingerprint,
                     "valid_from": format_time(key.created_at)}), 201
 
@@ -145,14 +144,9 @@ def me(meeting: Meeting):
 def cast(meeting_id: int):
     """Cast a signed ballot: 201 with the receipt, issued only after the entry is committed."""
     done = casting.cast(meeting_id, request.get_json(silent=True), actor=current_user)  # checks access too
-    position, ballot_hash, chain_hash = done.entry.position, done.entry.ballot_hash, done.entry.chain_hash
-    try:
-        jobs.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    receipt = make_receipt(server_private_key(), str(meeting_id), position, ballot_hash, chain_hash)
-    return jsonify(receipt), 201
+    entry = done.entry
+    return after_commit(lambda: (jsonify(make_receipt(server_private_key(), str(meeting_id), entry.position,
+                                                      entry.ballot_hash, entry.chain_hash)), 201))
 
 
 @bp.get("/meetings/<id:meeting_id>/receipts/<ballot_hash>")
@@ -205,7 +199,6 @@ def countersign(meeting: Meeting, motion_id: int):
     row = results_mod.result_for(meeting, motion_id)
     data = json_body(required=("signature", "key_id"), types={"signature": str, "key_id": str})
     sig = results_mod.countersign_result(row, data, actor=current_user)
-    jobs.commit()
     return jsonify({"key_id": sig.key_id, "signature": sig.signature, "document_hash": row.document_hash}), 201
 
 

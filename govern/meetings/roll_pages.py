@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import is_committee, is_confirmed_owner
 from govern.accounts.models import Role, RoleGrant, User
 from govern.ballots.models import Meeting
@@ -53,7 +52,6 @@ def file_objection(meeting: Meeting):
         db.session.rollback()
         flash(err.message, "error")
         return _back(meeting)
-    jobs.commit()
     flash(_("Your objection was filed. The committee will answer it before voting opens."), "success")
     return _back(meeting)
 
@@ -79,7 +77,6 @@ def answer_objection(meeting: Meeting):
         db.session.rollback()
         flash(err.message, "error")
         return _back(meeting)
-    jobs.commit()
     if objection.voided_notice:
         flash(_("The objection changed the roll: the notice is void. Correct the register and publish the notice "
                 "again to restart the notice period."), "success")
@@ -102,6 +99,5 @@ def developer_representative(meeting: Meeting):
         db.session.rollback()
         flash(err.message, "error")
         return _back(meeting)
-    jobs.commit()
     flash(_("The developer's representative was updated."), "success")
     return _back(meeting)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from govern import ROOT, clock, jobs
+from govern import ROOT, clock
 from govern.accounts.access import community_required, is_committee
 from govern.agenda.models import Proposal
 from govern.agenda.services import accepted_proposals, proposal_url
@@ -118,7 +118,6 @@ def _save(form, community, meeting=None):
         db.session.rollback()
         form.form_errors.append(err.message)
         return None
-    jobs.commit()
     return meeting
 
 
@@ -197,7 +196,6 @@ def publish(meeting: Meeting):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    jobs.commit()
     flash(_("The notice was published and the roll frozen."), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 

@@ -7,7 +7,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from govern import jobs
 from govern.accounts.access import has_role, is_committee
 from govern.accounts.models import Role
 from govern.extensions import db
@@ -16,6 +15,7 @@ from govern.pdf.models import PdfDocument
 from govern.pdf.render import render_html
 from govern.pdf.services import can_retry, document_for, pdf_response, retry_document
 from govern.register.models import Community
+from govern.web import after_commit
 
 bp = Blueprint("pdf", __name__)
 
@@ -31,7 +31,7 @@ def can_manage_pdfs(user, community) -> bool:
 def serve_pdf(*, kind: str, subject_type: str, subject_id: int, community, filename: str,
               template: str | None = None, context: dict | None = None, html: str | None = None,
               private: bool = False, back_url: str | None = None):
-    """Render ``template`` (or take complete ``html``), find or queue its PDF, commit once, send PDF or status.
+    """Render ``template`` (or take complete ``html``), find or queue its PDF; after the commit, send PDF or status.
 
     The status page (202 while queued, 503 when it failed) says what is happening and offers the
     committee a retry button. Without a CJK font the request fails at once with the package to install.
@@ -41,13 +41,14 @@ def serve_pdf(*, kind: str, subject_type: str, subject_id: int, community, filen
         with force_locale(PDF_LOCALE):  # printed for the notice board: Chinese whatever the reader's language
             html = render_html(template, **(context or {}))
     doc_id = document_for(kind, subject_type, subject_id, html, community_id=community.id).id
-    # Documented exception to the request wrapper (govern/web.py): the PDF cache row must be committed before
-    # its rendering job is dispatched, and inline mode renders right here; the page then shows the outcome.
-    jobs.commit()
-    doc = db.session.get(PdfDocument, doc_id, populate_existing=True)
-    if doc.is_done:
-        return pdf_response(doc, filename, private=private)
-    return status_page(doc, community, back_url=back_url)
+
+    def answer():  # the cache row is committed and its rendering dispatched (inline mode renders it right there)
+        doc = db.session.get(PdfDocument, doc_id, populate_existing=True)
+        if doc.is_done:
+            return pdf_response(doc, filename, private=private)
+        return status_page(doc, community, back_url=back_url)
+
+    return after_commit(answer)
 
 
 def status_page(doc: PdfDocument, community, *, back_url: str | None = None):

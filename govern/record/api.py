@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from govern import jobs
 from govern.api import api_login_required, make_blueprint
 from govern.ballots import proxies
 from govern.ballots.models import Delegation, Meeting, MeetingStatus
@@ -22,6 +21,7 @@ from govern.record import objections, oversight
 from govern.record.access import can_audit, can_read_auditor_edition, can_read_public_record
 from govern.record.export import export_record, record_filename
 from govern.record.models import ResultObjection
+from govern.web import after_commit
 
 bp = make_blueprint("record_api", __name__)
 
@@ -75,7 +75,6 @@ def record(meeting: Meeting):
 def create_delegation(meeting: Meeting):
     """Register the caller's signed delegation naming a proxy: 201."""
     row = proxies.create_delegation(meeting, request.get_json(silent=True), actor=current_user)
-    jobs.commit()
     return jsonify(delegation_json(row)), 201
 
 
@@ -84,7 +83,6 @@ def create_delegation(meeting: Meeting):
 def accept_delegation(delegation_id: int):
     """The named proxy accepts: 200."""
     row = proxies.accept_delegation(_delegation(delegation_id), actor=current_user)
-    jobs.commit()
     return jsonify(delegation_json(row))
 
 
@@ -93,7 +91,6 @@ def accept_delegation(delegation_id: int):
 def revoke_delegation(delegation_id: int):
     """The principal's signed revocation, before the proxy has voted: 200."""
     row = proxies.revoke_delegation(_delegation(delegation_id), request.get_json(silent=True), actor=current_user)
-    jobs.commit()
     return jsonify(delegation_json(row))
 
 
@@ -105,7 +102,6 @@ def certify(meeting: Meeting, motion_id: int):
     """An auditor's signed govern.certification.v1 over the motion's result: 201."""
     result = results_mod.result_for(meeting, motion_id)
     row = oversight.certify_result(result, request.get_json(silent=True), actor=current_user)
-    jobs.commit()
     return jsonify({"id": row.id, "verdict": row.verdict, "certification": row.envelope}), 201
 
 
@@ -114,11 +110,13 @@ def certify(meeting: Meeting, motion_id: int):
 @meeting_required(can_audit, denied=_l("Only the street office verifies records on the server."))
 def verify(meeting: Meeting):
     """Queue a verification of the meeting's record on the server: 202 with the run (its report when done)."""
-    run = oversight.request_verification(meeting, actor=current_user)
-    run_id = run.id
-    jobs.commit()
-    run = db.session.get(oversight.VerificationRun, run_id)
-    return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202
+    run_id = oversight.request_verification(meeting, actor=current_user).id
+
+    def answer():  # inline mode (no Redis) has run the verification by now: the answer shows its report
+        run = db.session.get(oversight.VerificationRun, run_id, populate_existing=True)
+        return jsonify({"id": run.id, "status": run.status, "valid": run.valid, "report": run.report}), 202
+
+    return after_commit(answer)
 
 
 # --------------------------------------------------------------------------- R26: objections to the result
@@ -157,7 +155,6 @@ def file_objection(meeting: Meeting):
         raise DomainError("bad_request", _("motion must be a motion id."), status=400) from None
     row = objections.file_objection(meeting, actor=current_user, text=str(body.get("text") or ""),
                                     motion_id=motion_id)
-    jobs.commit()
     return jsonify(objection_json(row, own=True)), 201
 
 
@@ -169,5 +166,4 @@ def answer_objection(objection_id: int):
     if row is None or visible_meeting(row.meeting_id, current_user) is None:
         raise DomainError("not_found", _("There is no such objection."), status=404)
     objections.answer_objection(row, request.get_json(silent=True), actor=current_user)
-    jobs.commit()
     return jsonify(objection_json(db.session.get(ResultObjection, objection_id)))

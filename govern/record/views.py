@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from govern import clock, jobs
+from govern import clock
 from govern.accounts.access import can_read_audit, community_required, is_committee
 from govern.accounts.models import User
 from govern.ballots import paper, proxies, sealed_box
@@ -88,12 +88,11 @@ def _signed(name: str) -> dict:
 
 
 def _done(target: str, store, message: str):
-    """Run ``store``; commit and flash ``message``, or flash the refusal; back to ``target`` either way."""
+    """Run ``store`` and flash ``message``, or flash the refusal; back to ``target`` either way."""
     try:
         store()
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(message, "success")
     return redirect(target), 303
 
@@ -143,7 +142,6 @@ def audit_verify(meeting: Meeting):
         oversight.request_verification(meeting, actor=current_user)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(_("The verification of the record was started; its report appears below."), "success")
     return redirect(target), 303
 
@@ -254,7 +252,6 @@ def accept(delegation_id: int):
         proxies.accept_delegation(d, actor=current_user)
     except DomainError as err:
         return _fail(err, target)
-    jobs.commit()
     flash(_("You accepted to vote as proxy. Vote on the ballot page for the owner, following their instructions."),
           "success")
     return redirect(target), 303
@@ -276,7 +273,6 @@ def paper_index(meeting: Meeting):
             row = paper.enter_paper_ballot(meeting, _body(), scan, actor=current_user)
         except DomainError as err:
             return _fail(err, target)
-        jobs.commit()
         flash(_("The paper ballot was entered. A second committee member must now attest it."), "success")
         return redirect(url_for("record.paper_show", paper_id=row.id)), 303
     persons = []
@@ -373,9 +369,7 @@ def paper_attest(paper_id: int):
         # Refusals to a committee member (their own entry, a revoked key, already attested …) are said on
         # the paper ballot's page, like every other refusal here, and store nothing.
         return _fail(err, target)
-    position = entry.position
-    jobs.commit()
-    flash(_("Attested: the paper ballot is in the ledger at position %(n)d.", n=position), "success")
+    flash(_("Attested: the paper ballot is in the ledger at position %(n)d.", n=entry.position), "success")
     return redirect(target), 303
 
 
