@@ -54,17 +54,21 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.session_interface = ApiSessionInterface()  # bearer API calls skip the cookie session
     _init_extensions(app)
-    __import__("govern.inputs", fromlist=["init_app"]).init_app(app)  # <id:…>, JSON limits, the input check
+    from govern import inputs
+
+    inputs.init_app(app)  # <id:…>, JSON limits, the input check
     _register_blueprints(app)
     _init_templates(app)
     _init_security_headers(app)
-    __import__("govern.pdf.fonts", fromlist=["check_fonts"]).check_fonts(app)  # logs a missing CJK font package
+    from govern.pdf.fonts import check_fonts
+
+    check_fonts(app)  # logs a missing CJK font package
 
     from govern import errors
 
     errors.init_app(app)
 
-    from govern.cli import register_commands
+    from govern.app_cli import register_commands
 
     register_commands(app)
     return app
@@ -179,12 +183,12 @@ def _init_templates(app: Flask) -> None:
         if lang in app.config["LANGUAGES"]:
             session["lang"] = lang
 
+    from flask_login import current_user
+
+    from govern.accounts.access import is_admin  # (see create_app)
+
     @app.context_processor
     def _globals():
-        from flask_login import current_user
-
-        from govern.accounts.access import is_admin  # (see create_app)
-
         return {
             "current_locale": str(get_locale()),
             "community": g.get("community"),

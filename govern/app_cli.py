@@ -1,6 +1,9 @@
-"""App-bound commands without a feature package of their own: ``govern audit verify`` and ``govern worker``.
+"""The application's commands: :func:`register_commands` attaches every one of them to the app's CLI group
+(``create_app`` calls it), and the app-bound commands without a feature package of their own live here:
+``govern audit verify`` and ``govern worker``.
 
-Kept out of :mod:`govern.cli` so that the ``govern`` entry point itself imports no Flask.
+Kept out of :mod:`govern.cli` so that the ``govern`` entry point itself imports no Flask: only the app
+factory imports this module, so its imports are at the top.
 """
 
 from __future__ import annotations
@@ -8,11 +11,18 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from govern.admin.cli import create_admin_command, create_community_command
 from govern.audit.services import verify_chain
+from govern.delivery.tick import tick_command
+from govern.demo import demo_command
 from govern.jobs import QUEUES, run_worker
+from govern.record.cli import export_record_command
+from govern.register.cli import import_register_command
+from govern.rules_cli import tally
+from govern.verify_cli import verify
 
 
 @click.group("audit")
@@ -41,3 +51,10 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
     run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command to the app's CLI group (``govern --help`` lists them from ``cli.COMMAND_HELP``)."""
+    for command in (demo_command, create_community_command, create_admin_command, import_register_command,
+                    audit_group, worker_command, tick_command, tally, verify, export_record_command):
+        app.cli.add_command(command)

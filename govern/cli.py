@@ -6,7 +6,7 @@ WeasyPrint and creating no application. Every other command belongs to the appli
 the configuration and the database): for those, and whenever the command line starts with a group
 option (``--env-file``, ``--app``, ``--debug``, ``--version``), the whole command line goes to
 Flask's ``FlaskGroup``, which creates the app then, exactly as before. The app's commands are
-attached by :func:`register_commands` (``create_app`` calls it).
+attached by :func:`govern.app_cli.register_commands` (``create_app`` calls it).
 
 ``govern --help`` lists the app's commands from :data:`APP_COMMANDS` without loading them;
 ``tests/test_cli_startup.py`` checks that table against the app's real commands.
@@ -126,30 +126,3 @@ main = GovernGroup(
     ],
 )
 
-
-def register_commands(app: Flask) -> None:
-    """Attach every command to the app's CLI group (``create_app`` calls it).
-
-    The imports are here, not at the top, because this module is the ``govern`` entry point: ``govern
-    --help``, ``tally`` and ``verify`` must not import Flask (tests/test_cli_startup.py).
-    """
-    from govern.admin.cli import create_admin_command, create_community_command
-    from govern.app_cli import audit_group, worker_command
-    from govern.delivery.tick import tick_command
-    from govern.demo import demo_command
-    from govern.register.cli import import_register_command
-
-    app.cli.add_command(demo_command)
-    app.cli.add_command(create_community_command)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(import_register_command)
-    app.cli.add_command(audit_group)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(tick_command)
-    for module, name in (("govern.rules_cli", "tally"), ("govern.verify_cli", "verify"),
-                         ("govern.record.cli", "export_record_command")):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ModuleNotFoundError:
-            continue
-        app.cli.add_command(getattr(mod, name))
