@@ -234,7 +234,7 @@ def _record_with_weak_key_for_p_e(monkeypatch):
 
 
 def test_record_with_forged_ballot_under_weak_key_fails_verify(monkeypatch):
-    from govern.core.record import verify_record
+    from govern.core.verify import verify_record
 
     report = verify_record(_record_with_weak_key_for_p_e(monkeypatch), workers=1)
     assert not report.valid
