@@ -13,18 +13,17 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern import clock, settings
+from govern import clock
+from govern.accounts import committee as terms
 from govern.accounts.models import Role, RoleGrant
 from govern.audit.services import record
 from govern.ballots.models import Meeting, Motion, MotionResult
+from govern.elections import preparatory
 from govern.elections.models import Candidate, CommitteeSeat
 from govern.elections.services import candidates_of, close_nominations, create_election, election_motion
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
-
-settings.declare("elections", "election_term_years", 5, parse=settings.positive_int,
-                 doc="Term of a committee elected at an election motion, in years (at most 5).")
 
 #: The first committee meeting, which elects the chair and vice-chair (推选), is held within this many days.
 FIRST_MEETING_DAYS = 7
@@ -63,8 +62,23 @@ def committee_warnings(result: dict) -> list[str]:
     return out
 
 
+def committee_grant(community, user_id: int, *, actor) -> RoleGrant:
+    """The user's active committee grant (a member's or the chair's), else a new ``committee_member`` grant."""
+    grant = db.session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user_id, RoleGrant.community_id == community.id,
+        RoleGrant.role.in_(list(terms.COMMITTEE_ROLES)), RoleGrant.revoked_at.is_(None)).order_by(RoleGrant.id))
+    if grant is None:
+        grant = RoleGrant(user_id=user_id, community_id=community.id, role=Role.COMMITTEE_MEMBER,
+                          granted_by_id=actor.id if actor else None)
+        db.session.add(grant)
+        db.session.flush()
+    return grant
+
+
 def install_committee(motion: Motion, *, actor, term_start: date | None = None) -> Installed:
-    """The elected candidates become committee members (a ``committee_member`` role and a seat with the term)."""
+    """The elected candidates become committee members: a committee grant each, whose term
+    :func:`govern.accounts.committee.start_term` starts (the community's ``committee_term_years``), and a seat
+    linking the grant to this election. A preparatory group (first assembly) is dissolved."""
     motion = election_motion(motion)
     result = signed_result(motion)
     if seats_of(motion):
@@ -72,34 +86,26 @@ def install_committee(motion: Motion, *, actor, term_start: date | None = None) 
                                                    "committee."), status=409)
     community = motion.meeting.community
     start = term_start or local_day(clock.now())
-    years = settings.get(community, "election_term_years")
-    end = _add_years(start, years) - timedelta(days=1)
     by_code = {c.code: c for c in candidates_of(motion)}
     seats = []
     for code in result["elected"]:
         candidate = by_code[code]
+        grant = terms.start_term(committee_grant(community, candidate.user_id, actor=actor), starts_on=start,
+                                 actor=actor)
         seat = CommitteeSeat(community_id=motion.community_id, motion_id=motion.id, candidate_id=candidate.id,
-                             user_id=candidate.user_id, term_start=start, term_end=end)
+                             user_id=candidate.user_id, grant_id=grant.id)
         db.session.add(seat)
         seats.append(seat)
-        if db.session.scalar(select(RoleGrant.id).where(
-                RoleGrant.user_id == candidate.user_id, RoleGrant.community_id == community.id,
-                RoleGrant.role == Role.COMMITTEE_MEMBER, RoleGrant.revoked_at.is_(None))) is None:
-            db.session.add(RoleGrant(user_id=candidate.user_id, community_id=community.id,
-                                     role=Role.COMMITTEE_MEMBER, granted_by_id=actor.id if actor else None))
     db.session.flush()
+    group = preparatory.active_group(community)
+    if group is not None and seats:
+        preparatory.dissolve(group, actor=actor, reason=f"committee elected at motion {motion.id}")
     warnings = committee_warnings(result)
+    end = seats[0].term_end.isoformat() if seats else None
     record("election.committee", actor=actor, community=community, obj=motion,
            data={"motion": motion.id, "elected": result["elected"], "term_start": start.isoformat(),
-                 "term_end": end.isoformat(), "warnings": warnings})
+                 "term_end": end, "warnings": warnings})
     return Installed(seats, warnings, start + timedelta(days=FIRST_MEETING_DAYS))
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
