@@ -175,10 +175,13 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
     for name, step in _STEPS:
         echo(f"demo: {name}")
         step(community, accounts)
+    from govern.demo_second import load_second  # the second community: a preparatory group, no committee (#14)
+
+    load_second(accounts, pw, echo=echo)
     jobs.commit()
     echo(f"Loaded {DEMO_NAME}: {report.summary()}.")
     echo(f"Accounts: {', '.join(u for u, *_ in STAFF_ACCOUNTS)}, owner001…owner{len(refs):03d}; "
-         f"password for all: {DEMO_PASSWORD}")
+         f"street2, juwei2, developer2, chuxin01…chuxin46 (初心家园); password for all: {DEMO_PASSWORD}")
     return True
 
 

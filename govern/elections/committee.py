@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts import committee as terms
+from govern.accounts.access import forget_roles
 from govern.accounts.models import Role, RoleGrant
 from govern.audit.services import record
 from govern.ballots.models import Meeting, Motion, MotionResult
@@ -97,6 +98,7 @@ def install_committee(motion: Motion, *, actor, term_start: date | None = None) 
         db.session.add(seat)
         seats.append(seat)
     db.session.flush()
+    forget_roles()
     group = preparatory.active_group(community)
     if group is not None and seats:
         preparatory.dissolve(group, actor=actor, reason=f"committee elected at motion {motion.id}")

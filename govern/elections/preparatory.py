@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts import committee
-from govern.accounts.access import has_role, is_confirmed_owner
+from govern.accounts.access import forget_roles, has_role, is_confirmed_owner
 from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.ballots.models import Meeting, MeetingKind
@@ -76,6 +76,7 @@ def form_group(community: Community, members: Iterable[tuple[User, str]], *, lea
         db.session.add(PreparatoryMember(group_id=group.id, user_id=user.id, constituency=constituency,
                                          is_leader=user.id == leader.id, grant_id=grant.id))
     db.session.flush()
+    forget_roles()
     record("preparatory.form", actor=actor, community=community, obj=group,
            data={"group": group.id, "leader": leader.id,
                  "members": [{"user": u.id, "constituency": c} for u, c in chosen]})
@@ -108,6 +109,7 @@ def dissolve(group: PreparatoryGroup, *, actor, reason: str) -> PreparatoryGroup
         if grant is not None and grant.revoked_at is None:
             grant.revoked_at = moment
     db.session.flush()
+    forget_roles()
     record("preparatory.dissolve", actor=actor, community=group.community_id, obj=group,
            data={"group": group.id, "reason": reason})
     return group
