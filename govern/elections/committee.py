@@ -13,15 +13,21 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern import clock
+from govern import clock, settings
 from govern.accounts import committee as terms
 from govern.accounts.access import forget_roles
-from govern.accounts.models import Role, RoleGrant
+from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.ballots.models import Meeting, Motion, MotionResult
 from govern.elections import preparatory
 from govern.elections.models import Candidate, CommitteeSeat
-from govern.elections.services import candidates_of, close_nominations, create_election, election_motion
+from govern.elections.services import (
+    candidates_of,
+    close_nominations,
+    create_election,
+    election_motion,
+    eligibility_problems,
+)
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
@@ -135,3 +141,52 @@ def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
     record("election.runoff", actor=actor, community=motion.community_id, obj=runoff,
            data={"from_motion": motion.id, "motion": runoff.id, "runoff": result["runoff"], "seats": seats})
     return runoff
+
+
+settings.declare("elections", "election_alternates_step_in", True, parse=settings.boolean,
+                 doc="When an elected member leaves, the election's next alternate (候补) takes the seat for the rest "
+                     "of the term.")
+
+
+@dataclass
+class Departure:
+    seat: CommitteeSeat
+    successor: CommitteeSeat | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def member_leaves(motion: Motion, seat: CommitteeSeat, *, actor, reason: str = "") -> Departure:
+    """An elected member leaves the committee (resigns, moves out, is removed): the member's committee role ends;
+    with ``election_alternates_step_in`` on, the first alternate of the election (rank order) not seated yet and
+    still eligible takes the seat until the leaving member's term ends. No alternate left: a warning (hold a
+    by-election), not a refusal. Refusals: 409 ``seat_vacant`` (the member already left)."""
+    motion = election_motion(motion)
+    result = signed_result(motion)
+    grant = seat.grant
+    if seat.motion_id != motion.id or grant is None or grant.revoked_at is not None:
+        raise DomainError("seat_vacant", _("This member has already left the committee."), status=409)
+    community = motion.meeting.community
+    moment = clock.now()
+    grant.revoked_at = moment
+    db.session.flush()
+    successor, warnings = None, []
+    if settings.get(community, "election_alternates_step_in"):
+        seated = {s.candidate_id for s in seats_of(motion)}
+        by_code = {c.code: c for c in candidates_of(motion)}
+        waiting = [by_code[code] for code in result["alternates"] if by_code[code].id not in seated
+                   and not eligibility_problems(community, db.session.get(User, by_code[code].user_id))]
+        if waiting:
+            nxt = waiting[0]
+            new_grant = terms.start_term(committee_grant(community, nxt.user_id, actor=actor),
+                                         starts_on=local_day(moment), ends_on=grant.term_ends_on, actor=actor)
+            successor = CommitteeSeat(community_id=motion.community_id, motion_id=motion.id, candidate_id=nxt.id,
+                                      user_id=nxt.user_id, grant_id=new_grant.id, replaces_id=seat.id)
+            db.session.add(successor)
+            db.session.flush()
+    if successor is None:
+        warnings.append(_("No alternate takes the seat: hold a by-election (另行选举) for it."))
+    forget_roles()
+    record("election.member_left", actor=actor, community=community, obj=motion,
+           data={"motion": motion.id, "seat": seat.id, "user": seat.user_id, "reason": (reason or "").strip()[:500],
+                 "successor": successor.user_id if successor else None})
+    return Departure(seat, successor, warnings)
