@@ -24,6 +24,7 @@ from govern.audit.services import record
 from govern.ballots.owner_keys import enroll_key
 from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair
+from govern.demo import _link_owner, _name
 from govern.elections import preparatory
 from govern.elections import services as elections
 from govern.extensions import db
@@ -62,8 +63,6 @@ KEYS: dict[int, tuple[str, str]] = {}
 
 def register_csv(seed: int = 36) -> str:
     """Two residential buildings of 6 floors × 4 homes; two homes still unsold (the developer's)."""
-    from govern.demo import _name
-
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -89,8 +88,7 @@ def register_csv(seed: int = 36) -> str:
 
 def load_second(accounts: dict[str, User], password_hash: str, *, echo) -> None:
     """Load 初心家园 with its preparatory group and open first assembly (``accounts`` gains its accounts)."""
-    from govern.demo import _link_owner
-    from govern.meetings.demo import _cast
+    from govern.meetings.demo import _cast  # imported by the meetings blueprint, after the demo steps' order is set
 
     real_now = clock.now()
     admin = accounts["admin"]

@@ -12,7 +12,7 @@ from govern.accounts.access import can_view_community, community_required, has_r
 from govern.accounts.models import Role, User
 from govern.elections import arrears, committee, preparatory
 from govern.elections.models import ArrearsFlag, CommitteeSeat
-from govern.elections.views import _motion, bp
+from govern.elections.views import _done, _motion, bp
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.register.models import Owner
@@ -102,9 +102,7 @@ def leave(election_id: int):
     if seat is None or seat.motion_id != motion.id:
         raise _bad(_("Name a seat of this election."))
     done = committee.member_leaves(motion, seat, actor=current_user, reason=request.form.get("reason", ""))
-    db.session.commit()
     for warning in done.warnings:
         flash(warning, "warning")
-    flash(_("The member has left the committee.") if done.successor is None else
-          _("The member has left the committee; the next alternate takes the seat."), "success")
-    return redirect(url_for("elections.show", election_id=motion.id))
+    return _done(motion, _("The member has left the committee.") if done.successor is None else
+                 _("The member has left the committee; the next alternate takes the seat."))
