@@ -3,7 +3,6 @@ member's committee grant (a grant that already has a term keeps it) and links th
 
 from __future__ import annotations
 
-
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
