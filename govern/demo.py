@@ -175,10 +175,11 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
     for name, step in _STEPS:
         echo(f"demo: {name}")
         step(community, accounts)
+    demo_second.load_second(accounts, pw, echo=echo)  # the second community: a preparatory group, no committee
     jobs.commit()
     echo(f"Loaded {DEMO_NAME}: {report.summary()}.")
     echo(f"Accounts: {', '.join(u for u, *_ in STAFF_ACCOUNTS)}, owner001…owner{len(refs):03d}; "
-         f"password for all: {DEMO_PASSWORD}")
+         f"street2, juwei2, developer2, chuxin01…chuxin46 (初心家园); password for all: {DEMO_PASSWORD}")
     return True
 
 
@@ -205,3 +206,6 @@ def demo_command(if_empty: bool) -> None:
         click.echo("The database already holds data; the demo was not loaded.")
         return
     load_demo(echo=click.echo)
+
+
+from govern import demo_second  # noqa: E402  (the second community; it uses this module's helpers)

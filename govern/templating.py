@@ -21,6 +21,7 @@ ROLE_LABELS = {
     "observer": lazy_gettext("Residents' committee observer"),
     "admin": lazy_gettext("Platform admin"),
     "developer_rep": lazy_gettext("Developer's representative"),
+    "preparatory_member": lazy_gettext("Preparatory group member"),
 }
 
 STATUS_LABELS = {

@@ -270,6 +270,12 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("elections.install", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("elections.runoff", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("elections.create", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("elections.leave", "POST"): (L, F, F, N, F, o, F, o, o, F),
+    # the preparatory group (garden has a committee: forming one is refused 409) and the arrears flags
+    ("elections.preparatory_group", "GET"): (L, o, o, F, o, o, o, o, o, o),
+    ("elections.form_preparatory", "POST"): (L, F, F, F, F, o, F, F, F, F),
+    ("elections.arrears_flags", "GET"): (L, F, F, F, o, F, F, o, o, F),
+    ("elections.flag_arrears", "POST"): (L, F, F, F, o, F, F, o, o, F),
     ("minutes.claim_sheet_pdf", "GET"): COMMITTEE,
     # record, proxies, paper ballots, street office (samples from tests/ballots/helpers.py: in the open
     # sample meeting, a delegation by "owner" naming "observer", a paper ballot entered by "committee_member";

@@ -102,7 +102,7 @@ def test_demo_records_verify(app, runner, tmp_path):
     runner.invoke(args=["demo"])
     with app.app_context():
         ids = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).all()
-    assert len(ids) == 3  # closed, open, and the open committee election (#14)
+    assert len(ids) == 4  # closed, open, the open committee election and 初心家园's first assembly (#14)
     for mid in ids:
         out = tmp_path / f"record-{mid}.zip"
         result = runner.invoke(args=["export-record", str(mid), str(out)])

@@ -17,7 +17,9 @@ from govern.accounts.models import OwnerClaim, Role, RoleGrant
 from govern.extensions import db, login_manager
 from govern.register.models import Community
 
-COMMITTEE = (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR)
+#: The roles that act as the owners' committee: its members, and in a community with none the preparatory group
+#: (筹备组, #14), which prepares, convenes and runs the first assembly (``govern.elections.preparatory``).
+COMMITTEE = (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR, Role.PREPARATORY)
 #: Roles that may read every record of a community (R28: the street office reads everything).
 READERS_ALL = (Role.AUDITOR, Role.ADMIN)
 

@@ -24,6 +24,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     #: The account that casts for the developer person (R4a), set by the committee.
     DEVELOPER_REP = "developer_rep"
+    #: A member of the preparatory group (筹备组) the street office forms in a community with no committee (#14):
+    #: it acts for the committee until the committee the first assembly elects is installed.
+    PREPARATORY = "preparatory_member"
 
 
 class User(UserMixin, db.Model):

@@ -37,7 +37,8 @@ PURPOSES = ("login", "reset")
 CODE_RE = re.compile(r"^\d{6}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
 #: Roles whose accounts get a TOTP second factor (the committee, the property company, the street office).
-TOTP_ROLES = (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR, Role.PROPERTY_STAFF, Role.AUDITOR, Role.ADMIN)
+TOTP_ROLES = (Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR, Role.PREPARATORY, Role.PROPERTY_STAFF, Role.AUDITOR,
+              Role.ADMIN)
 
 
 @dataclass(frozen=True)

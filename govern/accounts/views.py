@@ -503,7 +503,7 @@ def revoke_token(token_id: int):
 
 # --- community administration ------------------------------------------------------------
 
-GRANTABLE = [r for r in Role if r not in (Role.ADMIN, Role.OWNER)]
+GRANTABLE = [r for r in Role if r not in (Role.ADMIN, Role.OWNER, Role.PREPARATORY)]  # the group: its own page
 
 
 @bp.route("/c/<slug>/roles", methods=["GET", "POST"])

@@ -687,10 +687,19 @@ def check_delegation(
 
 
 def instructions_followed(delegation: Mapping[str, Any], ballot: Mapping[str, Any]) -> bool:
-    """True if ``ballot`` gives, for every motion the delegation instructs, exactly the instructed choice."""
+    """True if ``ballot`` gives, for every motion the delegation instructs, exactly the instructed choice (an
+    election's marks compare as sets: their order is irrelevant)."""
     instructions = delegation.get("instructions") or {}
     choices = ballot.get("choices") or {}
-    return all(choices.get(motion) == choice for motion, choice in instructions.items())
+    return all(_same_choice(choices.get(motion), choice) for motion, choice in instructions.items())
+
+
+def _same_choice(given: Any, instructed: Any) -> bool:
+    if isinstance(given, Mapping) and isinstance(instructed, Mapping) and set(given) == set(instructed) == {"marks"} \
+            and isinstance(given["marks"], list) and isinstance(instructed["marks"], list):
+        return sorted(map(str, given["marks"])) == sorted(map(str, instructed["marks"])) \
+            and len(set(map(str, given["marks"]))) == len(given["marks"])
+    return given == instructed
 
 
 def check_revocation(

@@ -27,7 +27,7 @@ EXTENSION_TYPE = "govern.extension.v1"
 EXTENSION_KEYS = frozenset({"type", "community", "meeting", "convener", "previous_closes_at", "closes_at", "reason",
                             "issued_at", "nonce"})
 ITEM_KEYS = frozenset({"extension", "key_id", "signature", "received_at"})
-CONVENERS = ("committee", "street_office")
+CONVENERS = ("committee", "street_office", "preparatory")
 #: The problem code ``govern verify`` reports for a wrong extension.
 PROBLEM = "extension_invalid"
 
@@ -45,7 +45,7 @@ def extension_shape_problems(obj: Any) -> list[str]:
         return [f"an extension is exactly {{{', '.join(sorted(EXTENSION_KEYS))}}} of type {EXTENSION_TYPE}"]
     problems = []
     if obj["convener"] not in CONVENERS:
-        problems.append("convener must be committee or street_office")
+        problems.append("convener must be committee, street_office or preparatory")
     if not isinstance(obj["reason"], str) or not obj["reason"].strip():
         problems.append("an extension states its reason")
     if not isinstance(obj["nonce"], str) or not obj["nonce"]:
@@ -105,7 +105,7 @@ def _item_problem(meeting: Mapping[str, Any], keys: KeyBook, item: Any, previous
             item["key_id"], obj, item["signature"]):
         return "the signature does not verify"
     account, _why = keys.holder(item["key_id"], received)
-    body = keys.committee if obj["convener"] == "committee" else keys.auditors
+    body = keys.auditors if obj["convener"] == "street_office" else keys.committee  # the group is on keys.committee
     if account is None or account not in body:
         return "it is not signed by an active key of a member of the convening body"
     return None

@@ -14,17 +14,23 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock, settings
-from govern.accounts.models import Role, RoleGrant
+from govern.accounts import committee as terms
+from govern.accounts.access import forget_roles
+from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
 from govern.ballots.models import Meeting, Motion, MotionResult
+from govern.elections import preparatory
 from govern.elections.models import Candidate, CommitteeSeat
-from govern.elections.services import candidates_of, close_nominations, create_election, election_motion
+from govern.elections.services import (
+    candidates_of,
+    close_nominations,
+    create_election,
+    election_motion,
+    eligibility_problems,
+)
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
-
-settings.declare("elections", "election_term_years", 5, parse=settings.positive_int,
-                 doc="Term of a committee elected at an election motion, in years (at most 5).")
 
 #: The first committee meeting, which elects the chair and vice-chair (推选), is held within this many days.
 FIRST_MEETING_DAYS = 7
@@ -63,8 +69,23 @@ def committee_warnings(result: dict) -> list[str]:
     return out
 
 
+def committee_grant(community, user_id: int, *, actor) -> RoleGrant:
+    """The user's active committee grant (a member's or the chair's), else a new ``committee_member`` grant."""
+    grant = db.session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user_id, RoleGrant.community_id == community.id,
+        RoleGrant.role.in_(list(terms.COMMITTEE_ROLES)), RoleGrant.revoked_at.is_(None)).order_by(RoleGrant.id))
+    if grant is None:
+        grant = RoleGrant(user_id=user_id, community_id=community.id, role=Role.COMMITTEE_MEMBER,
+                          granted_by_id=actor.id if actor else None)
+        db.session.add(grant)
+        db.session.flush()
+    return grant
+
+
 def install_committee(motion: Motion, *, actor, term_start: date | None = None) -> Installed:
-    """The elected candidates become committee members (a ``committee_member`` role and a seat with the term)."""
+    """The elected candidates become committee members: a committee grant each, whose term
+    :func:`govern.accounts.committee.start_term` starts (the community's ``committee_term_years``), and a seat
+    linking the grant to this election. A preparatory group (first assembly) is dissolved."""
     motion = election_motion(motion)
     result = signed_result(motion)
     if seats_of(motion):
@@ -72,34 +93,27 @@ def install_committee(motion: Motion, *, actor, term_start: date | None = None) 
                                                    "committee."), status=409)
     community = motion.meeting.community
     start = term_start or local_day(clock.now())
-    years = settings.get(community, "election_term_years")
-    end = _add_years(start, years) - timedelta(days=1)
     by_code = {c.code: c for c in candidates_of(motion)}
     seats = []
     for code in result["elected"]:
         candidate = by_code[code]
+        grant = terms.start_term(committee_grant(community, candidate.user_id, actor=actor), starts_on=start,
+                                 actor=actor)
         seat = CommitteeSeat(community_id=motion.community_id, motion_id=motion.id, candidate_id=candidate.id,
-                             user_id=candidate.user_id, term_start=start, term_end=end)
+                             user_id=candidate.user_id, grant_id=grant.id)
         db.session.add(seat)
         seats.append(seat)
-        if db.session.scalar(select(RoleGrant.id).where(
-                RoleGrant.user_id == candidate.user_id, RoleGrant.community_id == community.id,
-                RoleGrant.role == Role.COMMITTEE_MEMBER, RoleGrant.revoked_at.is_(None))) is None:
-            db.session.add(RoleGrant(user_id=candidate.user_id, community_id=community.id,
-                                     role=Role.COMMITTEE_MEMBER, granted_by_id=actor.id if actor else None))
     db.session.flush()
+    forget_roles()
+    group = preparatory.active_group(community)
+    if group is not None and seats:
+        preparatory.dissolve(group, actor=actor, reason=f"committee elected at motion {motion.id}")
     warnings = committee_warnings(result)
+    end = seats[0].term_end.isoformat() if seats else None
     record("election.committee", actor=actor, community=community, obj=motion,
            data={"motion": motion.id, "elected": result["elected"], "term_start": start.isoformat(),
-                 "term_end": end.isoformat(), "warnings": warnings})
+                 "term_end": end, "warnings": warnings})
     return Installed(seats, warnings, start + timedelta(days=FIRST_MEETING_DAYS))
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
@@ -127,3 +141,52 @@ def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
     record("election.runoff", actor=actor, community=motion.community_id, obj=runoff,
            data={"from_motion": motion.id, "motion": runoff.id, "runoff": result["runoff"], "seats": seats})
     return runoff
+
+
+settings.declare("elections", "election_alternates_step_in", True, parse=settings.boolean,
+                 doc="When an elected member leaves, the election's next alternate (候补) takes the seat for the rest "
+                     "of the term.")
+
+
+@dataclass
+class Departure:
+    seat: CommitteeSeat
+    successor: CommitteeSeat | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def member_leaves(motion: Motion, seat: CommitteeSeat, *, actor, reason: str = "") -> Departure:
+    """An elected member leaves the committee (resigns, moves out, is removed): the member's committee role ends;
+    with ``election_alternates_step_in`` on, the first alternate of the election (rank order) not seated yet and
+    still eligible takes the seat until the leaving member's term ends. No alternate left: a warning (hold a
+    by-election), not a refusal. Refusals: 409 ``seat_vacant`` (the member already left)."""
+    motion = election_motion(motion)
+    result = signed_result(motion)
+    grant = seat.grant
+    if seat.motion_id != motion.id or grant is None or grant.revoked_at is not None:
+        raise DomainError("seat_vacant", _("This member has already left the committee."), status=409)
+    community = motion.meeting.community
+    moment = clock.now()
+    grant.revoked_at = moment
+    db.session.flush()
+    successor, warnings = None, []
+    if settings.get(community, "election_alternates_step_in"):
+        seated = {s.candidate_id for s in seats_of(motion)}
+        by_code = {c.code: c for c in candidates_of(motion)}
+        waiting = [by_code[code] for code in result["alternates"] if by_code[code].id not in seated
+                   and not eligibility_problems(community, db.session.get(User, by_code[code].user_id))]
+        if waiting:
+            nxt = waiting[0]
+            new_grant = terms.start_term(committee_grant(community, nxt.user_id, actor=actor),
+                                         starts_on=local_day(moment), ends_on=grant.term_ends_on, actor=actor)
+            successor = CommitteeSeat(community_id=motion.community_id, motion_id=motion.id, candidate_id=nxt.id,
+                                      user_id=nxt.user_id, grant_id=new_grant.id, replaces_id=seat.id)
+            db.session.add(successor)
+            db.session.flush()
+    if successor is None:
+        warnings.append(_("No alternate takes the seat: hold a by-election (另行选举) for it."))
+    forget_roles()
+    record("election.member_left", actor=actor, community=community, obj=motion,
+           data={"motion": motion.id, "seat": seat.id, "user": seat.user_id, "reason": (reason or "").strip()[:500],
+                 "successor": successor.user_id if successor else None})
+    return Departure(seat, successor, warnings)

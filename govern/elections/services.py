@@ -21,6 +21,7 @@ from govern.accounts.models import Role, User
 from govern.audit.services import record
 from govern.ballots.models import Meeting, Motion
 from govern.core.agenda import lf
+from govern.elections import arrears
 from govern.elections.models import Candidate
 from govern.errors import DomainError
 from govern.extensions import db
@@ -115,6 +116,8 @@ def eligibility_problems(community, user: User) -> list[str]:
             select(Unit.id).join(Ownership, Ownership.unit_id == Unit.id).where(
                 Ownership.owner_id.in_([o.id for o in owners]), Unit.status == UnitStatus.DELIVERED).limit(1)) is None:
         problems.append(_("owns no delivered unit"))
+    if owners and settings.get(community, "election_exclude_arrears") and arrears.in_arrears(owners):
+        problems.append(_("is flagged in arrears with the property fees"))
     if settings.get(community, "election_exclude_property_staff") and has_role(user, community, Role.PROPERTY_STAFF):
         problems.append(_("is property-company staff"))
     return problems
@@ -124,11 +127,10 @@ def _check_nominator(motion: Motion, by: str, actor, cosigners: list[int]) -> li
     community = motion.meeting.community
     if by not in settings.get(community, "election_nominators"):
         raise _refuse("nomination_not_allowed", _("This community does not accept nominations by %(by)s.", by=by), 403)
-    if by == "committee" and not is_committee(actor, community):
+    if by == "committee" and not has_role(actor, community, Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR):
         raise _refuse("forbidden", _("Only committee members nominate for the committee."), 403)
-    if by == "preparatory":  # the preparatory group (item 6) is not modelled yet: the street office's admins
-        raise _refuse("nomination_not_allowed", _("Nominations by the preparatory group are not available yet."),
-                      403)
+    if by == "preparatory" and not has_role(actor, community, Role.PREPARATORY):
+        raise _refuse("forbidden", _("Only members of the preparatory group nominate for it."), 403)
     if by != "owners":
         return []
     if not is_confirmed_owner(actor, community):

@@ -179,3 +179,4 @@ def create(meeting_id: int):
 
 
 from govern.elections import demo as _demo  # noqa: E402,F401  (registers the demo step after meetings)
+from govern.elections import pages as _pages  # noqa: E402,F401  (the preparatory group, arrears, leaving members)

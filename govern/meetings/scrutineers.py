@@ -25,7 +25,8 @@ from govern.errors import DomainError
 from govern.extensions import db
 
 #: The roles that make up the convening body by ``Meeting.convener`` (R11).
-CONVENER_ROLES = {"committee": COMMITTEE, "street_office": (Role.AUDITOR,)}
+CONVENER_ROLES = {"committee": COMMITTEE, "street_office": (Role.AUDITOR,),
+                  "preparatory": (Role.PREPARATORY,)}  # the preparatory group convenes the first assembly (#14)
 
 #: Further reasons an owner may not be a meeting's scrutineer, registered by features above meetings (the
 #: elections feature: candidates): ``(meeting, user) -> message or None``.

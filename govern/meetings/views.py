@@ -16,7 +16,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from govern import ROOT, clock
-from govern.accounts.access import community_required, is_committee
+from govern.accounts.access import community_required, has_role, is_committee
+from govern.accounts.models import Role
 from govern.agenda.models import Proposal
 from govern.agenda.services import accepted_proposals, proposal_url
 from govern.ballots import ledger, owner_keys, proxies, voter
@@ -105,7 +106,8 @@ def _save(form, community, meeting=None):
     try:
         data = form.to_data(store=attachments.store_motion_file)
         if meeting is None:
-            convener = "street_office" if is_street_office(current_user, community) else "committee"
+            convener = "street_office" if is_street_office(current_user, community) else \
+                "preparatory" if has_role(current_user, community, Role.PREPARATORY) else "committee"
             meeting = services.create_meeting(community, data, actor=current_user, convener=convener,
                                               convening_reason=form.convening_reason.data or "")
         else:

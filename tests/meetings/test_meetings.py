@@ -284,7 +284,8 @@ def test_demo_step_makes_open_and_closed_meetings(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         statuses = sorted(m.status.value for m in db.session.scalars(select(Meeting)))
-        assert statuses == ["closed", "open", "open"]  # the third: the demo's committee election (#14)
+        # the third: the demo's committee election; the fourth: 初心家园's first assembly (#14)
+        assert statuses == ["closed", "open", "open", "open"]
         assert db.session.scalar(select(db.func.count(MotionResult.id))) == 2
         # two committee members and the scrutineer countersign each of the closed assembly's two results: final
         assert db.session.scalar(select(db.func.count(Countersignature.id))) == 6
