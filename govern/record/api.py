@@ -171,3 +171,6 @@ def answer_objection(objection_id: int):
     objections.answer_objection(row, request.get_json(silent=True), actor=current_user)
     jobs.commit()
     return jsonify(objection_json(db.session.get(ResultObjection, objection_id)))
+
+
+from govern.record import api_scrutiny as _api_scrutiny  # noqa: E402,F401  (scrutineers and inspections join bp)
