@@ -117,3 +117,18 @@ def test_a_nominee_of_an_election_still_in_nominations_is_excluded(world, app):
             scrutineers.name_scrutineer(world.meeting(mid), world.user("A"), actor=world.user("chair"))
         assert err.value.code == "scrutineer_ineligible"
         assert scrutineers.name_scrutineer(world.meeting(mid), world.user("C"), actor=world.user("chair"))
+
+
+def test_openapi_documents_the_scrutineer_and_inspection_routes(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    names = {"<id:meeting_id>": "{id}", "<id:row_id>": "{scrutineer_id}", "<id:request_id>": "{id}"}
+    found = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("record_api.") and ("scrutineer" in rule.rule or "inspection" in rule.rule):
+            path = rule.rule.removeprefix("/api/v1")
+            for old, new in names.items():
+                path = path.replace(old, new)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in spec["paths"].get(path, {}), (method, path)
+                found += 1
+    assert found == 6
