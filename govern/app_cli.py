@@ -35,9 +35,18 @@ def audit_verify() -> None:
 @click.command("worker")
 @click.option("--queue", "-q", "queues", multiple=True, help="Queues to listen on (default: all).")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--tick-seconds", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Enqueue `govern tick` this often (one worker of all enqueues it per period); 0: never.")
 @with_appcontext
-def worker_command(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an rq worker for govern's jobs (needs REDIS_URL)."""
+def worker_command(queues: tuple[str, ...], burst: bool, tick_seconds: int) -> None:
+    """Run an rq worker for govern's jobs (needs REDIS_URL).
+
+    Unless --burst, it also enqueues `govern tick` every --tick-seconds (govern.delivery.ticker)."""
+    from govern.delivery.ticker import start_ticker
+
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
-    run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)
+    queues = tuple(queues or QUEUES)
+    if not burst and "default" in queues:  # the tick runs on the default queue
+        start_ticker(current_app._get_current_object(), tick_seconds)
+    run_worker(current_app._get_current_object(), list(queues), burst=burst)
