@@ -16,24 +16,13 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from govern.extensions import db
-from tests.ballots.helpers import RecordWorld
+from tests.browser import test_paper_browser as paper
 from tests.browser.test_vote_browser import _enrol, _login
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def world(app, factory, monkeypatch):
-    return RecordWorld(app, factory, monkeypatch, owners=("A", "C"))
-
-
-@pytest.fixture
-def second_page(page):
-    """Another browser context in the same Chromium: the second committee member's own device (own IndexedDB)."""
-    context = page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+#: The paper tests' fixtures: owners A and C; the second committee member's own device.
+world, second_page = paper.world, paper.second_page
 
 
 @pytest.fixture
@@ -52,14 +41,6 @@ def _zh(app, message: str, **values) -> str:
         return gettext(message, **values)
 
 
-def _active_key(app, world, name) -> str:
-    from govern.ballots.models import OwnerKey
-
-    with app.app_context():
-        return db.session.scalar(select(OwnerKey.public_key).where(OwnerKey.user_id == world.users[name],
-                                                                   OwnerKey.revoked_at.is_(None)))
-
-
 def test_two_members_sign_the_sealed_box_on_their_devices(app, world, live_server, page, second_page,
                                                           closed_meeting):
     from govern.audit.models import AuditEntry
@@ -71,7 +52,7 @@ def test_two_members_sign_the_sealed_box_on_their_devices(app, world, live_serve
     # The first member makes a key on this phone and declares two paper ballots not yet entered.
     _login(page, live_server, "member")
     expect(_enrol(page, live_server)).to_have_attribute("data-kind", "ok")
-    first_key = _active_key(app, world, "member")
+    first_key = paper._active_key(app, world, "member")
     assert first_key != world.key_ids["member"]  # the device's key, not the one made in Python
     page.goto(f"{live_server}/meetings/{mid}/paper")
     expect(page.locator("#sealed-box-none")).to_be_visible()
@@ -94,7 +75,7 @@ def test_two_members_sign_the_sealed_box_on_their_devices(app, world, live_serve
     # The second member, on their own device with their own key, signs the declaration as it is shown.
     _login(second_page, live_server, "chair")
     expect(_enrol(second_page, live_server)).to_have_attribute("data-kind", "ok")
-    second_key = _active_key(app, world, "chair")
+    second_key = paper._active_key(app, world, "chair")
     second_page.goto(f"{live_server}/meetings/{mid}/paper")
     expect(second_page.locator("#sealed-box-pending")).to_have_attribute("data-declared", "2")
     assert second_page.locator("#sealed-box-form input[name=declared]").count() == 0  # no number to retype
