@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from govern.audit.services import verify_chain
+from govern.delivery.ticker import start_ticker
 from govern.jobs import QUEUES, run_worker
 
 
@@ -42,8 +43,6 @@ def worker_command(queues: tuple[str, ...], burst: bool, tick_seconds: int) -> N
     """Run an rq worker for govern's jobs (needs REDIS_URL).
 
     Unless --burst, it also enqueues `govern tick` every --tick-seconds (govern.delivery.ticker)."""
-    from govern.delivery.ticker import start_ticker
-
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
     queues = tuple(queues or QUEUES)

@@ -62,7 +62,7 @@ def test_the_worker_command_ticks_unless_burst_or_told_not_to(rq_app, monkeypatc
     from govern import app_cli
 
     started: list[int] = []
-    monkeypatch.setattr("govern.delivery.ticker.start_ticker", lambda app, seconds: started.append(seconds))
+    monkeypatch.setattr(app_cli, "start_ticker", lambda app, seconds: started.append(seconds))
     monkeypatch.setattr(app_cli, "run_worker", lambda app, queues, burst=False: None)
     runner = rq_app.test_cli_runner()
     assert runner.invoke(args=["worker", "--tick-seconds", "30"]).exit_code == 0
