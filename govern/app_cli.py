@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from govern.admin.cli import create_admin_command, create_community_command
 from govern.audit.services import verify_chain
 from govern.delivery.tick import tick_command
+from govern.delivery.ticker import start_ticker
 from govern.demo import demo_command
 from govern.jobs import QUEUES, run_worker
 from govern.record.cli import export_record_command
@@ -45,12 +46,19 @@ def audit_verify() -> None:
 @click.command("worker")
 @click.option("--queue", "-q", "queues", multiple=True, help="Queues to listen on (default: all).")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--tick-seconds", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Enqueue `govern tick` this often (one worker of all enqueues it per period); 0: never.")
 @with_appcontext
-def worker_command(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an rq worker for govern's jobs (needs REDIS_URL)."""
+def worker_command(queues: tuple[str, ...], burst: bool, tick_seconds: int) -> None:
+    """Run an rq worker for govern's jobs (needs REDIS_URL).
+
+    Unless --burst, it also enqueues `govern tick` every --tick-seconds (govern.delivery.ticker)."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline and need no worker.")
-    run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)
+    queues = tuple(queues or QUEUES)
+    if not burst and "default" in queues:  # the tick runs on the default queue
+        start_ticker(current_app._get_current_object(), tick_seconds)
+    run_worker(current_app._get_current_object(), list(queues), burst=burst)
 
 
 def register_commands(app: Flask) -> None:

@@ -303,6 +303,13 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record.record_page", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("record.record_page", "POST"): (L, o, o, N, o, o, o, o, o, o),
     ("record.inspection_answer", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    # the same through the API (govern/record/api_scrutiny.py): a refused non-owner's request is 403 not_owner
+    ("record_api.list_scrutineers", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record_api.name_scrutineer", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_api.remove_scrutineer", "DELETE"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_api.list_inspections", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("record_api.request_inspection", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("record_api.answer_inspection", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("record_api.create_delegation", "POST"): (L, o, o, N, o, o, o, o, o, o),
     ("record_api.accept_delegation", "POST"): (L, F, F, N, F, F, o, F, F, F),
     ("record_api.revoke_delegation", "POST"): (L, F, o, N, F, F, F, F, F, F),

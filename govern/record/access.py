@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from govern.accounts.access import COMMITTEE, has_role, is_committee
 from govern.accounts.models import Role
+from govern.core.archive import AUDITOR
+from govern.meetings import lifecycle
 from govern.meetings.scrutineers import in_convening_body, is_scrutineer
 from govern.record.inspections import inspection_granted
 
@@ -21,24 +23,38 @@ def can_certify(user, community) -> bool:
 def can_read_auditor_edition(user, meeting) -> bool:
     """Who reads the auditor edition (every ballot, delegation and attestation in full; issue #12 item 4): the
     street office (and platform admins), the meeting's scrutineers, the convening body and owners whose inspection
-    request was granted (:mod:`govern.record.inspections`). Nobody gets it before the ``preliminary`` stage: the
-    record API answers 409 ``voting_open`` to every reader until then (no running tally)."""
+    request was granted (:mod:`govern.record.inspections`). Nobody gets it before the ``preliminary`` stage
+    (:func:`edition_withheld`: no running tally)."""
     return (can_audit(user, meeting.community) or is_scrutineer(user, meeting) or in_convening_body(user, meeting)
             or inspection_granted(user, meeting))
 
 
-def can_read_public_record(user, community) -> bool:
+def can_read_public_record(user, meeting) -> bool:
     """The public edition: the committee, the street office, and every confirmed owner.
 
-    It is offered to every owner so that any owner can verify the vote. For a v2 meeting it holds no choice
-    (the ledger in digest form, the roll's totals); a v1 meeting's public edition shows each pseudonymous
-    person's area and choices, and a summed area can be unique enough to point at a home. A community whose
-    rules keep individual choices from owners (R27) sets ``public_record_for_owners`` to false, and then only the
-    committee and the street office read it.
+    A v2 meeting's public edition holds no choice (the ledger in digest form, the roll's totals): it is what owners
+    verify the vote with, and every confirmed owner reads it (issue #12 item 4). A v1 meeting's public edition
+    shows each pseudonymous person's area and choices, and a summed area can be unique enough to point at a home:
+    a community whose rules keep individual choices from owners (R27) sets ``public_record_for_owners`` to false,
+    and then only the committee and the street office read a v1 meeting's public edition.
     """
+    community = meeting.community
     if has_role(user, community, *COMMITTEE, Role.AUDITOR, Role.ADMIN):
         return True
-    return bool(community.setting("public_record_for_owners")) and has_role(user, community, Role.OWNER)
+    if meeting.record_version < 2 and not community.setting("public_record_for_owners"):
+        return False
+    return has_role(user, community, Role.OWNER)
+
+
+def edition_withheld(meeting, edition: str) -> bool:
+    """No running tally (issue #12 item 3): before the ``preliminary`` stage no edition that holds a choice is given
+    out, to anybody — the auditor edition, and a v1 meeting's public edition (its ledger carries the choices). A v2
+    meeting's public edition holds neither a choice nor a count of choices before the result (the digest-form
+    ledger, no ``result.json``), so it is given out from the notice on: owners find their receipts in it while
+    voting is open. The record API answers 409 ``voting_open`` where this is true."""
+    if lifecycle.is_counted(meeting):
+        return False
+    return edition == AUDITOR or meeting.record_version < 2
 
 
 def can_enter_paper(user, community) -> bool:

@@ -18,7 +18,7 @@ from govern.meetings import lifecycle
 from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required, visible_meeting
 from govern.record import objections, oversight
-from govern.record.access import can_audit, can_read_auditor_edition, can_read_public_record
+from govern.record.access import can_audit, can_read_auditor_edition, can_read_public_record, edition_withheld
 from govern.record.export import export_record, record_filename
 from govern.record.models import ResultObjection
 from govern.web import after_commit
@@ -49,18 +49,18 @@ def record(meeting: Meeting):
     meeting's scrutineers, from the preliminary stage the convening body and owners granted an inspection) or
     ``public`` (owners; digest form for v2 meetings). The default: the auditor edition for those who may read it.
 
-    403 when the caller may not read that edition; 409 ``voting_open`` before the ``preliminary`` stage (no
-    running tally for anybody): the auditor edition holds every choice, and a v1 meeting's public edition too;
-    neither edition is given out while votes are counted."""
+    403 when the caller may not read that edition; 409 ``voting_open`` while it is withheld (no running tally,
+    :func:`edition_withheld`): the auditor edition, and a v1 meeting's public edition, until the ``preliminary``
+    stage; a v2 meeting's public edition (no choice, no result before it) is given out from the notice on."""
     auditor = can_read_auditor_edition(current_user, meeting)
     edition = request.args.get("edition") or (AUDITOR if auditor else PUBLIC)
     if edition not in (AUDITOR, PUBLIC):
         raise DomainError("bad_request", _("edition must be auditor or public."), status=400)
-    if not (auditor if edition == AUDITOR else can_read_public_record(current_user, meeting.community)):
+    if not (auditor if edition == AUDITOR else can_read_public_record(current_user, meeting)):
         raise DomainError("forbidden", _("You may not read this edition of the record."), status=403)
     if not meeting.is_published:
         raise DomainError("not_published", _("The notice is not published: there is no record yet."), status=409)
-    if not lifecycle.is_counted(meeting):
+    if edition_withheld(meeting, edition):
         raise DomainError("voting_open", _("The votes are not counted yet: the record, which holds every choice, "
                                            "is published from the preliminary result."), status=409)
     data = export_record(meeting, edition=edition)
@@ -167,3 +167,6 @@ def answer_objection(objection_id: int):
         raise DomainError("not_found", _("There is no such objection."), status=404)
     objections.answer_objection(row, request.get_json(silent=True), actor=current_user)
     return jsonify(objection_json(db.session.get(ResultObjection, objection_id)))
+
+
+from govern.record import api_scrutiny as _api_scrutiny  # noqa: E402,F401  (scrutineers and inspections join bp)

@@ -20,7 +20,7 @@ from govern.extensions import db
 from govern.meetings import lifecycle, scrutineers
 from govern.meetings.access import load_meeting, meeting_required
 from govern.record import inspections
-from govern.record.access import can_read_auditor_edition, can_read_public_record
+from govern.record.access import can_read_auditor_edition, can_read_public_record, edition_withheld
 from govern.record.models import InspectionRequest
 from govern.record.views import _fail, bp
 
@@ -93,10 +93,12 @@ def record_page(meeting: Meeting):
         return redirect(target), 303
     counted = lifecycle.is_counted(meeting)
     committee = is_committee(current_user, meeting.community)
+    public, auditor = can_read_public_record(current_user, meeting), can_read_auditor_edition(current_user, meeting)
     return render_template(
         "record/record.html", meeting=meeting, counted=counted, v2=meeting.record_version == 2,
-        public=can_read_public_record(current_user, meeting.community),
-        auditor=can_read_auditor_edition(current_user, meeting), committee=committee,
+        public=public, auditor=auditor, committee=committee,
+        offer_public=public and not edition_withheld(meeting, PUBLIC),
+        offer_auditor=auditor and not edition_withheld(meeting, AUDITOR),
         mine=inspections.requests_of(meeting, current_user),
         pending=[r for r in inspections.requests_of(meeting) if r.status == inspections.PENDING] if committee else [],
         PUBLIC=PUBLIC, AUDITOR=AUDITOR)

@@ -22,19 +22,24 @@ def mid(world):
     return m
 
 
-def test_predicates(app, world):
+def test_predicates(app, world, mid):
     from govern.record import access
     from govern.register.models import Community
 
     with app.app_context():
         c = db.session.get(Community, world.cid)
+        m = world.meeting(mid)
         who = {name: world.user(name) for name in ("A", "chair", "member", "auditor")}
         assert [access.can_audit(who[n], c) for n in who] == [False, False, False, True]
         assert [access.can_certify(who[n], c) for n in who] == [False, False, False, True]
-        # Every owner reads the public edition, unless the community keeps choices from owners (R27).
-        assert [access.can_read_public_record(who[n], c) for n in who] == [True, True, True, True]
+        # Every owner reads the public edition; a community that keeps choices from owners (R27) keeps a v1
+        # meeting's (pseudonyms with areas and choices) from them, not a v2 meeting's (no choice in it).
+        assert [access.can_read_public_record(who[n], m) for n in who] == [True, True, True, True]
         c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": False}
-        assert [access.can_read_public_record(who[n], c) for n in who] == [False, True, True, True]
+        assert [access.can_read_public_record(who[n], m) for n in who] == [True, True, True, True]
+        m.agenda_hash = None  # as if published before the upgrade (record_version 1)
+        assert [access.can_read_public_record(who[n], m) for n in who] == [False, True, True, True]
+        db.session.rollback()
         assert [access.can_enter_paper(who[n], c) for n in who] == [False, True, True, False]
         assert [access.can_see_paper(who[n], c) for n in who] == [False, True, True, True]
 
@@ -42,10 +47,12 @@ def test_predicates(app, world):
 def test_record_editions(world, client, mid, factory):
     url = f"/api/v1/meetings/{mid}/record"
     assert client.get(url + "?edition=auditor", headers=world.headers("A")).status_code == 403
-    # While votes are being counted, nobody gets a record (no running tally): 409 voting_open, not a 403
-    for name in ("auditor", "chair", "A"):
+    # While votes are being counted, nobody gets the auditor edition (no running tally): 409 voting_open, not a 403;
+    # the public edition of this v2 meeting holds no choice and no result yet (tests/record/test_public_edition_*)
+    for name in ("auditor", "chair"):
         resp = client.get(url, headers=world.headers(name))
         assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "voting_open", name
+    assert client.get(url, headers=world.headers("A")).status_code == 200  # defaults to public for owners
     world.close()
     # Every owner may download the public edition (and gets it by default); the committee too.
     assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
@@ -57,8 +64,8 @@ def test_record_editions(world, client, mid, factory):
         c = db.session.get(Community, world.cid)
         c.settings_json = {**(c.settings_json or {}), "public_record_for_owners": False}
         db.session.commit()
-    # A community that keeps individual choices from owners (R27): owners are refused, the committee is not.
-    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 403
+    # A community that keeps individual choices from owners (R27): a v2 public edition holds none, owners read it.
+    assert client.get(url + "?edition=public", headers=world.headers("A")).status_code == 200
     assert client.get(url + "?edition=public", headers=world.headers("chair")).status_code == 200
     assert client.get(url + "?edition=auditor", headers=world.headers("auditor")).status_code == 200
     assert client.get(url + "?edition=other", headers=world.headers("auditor")).status_code == 400

@@ -68,15 +68,19 @@ def test_public_edition_verifies_and_names_no_one(world, client, voted):
         assert secret not in text  # no owner names, refs or units: only pseudonyms, areas and account ids
 
 
-def test_no_record_while_voting_is_open(world, client):
-    """No running tally: neither edition is given out before the preliminary result, to anybody."""
+def test_no_record_with_a_choice_while_voting_is_open(world, client):
+    """No running tally: no edition that holds a choice is given out before the preliminary result, to anybody;
+    a v2 meeting's public edition holds none (tests/record/test_public_edition_while_voting.py)."""
     mid = world.make_meeting()
     world.clock.set(OPENS + timedelta(hours=1))
     assert world.cast(client, mid, "A", world.ballot(client, mid, "A")).status_code == 201
-    for edition, name in (("auditor", "auditor"), ("public", "chair"), ("public", "A")):
-        resp = client.get(f"/api/v1/meetings/{mid}/record?edition={edition}", headers=world.headers(name))
+    for name in ("auditor", "chair"):
+        resp = client.get(f"/api/v1/meetings/{mid}/record?edition=auditor", headers=world.headers(name))
         assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "voting_open"
         assert b"agree" not in resp.data
+    for name in ("chair", "A"):
+        resp = client.get(f"/api/v1/meetings/{mid}/record?edition=public", headers=world.headers(name))
+        assert resp.status_code == 200 and b'"agree"' not in b"".join(read_record(resp.data).values())
 
 
 def test_interim_record_from_the_command_line(app, world, client, tmp_path):

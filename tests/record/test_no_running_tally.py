@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from govern.core.archive import read_record
 from tests.ballots.helpers import CLOSES, OPENS, RecordWorld
 
 
@@ -71,9 +72,14 @@ def test_committee_and_auditor_see_no_choice_while_counting(world, client, votin
         for who in ("chair", "auditor", "A"):
             results = client.get(f"/api/v1/meetings/{mid}/results", headers=world.headers(who)).get_json()
             assert results["results"] == []
-            for edition in ("public", "auditor"):
-                resp = client.get(f"/api/v1/meetings/{mid}/record?edition={edition}", headers=world.headers(who))
-                assert resp.status_code in (403, 409) and b"abstain" not in resp.data
+            resp = client.get(f"/api/v1/meetings/{mid}/record?edition=auditor", headers=world.headers(who))
+            assert resp.status_code in (403, 409) and b"abstain" not in resp.data
+            # the v2 public edition is given out: the ledger in digest form, no result (no choice, no count)
+            resp = client.get(f"/api/v1/meetings/{mid}/record?edition=public", headers=world.headers(who))
+            files = read_record(resp.data)
+            assert "result.json" not in files
+            assert not [(n, c) for n, data in files.items() for c in (b'"agree"', b'"oppose"', b'"abstain"')
+                        if c in data]
 
 
 def test_choices_are_shown_from_the_preliminary_result(world, client, voting):
