@@ -42,15 +42,11 @@ from govern.accounts.forms import (
 from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleGrant, User
 from govern.clock import now
 from govern.errors import Conflict, DomainError, api_error
-from govern.extensions import db, limiter
+from govern.extensions import db
 from govern.register.models import Owner, Ownership, Unit
 from govern.templating import ROLE_LABELS
 
 bp = Blueprint("accounts", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -249,7 +245,6 @@ def _register_step1(code_form, status: int = 200):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def register():
     """Two steps on one page: the claim code first, then the account for one of the unit's owners.
 
@@ -261,6 +256,8 @@ def register():
     code_form = ClaimCodeForm(prefix="c")
     if request.method == "GET":
         return _register_step1(code_form)
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        throttle.per_subject("register", throttle.client_address(), current_app.config["LOGIN_RATE_LIMIT"])
     step2 = "code" in request.form
     if step2:
         form = RegisterForm()
