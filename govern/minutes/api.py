@@ -41,9 +41,9 @@ def revision_json(revision: MinutesRevision | None) -> dict | None:
                            "signature": a.signature, "at": api_time(a.created_at)} for a in revision.approvals]}
 
 
-@bp.get("/meetings/<id:meeting_id>/minutes")
+@bp.get("/meetings/<id:assembly_id>/minutes")
 @api_login_required
-@meeting_required()
+@meeting_required(arg="assembly_id")
 def assembly_minutes(meeting):
     """The assembly's published minutes; for those who read drafts also the current version (``current``)."""
     minutes = services.minutes_of(meeting)
@@ -56,9 +56,9 @@ def assembly_minutes(meeting):
     })
 
 
-@bp.get("/meetings/<id:meeting_id>/minutes.pdf")
+@bp.get("/meetings/<id:assembly_id>/minutes.pdf")
 @api_login_required
-@meeting_required()
+@meeting_required(arg="assembly_id")
 def assembly_minutes_pdf(meeting):
     """The published minutes as PDF; ``?draft=1`` the current draft (for those who read drafts). 404 when there
     is none."""
