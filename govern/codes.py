@@ -140,6 +140,7 @@ CODES: dict[str, Code] = {
     "paper_pending": Code(409, "A paper ballot for this person is already awaiting attestation."),
     "password_required": Code(401, "Enter your password again to enrol a new key."),
     "payload_too_large": Code(413, "The request body is over the configured limit."),
+    "pdf_failed": Code(503, "The PDF could not be rendered; try again later (the committee can retry it)."),
     "pdf_font_missing": Code(503, "No CJK font is installed on the server, so PDFs cannot be rendered."),
     "pdf_not_retryable": Code(409, "This PDF is not failed; there is nothing to retry."),
     "proxy_cap_exceeded": Code(409, "The proxy already represents as many owners as the community allows."),
