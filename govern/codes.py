@@ -190,6 +190,7 @@ CODES: dict[str, Code] = {
     "invalid_totp": Code(401, "The authenticator app's code does not match."),
     "otp_required": Code(401, "Many wrong passwords were tried: sign in from this device with a one-time code."),
     "own_account": Code(403, "An administrator cannot block their own account."),
+    "totp_enrolment_required": Code(403, "This role needs an authenticator app: enrol it before anything else."),
     "totp_required": Code(401, "This account signs in with a code from its authenticator app as well."),
     "enrolment_conflict": Code(409, "Another key enrolment for this account happened at the same moment; try again."),
     "bad_proof": Code(400, "The proof of possession is not the new key's signature over the account and issued_at."),

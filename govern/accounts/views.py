@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from govern import jobs
-from govern.accounts import committee, otp, services, throttle
+from govern.accounts import committee, otp, services, throttle, totp_policy
 from govern.accounts import jobs as account_jobs
 from govern.accounts.access import (
     can_confirm_owners,
@@ -47,6 +47,7 @@ from govern.register.models import Owner, Ownership, Unit
 from govern.templating import ROLE_LABELS
 
 bp = Blueprint("accounts", __name__)
+bp.before_app_request(totp_policy.require_enrolment)
 
 
 def _safe_next(target: str | None) -> str:
