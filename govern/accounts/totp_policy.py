@@ -2,7 +2,7 @@
 
 With ``REQUIRE_TOTP`` (env ``GOVERN_REQUIRE_TOTP``: on by default in production, off otherwise), an account holding a
 committee, property-staff, street-office or admin role (:func:`govern.accounts.otp.totp_eligible`) that has
-not enrolled an authenticator can do nothing but enrol it: every page sends it to "身份验证器应用"
+not enrolled an authenticator can do nothing but enrol it: every page sends it to the enrolment page
 (``/profile/totp``), every API call but the token and account endpoints answers 403
 ``totp_enrolment_required``. From the next sign-in on, its TOTP code is asked as for every enrolled account.
 """
@@ -34,6 +34,6 @@ def require_enrolment():
         return None
     if is_api_request():
         raise DomainError("totp_enrolment_required",
-                          _("Your role requires an authenticator app. Set it up under 我的账户 first."), status=403)
+                          _("Your role requires an authenticator app. Set it up under My account first."), status=403)
     flash(_("Your role requires an authenticator app as a second factor. Please set it up now."), "warning")
     return redirect(url_for("accounts.totp"))
