@@ -33,7 +33,6 @@ DOCUMENTED = {
     "minutes.result_pdf": "PDF cache fill",
     "minutes.committee_minutes_pdf": "PDF cache fill",
     "minutes.claim_sheet_pdf": "PDF cache fill",
-    "minutes_api.assembly_minutes_pdf": "PDF cache fill",
     # A read receipt records that the page was shown: the GET that shows it is the fact being recorded.
     "delivery.inbox": "in-app messages marked read when the inbox shows them",
 }
