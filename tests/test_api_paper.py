@@ -111,3 +111,11 @@ def test_delegations_listed_for_principal_and_proxy(world, client, mid):
     assert [d["id"] for d in held["held"]] == [did] and held["held"][0]["status"] == "pending"
     other = client.get(f"/api/v1/meetings/{mid}/delegations", headers=world.headers("B1")).get_json()
     assert other["given"] == [] and other["held"] == []
+
+
+def test_multipart_part_without_a_readable_name_is_400(world, client, mid):
+    boundary = "b0undary"
+    body = f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n{{}}\r\n--{boundary}--\r\n".encode()
+    resp = client.post(f"/api/v1/meetings/{mid}/paper-ballots", headers=world.headers("member"), data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_input"
