@@ -119,3 +119,11 @@ def test_multipart_part_without_a_readable_name_is_400(world, client, mid):
     resp = client.post(f"/api/v1/meetings/{mid}/paper-ballots", headers=world.headers("member"), data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_input"
+
+
+def test_deep_or_non_finite_paper_body_is_400(world, client, mid):
+    for text in ("[" * 100000 + "]" * 100000, '{"ballot": 1e400, "signature": "", "key_id": ""}'):
+        resp = client.post(f"/api/v1/meetings/{mid}/paper-ballots", headers=world.headers("member"),
+                           data={"body": text, "scan": (io.BytesIO(PDF), "scan.pdf")},
+                           content_type="multipart/form-data")
+        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"

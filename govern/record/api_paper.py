@@ -8,9 +8,7 @@ running tally). Delegations: the caller's own, given (as an owner on the roll) a
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -65,8 +63,8 @@ def enter_paper(meeting: Meeting):
         raise Forbidden("forbidden", _("Only committee members enter paper ballots."))
     if request.mimetype != "multipart/form-data":
         raise DomainError("bad_request", _("Send multipart/form-data with the fields body and scan."), status=400)
-    try:
-        body = json.loads(request.form.get("body") or "null")
+    try:  # the app's bounded parser: depth, 1e400, NaN and huge integers are 400 (govern.inputs)
+        body = current_app.json.loads(request.form.get("body") or "null")
     except ValueError:
         body = None
     upload = request.files.get("scan")
