@@ -127,3 +127,12 @@ def test_deep_or_non_finite_paper_body_is_400(world, client, mid):
                            data={"body": text, "scan": (io.BytesIO(PDF), "scan.pdf")},
                            content_type="multipart/form-data")
         assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"
+
+
+def test_deep_paper_body_on_the_page_is_not_a_500(app, world, client, mid):
+    world.login(client, "member")
+    resp = client.post(f"/meetings/{mid}/paper", data={"body": "[" * 100000 + "]" * 100000,
+                                                       "scan": (io.BytesIO(PDF), "scan.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 303  # refused on the page with its message, like any malformed body
+    assert world.latest_paper_id() is None
