@@ -147,17 +147,20 @@ BLUEPRINTS = (
     "govern.pdf.views:bp",
     "govern.elections.views:bp",  # before minutes: its demo step publishes before the minutes' step enrols keys
     "govern.minutes.views:bp",
+    "govern.minutes.api:bp",
     "govern.notices.views:bp",
     "govern.notices.api:bp",
     "govern.delivery.views:bp",
     "govern.service.views:bp",
     "govern.service.api:bp",
+    "govern.service.api_photos:bp",
     "govern.surveys.views:bp",
     "govern.surveys.api:bp",
     "govern.metrics.views:bp",
     "govern.metrics.api:bp",
     "govern.record.views:bp",
     "govern.record.api:bp",
+    "govern.record.api_paper:bp",
 )
 
 

@@ -124,7 +124,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": redis_url is not None,
         "RATELIMIT_HEADERS_ENABLED": True,
-        #: Per-address limit on registration (Flask-Limiter). Sign-in has its own throttle (AUTH_* below).
+        #: Per-address limit on registration, counted in the database (throttle.per_subject; RATELIMIT_ENABLED
+        #: switches it). Sign-in has its own throttle (AUTH_* below).
         "LOGIN_RATE_LIMIT": os.environ.get("GOVERN_LOGIN_RATE_LIMIT", "10 per minute"),
         #: The sign-in throttle (govern/accounts/throttle.py; figures explained in docs/security.md).
         "AUTH_THROTTLE_ENABLED": True,
@@ -141,6 +142,10 @@ def load_config(instance_path: Path) -> dict:
         "OTP_RESEND_SECONDS": 60,
         "OTP_PER_TARGET_PER_HOUR": 5,
         "OTP_PER_ADDRESS_PER_HOUR": int(os.environ.get("GOVERN_OTP_PER_ADDRESS_PER_HOUR") or 200),
+        #: Privileged accounts must enrol TOTP before anything else (govern/accounts/totp_policy.py).
+        "REQUIRE_TOTP": os.environ.get("GOVERN_REQUIRE_TOTP", "1" if production else "0") in ("1", "true", "yes"),
+        #: Record archives built per account (govern/record/downloads.py; the limits syntax).
+        "RECORD_DOWNLOADS_PER_USER": os.environ.get("GOVERN_RECORD_DOWNLOADS_PER_USER", "30 per hour"),
         #: Reverse proxies whose X-Forwarded-For is believed: "127.0.0.1, 10.0.0.0/8" (empty: none).
         "TRUSTED_PROXIES": os.environ.get("GOVERN_TRUSTED_PROXIES", ""),
         "API_TOKEN_DAYS": 30,

@@ -95,10 +95,18 @@ def check_request() -> None:
         "application/x-www-form-urlencoded", "multipart/form-data"
     ):
         for key, value in request.form.items(multi=True):
-            check_text(key, "form")
+            _check_name(key)
             _check_value(value, key)
         for key, upload in request.files.items(multi=True):
+            _check_name(key)
             check_text(upload.filename or "", key)
+
+
+def _check_name(key) -> None:
+    """A form field's name: a multipart part whose name the parser could not read (``None``) is refused too."""
+    if not isinstance(key, str):
+        raise BadInput("bad_input", _("%(field)s contains characters that are not allowed.", field="form"))
+    check_text(key, "form")
 
 
 def _check_tree(value: Any, depth: int = 0, where: str = "body") -> None:

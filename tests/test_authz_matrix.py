@@ -322,6 +322,17 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("record_api.list_objections", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("record_api.file_objection", "POST"): (L, o, o, N, o, o, o, o, o, o),
     ("record_api.answer_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_paper_api.list_paper", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record_paper_api.enter_paper", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_paper_api.get_paper", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record_paper_api.paper_scan", "GET"): (L, F, F, N, F, o, F, o, o, o),
+    ("record_paper_api.attest_paper", "POST"): (L, F, F, N, F, F, F, o, o, F),
+    ("record_paper_api.list_delegations", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes_api.assembly_minutes", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes_api.assembly_minutes_pdf", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("minutes_api.list_committee_meetings", "GET"): LOGGED_IN,
+    ("minutes_api.get_committee_meeting", "GET"): (L, o, o, N, o, o, o, o, o, o),
+    ("service_photos_api.get_photo", "GET"): (L, N, o, N, o, o, o, o, o, o),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

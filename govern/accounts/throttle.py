@@ -30,6 +30,7 @@ import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
+import limits
 from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, literal, select
@@ -242,6 +243,26 @@ class Attempt:
     def succeeded(self) -> None:
         if self.enabled:
             _clear(self.pair_key)
+
+
+def per_subject(kind: str, subject: str, rate: str) -> None:
+    """Count one request of ``kind`` by ``subject`` against ``rate`` (``"10 per minute"``, the ``limits``
+    syntax); :class:`Throttled` (429, ``Retry-After``) once the window's count is over it.
+
+    A fixed window in ``auth_throttle`` like every other counter, so every worker and node counts together
+    (nothing in process memory). Used for registration per address and record builds per user.
+    """
+    item = parse_rate(rate)
+    window = timedelta(seconds=item.get_expiry())
+    moment = now()
+    count, start = _hit(f"{kind}:{subject}"[:160], window, moment)
+    if count > item.amount:
+        raise Throttled(math.ceil((start + window - moment).total_seconds()))
+
+
+def parse_rate(rate: str):
+    """``"10 per minute"`` → a ``limits`` rate item (``amount``, ``get_expiry()`` seconds)."""
+    return limits.parse(rate)
 
 
 def prune(older_than: timedelta = timedelta(days=2)) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from govern import jobs
-from govern.accounts import committee, otp, services, throttle
+from govern.accounts import committee, otp, services, throttle, totp_policy
 from govern.accounts import jobs as account_jobs
 from govern.accounts.access import (
     can_confirm_owners,
@@ -42,15 +42,12 @@ from govern.accounts.forms import (
 from govern.accounts.models import ApiToken, ClaimSheet, OwnerClaim, Role, RoleGrant, User
 from govern.clock import now
 from govern.errors import Conflict, DomainError, api_error
-from govern.extensions import db, limiter
+from govern.extensions import db
 from govern.register.models import Owner, Ownership, Unit
 from govern.templating import ROLE_LABELS
 
 bp = Blueprint("accounts", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+bp.before_app_request(totp_policy.require_enrolment)
 
 
 def _safe_next(target: str | None) -> str:
@@ -249,7 +246,6 @@ def _register_step1(code_form, status: int = 200):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def register():
     """Two steps on one page: the claim code first, then the account for one of the unit's owners.
 
@@ -261,6 +257,8 @@ def register():
     code_form = ClaimCodeForm(prefix="c")
     if request.method == "GET":
         return _register_step1(code_form)
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        throttle.per_subject("register", throttle.client_address(), current_app.config["LOGIN_RATE_LIMIT"])
     step2 = "code" in request.form
     if step2:
         form = RegisterForm()

@@ -14,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 
 from govern import clock, jobs
+from govern.accounts import throttle
 from govern.ballots.proxies import sync_all_lapses
 from govern.delivery.committee_terms import warn_terms
 from govern.delivery.reminders import run_due_reminders
@@ -36,7 +37,12 @@ def _committee_terms(moment: datetime) -> int:
     return warn_terms(moment)
 
 
+def _auth_counters(moment: datetime) -> int:
+    return throttle.prune()
+
+
 PERIODIC: list[tuple[str, Callable[[datetime], int]]] = [
+    ("auth_counters", _auth_counters),
     ("committee_terms", _committee_terms),
     ("delegation_lapses", _delegation_lapses),
     ("meeting_results", _meeting_results),

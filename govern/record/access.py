@@ -63,3 +63,12 @@ def can_enter_paper(user, community) -> bool:
 
 def can_see_paper(user, community) -> bool:
     return is_committee(user, community) or can_audit(user, community)
+
+
+def may_see_paper_choices(user, row, meeting) -> bool:
+    """No running tally: before the preliminary result a paper ballot's choices (its entry and its scan) are
+    shown only while it awaits attestation, to committee members (the one who entered it and those who may
+    attest it): the single paper ballot a member is entering or attesting. Afterwards, to whoever sees paper."""
+    if lifecycle.is_counted(meeting):
+        return True
+    return row.entry_id is None and is_committee(user, meeting.community)

@@ -19,7 +19,8 @@ from govern.meetings import results as results_mod
 from govern.meetings.access import meeting_required, visible_meeting
 from govern.record import objections, oversight
 from govern.record.access import can_audit, can_read_auditor_edition, can_read_public_record, edition_withheld
-from govern.record.export import export_record, record_filename
+from govern.record.downloads import limited_export
+from govern.record.export import record_filename
 from govern.record.models import ResultObjection
 from govern.web import after_commit
 
@@ -63,7 +64,7 @@ def record(meeting: Meeting):
     if edition_withheld(meeting, edition):
         raise DomainError("voting_open", _("The votes are not counted yet: the record, which holds every choice, "
                                            "is published from the preliminary result."), status=409)
-    data = export_record(meeting, edition=edition)
+    data = limited_export(meeting, edition)  # per-user budget (govern.record.downloads)
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{record_filename(meeting, edition)}"',
         "Cache-Control": "no-store"})

@@ -3,9 +3,7 @@ certifications), proxies (name a proxy, accept) and paper ballots (enter, attest
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -37,7 +35,7 @@ from govern.meetings import lifecycle
 from govern.meetings.access import load_meeting, meeting_required
 from govern.record import links as _links  # noqa: F401  (registers the meeting page's links)
 from govern.record import objections, oversight
-from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper
+from govern.record.access import can_audit, can_certify, can_enter_paper, can_see_paper, may_see_paper_choices
 from govern.record.export import ballot_kinds
 from govern.record.models import Certification, ResultObjection
 
@@ -69,8 +67,8 @@ def _with_lapses(meeting: Meeting, rows: list[Delegation]) -> list[Delegation]:
 
 
 def _body(field: str = "body"):
-    try:
-        return json.loads(request.form.get(field) or "null")
+    try:  # the app's bounded parser: too deep a body or 1e400 is 400 bad_request, not a RecursionError
+        return current_app.json.loads(request.form.get(field) or "null")
     except ValueError:
         return None
 
@@ -334,12 +332,7 @@ def _paper(paper_id: int) -> tuple[PaperBallot, Meeting]:
 
 
 def _may_see_choices(row: PaperBallot, meeting: Meeting) -> bool:
-    """No running tally: before the preliminary result a paper ballot's choices (its entry and its scan) are
-    shown only while it awaits attestation, to committee members (the one who entered it and those who may
-    attest it): the single paper ballot a member is entering or attesting. Afterwards, to whoever sees paper."""
-    if lifecycle.is_counted(meeting):
-        return True
-    return row.entry_id is None and is_committee(current_user, meeting.community)
+    return may_see_paper_choices(current_user, row, meeting)
 
 
 @bp.get("/paper-ballots/<id:paper_id>")

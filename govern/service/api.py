@@ -20,6 +20,7 @@ from govern.extensions import db
 from govern.register.models import Community
 from govern.service import services
 from govern.service.access import can_file_requests, can_oversee_requests, can_see_request, can_use_service
+from govern.service.api_photos import multipart_request
 from govern.service.models import OPEN_STATUSES, ServiceRequest
 
 bp = make_blueprint("service_api", __name__)
@@ -92,12 +93,15 @@ def list_requests():
 @api_login_required
 def file_request():
     """A confirmed owner files a request: ``{"community", "category", "subcategory", "description", "unit_id"}``
-    or ``"common_area"`` instead of the unit. Photos are added on the page."""
-    data = json_body(required=("community",), types={
-        "community": str, "category": str, "subcategory": str, "description": str, "common_area": str,
-        "unit_id": int})
+    or ``"common_area"`` instead of the unit; or the same fields as ``multipart/form-data`` with ``photos``."""
+    if request.mimetype == "multipart/form-data":  # with photos (govern.service.api_photos)
+        data, photos = multipart_request()
+    else:
+        data, photos = json_body(required=("community",), types={
+            "community": str, "category": str, "subcategory": str, "description": str, "common_area": str,
+            "unit_id": int}), []
     community = _community(data["community"], can_file_requests)
-    req = services.file_request(community, data, actor=current_user)
+    req = services.file_request(community, data, actor=current_user, photos=photos)
     return jsonify(request_json(req, community, full=True)), 201
 
 
