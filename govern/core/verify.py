@@ -618,6 +618,7 @@ class _Verifier(DigestChecks):
 
     def check_paper(self, entry: LedgerEntry, at: datetime) -> None:
         file, pos = "ledger.jsonl", entry.position
+        self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim_paper(entry.voter)]
         if entry.delegation is not None:
             self.problem(file, pos, "bad_entry", "a paper ballot carries no delegation")
         env = entry.attestation

@@ -48,7 +48,7 @@ STAGE_LABELS = {
     lifecycle.OBJECTION: _l("Objection period"),
     lifecycle.FINAL: _l("Final result"),
     lifecycle.CERTIFIED: _l("Certified by the street office"),
-    lifecycle.OBJECTED: _l("Objected to by the street office"),
+    lifecycle.OBJECTED: _l("Objected to: awaiting the street office's decision"),
     lifecycle.REVOKED: _l("Revoked by the street office"),
 }
 
