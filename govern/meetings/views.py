@@ -383,6 +383,7 @@ def _fmt(moment) -> str:
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)
 from govern.meetings import roll_pages as _roll_pages  # noqa: E402,F401  (the published roll's pages)
+from govern.meetings import voided_rolls as _voided_rolls  # noqa: E402,F401  (the voided rolls' page, R29)
 
 
 @bp.app_template_global()
