@@ -274,7 +274,7 @@ def agenda_of(meeting: Meeting) -> dict:
         invalid_policy=meeting.invalid_policy,
         motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": m.item, "matter": m.matter,
                   "attachments": (files.get(m.proposal_id, []) if m.proposal_id is not None else [])
-                  + list(m.attachments or ()),
+                  + list(m.attachments or ()), "interested": m.interested,
                   **({"kind": "election", **m.election} if m.is_election else {})}
                  for m in meeting.motions])
 
