@@ -59,6 +59,7 @@ from govern.core.digestcheck import (
 )
 from govern.core.extensions import extension_problems
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
+from govern.core import law_checks
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import (
@@ -301,6 +302,9 @@ class _Verifier(DigestChecks):
         self.caster_list = CasterList(
             {p.person: p.casters for p in self.roll.persons} if self.roll else {}, meeting=meeting, keys=self.keys,
             server_key=self.manifest_key(), is_person=lambda v: bool(self.roll and self.roll.person(v)))
+        self.caster_times = law_checks.CasterTimeline(  # #13: delegations checked against casters in time
+            {p.person: p.casters for p in self.roll.persons} if self.roll else {}, self.crypto.lines, self.chain)
+        self.problems += [Problem("meeting.json", None, *p) for p in law_checks.window_bounds_problems(meeting)]
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
@@ -458,7 +462,7 @@ class _Verifier(DigestChecks):
         """The key was active at ``at`` for an account allowed to cast for ``person_id``."""
         person = self.roll.person(person_id) if self.roll is not None else None
         account, _ = self.keys.holder(key, at)
-        return person is not None and account is not None and account in person.casters
+        return person is not None and account is not None and account in self.caster_times.casters_at(person_id, at)
 
     # ---- ledger
     def check_ledger(self) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
