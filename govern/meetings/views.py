@@ -271,7 +271,7 @@ def ballot(meeting: Meeting):
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
     is_open = meeting.status is MeetingStatus.OPEN
-    me = voter.voter_summary(meeting, current_user)
+    me = voter.voter_summary(meeting, current_user, person=request.args.get("person"))
     principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
     if me is None and not principals:
         abort(403)
@@ -295,6 +295,7 @@ def ballot(meeting: Meeting):
         pending=pending,
         given=given,
         thread_urls=_thread_urls(meeting),
+        others=voter.other_persons(meeting, current_user, me["voter"]) if me else [],
     )
 
 
