@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from govern.core import law_checks
 from govern.core.agenda import election_motion_ids, meeting_agenda_problem, result_agenda_problems
 from govern.core.archive import (
     AUDITOR,
@@ -59,7 +60,6 @@ from govern.core.digestcheck import (
 )
 from govern.core.extensions import extension_problems
 from govern.core.fastpath import CryptoPass, form_problem, gc_paused, light_roll, parse_canonical
-from govern.core import law_checks
 from govern.core.keybook import parse_keys
 from govern.core.keys import verify
 from govern.core.ledger import (
