@@ -130,6 +130,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("meetings.check_receipt", "GET"): PUBLIC,
     ("meetings.result", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("meetings.roll", "GET"): (L, F, o, N, F, F, F, o, o, F),
+    ("meetings.voided_rolls_page", "GET"): (L, F, F, N, F, o, F, o, o, F),
     ("meetings.file_objection", "POST"): (L, F, o, N, F, F, F, F, F, F),
     ("meetings.answer_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("meetings.developer_representative", "POST"): (L, F, F, N, F, F, F, o, o, F),
@@ -146,6 +147,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("meetings_api.results", "GET"): (L, o, o, N, o, o, o, o, o, o),
     ("meetings_api.countersign", "POST"): (L, F, F, N, F, F, F, o, o, F),
     ("meetings_api.extend", "POST"): (L, F, F, N, F, o, F, o, o, F),
+    ("meetings_api.roll_objections", "GET"): (L, F, o, N, F, F, F, o, o, F),
+    ("meetings_api.file_roll_objection", "POST"): (L, F, o, N, F, F, F, F, F, F),
+    ("meetings_api.answer_roll_objection", "POST"): (L, F, F, N, F, F, F, o, o, F),
     # agenda: pages (the sample proposal is garden's, by "owner", in committee review)
     ("agenda.index", "GET"): MEMBERS,
     ("agenda.new", "GET"): (L, F, o, F, o, F, F, F, F, F),

@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "proposal.withdraw": _l("Proposal withdrawn"),
     "record.verify_request": _l("Record check requested"),
     "register.import": _l("Register imported"),
+    "reminder.move": _l("Reminders moved with the voting window"),
     "reminder.schedule": _l("Reminder scheduled"),
     "reminder.send": _l("Reminder sent"),
     "result.certify": _l("Street office's opinion signed"),

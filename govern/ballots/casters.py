@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 
 from govern.accounts.models import Role, RoleGrant
 from govern.ballots.ledger import lock_meeting
@@ -25,7 +25,7 @@ from govern.core.ballot import format_time, new_nonce
 from govern.core.canonical import GENESIS_HASH
 from govern.core.casters import caster_change_object
 from govern.core.keys import public_key_b64, sign
-from govern.core.ledger import CASTER_CHANGE, ELECTRONIC, append_entry
+from govern.core.ledger import CASTER_CHANGE, ELECTRONIC, PAPER, append_entry
 from govern.core.register import DEVELOPER_ID
 from govern.errors import DomainError
 from govern.extensions import db
@@ -131,8 +131,17 @@ def _reason_added(meeting: Meeting, person: RollPerson, account: int) -> str | N
     if person.register_person == DEVELOPER_ID:
         return "developer_representative"
     if _owner_refs(meeting.community_id, account) & set(person.owners):
-        return "owner_confirmed"
+        # An owner of the person whose account was confirmed by the freeze and is not a caster was left out by
+        # the co-owners' designation at the freeze, which decides for this meeting (a later one does not).
+        return "owner_confirmed" if _confirmed_after(meeting, account) else None
     return None if _has_own_ballot(meeting.id, person.person) else "buyer"
+
+
+def _confirmed_after(meeting: Meeting, account: int) -> bool:
+    """The account's owner record in the community was confirmed after the meeting's roll was frozen."""
+    return bool(db.session.scalar(select(exists().where(
+        Owner.community_id == meeting.community_id, Owner.user_id == account,
+        Owner.confirmed_at > meeting.roll_frozen_at))))
 
 
 def _reason_removed(person: RollPerson, account: int, units: list[str], owners: dict[str, set[int]]) -> str:
@@ -188,6 +197,8 @@ def sync_casters(meeting_id: int, *, signer: Ed25519PrivateKey, moment: datetime
         wanted = accounts_for(units, person.register_person == DEVELOPER_ID, by_unit, reps)
         for account in sorted(current[person.id] - wanted):
             reason = _reason_removed(person, account, units, owners)
+            if reason == "designated":  # still an owner: the designation at the freeze decides for this meeting
+                continue
             out.append(append_caster_change(meeting, person, account, "remove", reason, signer=signer, moment=moment))
         for account in sorted(wanted - current[person.id]):
             reason = _reason_added(meeting, person, account)
@@ -198,12 +209,32 @@ def sync_casters(meeting_id: int, *, signer: Ed25519PrivateKey, moment: datetime
 
 
 def check_first_caster(meeting_id: int, voter: str, account: int) -> None:
-    """Under the meeting's lock: refuse ``not_designated`` when another account's own electronic ballot for
-    ``voter`` is already in the ledger (co-owners with nobody designated: the first to cast is the caster)."""
+    """Under the meeting's lock, for a person that several accounts may cast for (co-owners with nobody
+    designated: the first to cast is the caster): refuse ``not_designated`` when another account's own
+    electronic ballot for ``voter`` is already in the ledger, or a paper ballot for it (a paper ballot does not
+    say which co-owner signed it, so it binds the person to paper: :func:`check_paper_caster`)."""
     other = db.session.scalar(select(exists().where(
-        BallotEntry.meeting_id == meeting_id, BallotEntry.voter == voter, BallotEntry.kind == ELECTRONIC,
-        BallotEntry.delegation_hash.is_(None), BallotEntry.user_id != account)))
+        BallotEntry.meeting_id == meeting_id, BallotEntry.voter == voter, BallotEntry.delegation_hash.is_(None),
+        or_(and_(BallotEntry.kind == ELECTRONIC, BallotEntry.user_id != account), BallotEntry.kind == PAPER))))
     if other:
+        raise not_designated()
+
+
+def check_paper_caster(meeting_id: int, voter: str) -> None:
+    """The first-caster rule for paper ballots (vector L1 on paper): when several accounts may cast for
+    ``voter`` now (co-owners with nobody designated) and one of them already cast an electronic ballot of its
+    own, that account is the person's caster for the meeting, so a paper ballot for the person is refused
+    ``not_designated`` (the paper cannot show that the same co-owner signed it). Called when a paper ballot is
+    entered and again under the meeting's lock when it is attested; ``govern verify`` applies the same rule
+    (:meth:`govern.core.casters.CasterList.claim_paper`)."""
+    casters = db.session.scalar(select(func.count(RollCaster.id)).join(
+        RollPerson, RollPerson.id == RollCaster.roll_person_id).where(
+        RollCaster.meeting_id == meeting_id, RollPerson.meeting_id == meeting_id, RollPerson.person == voter))
+    if (casters or 0) < 2:
+        return
+    if db.session.scalar(select(exists().where(
+            BallotEntry.meeting_id == meeting_id, BallotEntry.voter == voter, BallotEntry.kind == ELECTRONIC,
+            BallotEntry.delegation_hash.is_(None)))):
         raise not_designated()
 
 

@@ -150,6 +150,10 @@ class Meeting(db.Model):
     #: R26: the objection period in days after the preliminary result, fixed when the notice is published
     #: (the community's ``objection_days``); NULL for meetings published before it existed (no period).
     objection_days: Mapped[int | None] = mapped_column(Integer)
+    #: R12: the community's window bounds in days (``window_min_days``, ``window_max_days``) fixed when the notice
+    #: is published; extensions stay within them and the record carries them. NULL for meetings published before.
+    window_min_days: Mapped[int | None] = mapped_column(Integer)
+    window_max_days: Mapped[int | None] = mapped_column(Integer)
     #: R11: why the street office convenes (the committee failed to); empty when the committee convenes.
     convening_reason: Mapped[str] = mapped_column(Text, default="")
     #: The community's deemed-consent clause (R24) fixed when the notice was published: NULL (off), "plain" or

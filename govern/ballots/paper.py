@@ -23,6 +23,7 @@ from govern import clock
 from govern.accounts.access import COMMITTEE, is_committee
 from govern.accounts.models import RoleGrant
 from govern.audit.services import record
+from govern.ballots.casters import check_paper_caster
 from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, refuse, results_signed
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, OwnerKey, PaperBallot, RollPerson
@@ -101,6 +102,7 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
     late_refusal(meeting, pending=True)
     if _voted(meeting, obj["voter"]):
         raise refuse("already_voted", _("This person has already voted (single-cast meeting)."))
+    check_paper_caster(meeting.id, obj["voter"])
     if db.session.scalar(select(PaperBallot.id).where(PaperBallot.meeting_id == meeting.id,
                                                       PaperBallot.voter == obj["voter"],
                                                       PaperBallot.entry_id.is_(None))) is not None:
@@ -166,6 +168,7 @@ def attest_paper_ballot(paper: PaperBallot, data: Any, *, actor) -> BallotEntry:
     if results_signed(meeting.id):
         raise refuse("results_signed", _("The results are signed: no ballot can be added any more."))
     late_refusal(locked, pending=False)
+    check_paper_caster(locked.id, paper.voter)
     rows = db.session.execute(select(BallotEntry.nonce, BallotEntry.ballot_hash).where(
         BallotEntry.meeting_id == meeting.id,
         (BallotEntry.nonce == paper.nonce) | (BallotEntry.ballot_hash == paper.ballot_hash))).all()

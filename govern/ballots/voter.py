@@ -24,12 +24,14 @@ def persons_for(meeting: Meeting, user) -> list[RollPerson]:
     ))
 
 
-def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
-    """The dict of ``GET /api/v1/meetings/{id}/me``; ``None`` when the caller is not on the roll."""
+def voter_summary(meeting: Meeting, user, person: str | None = None) -> dict[str, Any] | None:
+    """The dict of ``GET /api/v1/meetings/{id}/me``; ``None`` when the caller is not on the roll. ``person``: which
+    of the caller's persons (a buyer who already was a voting person casts for two, SPC art. 9); the first when it
+    is not one of them."""
     persons = persons_for(meeting, user)
     if not persons:
         return None
-    person = persons[0]
+    person = next((p for p in persons if p.person == person), persons[0]) if person else persons[0]
     units = db.session.scalars(select(RollUnit).where(RollUnit.roll_person_id == person.id).order_by(RollUnit.unit))
     out: dict[str, Any] = {
         "voter": person.person,
@@ -45,6 +47,19 @@ def voter_summary(meeting: Meeting, user) -> dict[str, Any] | None:
     if key is not None:
         out["key_id"] = key.key_id
     return out
+
+
+def other_persons(meeting: Meeting, user, current: str) -> list[dict[str, Any]]:
+    """The caller's roll persons other than ``current``, each ``{"voter", "units": [unit numbers]}`` (the ballot
+    page links to each: the account casts once per person)."""
+    others = [p for p in persons_for(meeting, user) if p.person != current]
+    if not others:
+        return []
+    units: dict[int, list[str]] = {}
+    for u in db.session.scalars(select(RollUnit).where(RollUnit.roll_person_id.in_([p.id for p in others]))
+                                .order_by(RollUnit.unit)):
+        units.setdefault(u.roll_person_id, []).append(u.unit)
+    return [{"voter": p.person, "units": units.get(p.id, [])} for p in others]
 
 
 def ballot_context(meeting: Meeting, voter: str) -> dict[str, Any]:

@@ -7,6 +7,11 @@
                   "attachments": [{"name": "...", "media_type": "...", "size": 1234, "sha256": "<64 hex>"}]}],
      "revision_policy": "single-cast", "invalid_policy": "as-abstain"}
 
+An art. 279 motion (``"matter": "unanimous_interested"``, R25) adds ``"interested": {"applicant_units": [...],
+"interested_units": [...], "reason": "..." | null}`` (unit numbers, sorted; ``reason`` why the committee named
+other units than the default, the other owners of the applicant's building): the owners who decide are part of the
+notice. Agendas published before carry no ``interested`` and stay valid.
+
 An election motion (#14) adds ``"kind": "election", "seats", "max_marks", "candidates": [{"id", "name",
 "statement_sha256", "photo_sha256"}]`` (``photo_sha256`` null without a photo): nominations close before the
 notice, so the candidates are published with it and cannot change without voiding it.
@@ -30,6 +35,8 @@ MOTION_KEYS = frozenset({"id", "title", "text", "item", "matter", "attachments"}
 ATTACHMENT_KEYS = frozenset({"name", "media_type", "size", "sha256"})
 ELECTION_KEYS = MOTION_KEYS | {"kind", "seats", "max_marks", "candidates"}
 CANDIDATE_KEYS = frozenset({"id", "name", "statement_sha256", "photo_sha256"})
+INTERESTED_KEYS = frozenset({"applicant_units", "interested_units", "reason"})
+UNANIMOUS_INTERESTED = "unanimous_interested"
 
 
 def lf(text: str) -> str:
@@ -42,6 +49,12 @@ def _entry(m: Mapping[str, Any]) -> dict:
            "matter": m["matter"],
            "attachments": [{"name": a["name"], "media_type": a["media_type"], "size": int(a["size"]),
                             "sha256": a["sha256"]} for a in m.get("attachments") or ()]}
+    if m["matter"] == UNANIMOUS_INTERESTED and m.get("interested"):
+        spec = m["interested"]
+        reason = spec.get("reason") or None
+        out["interested"] = {"applicant_units": sorted(str(u) for u in spec.get("applicant_units") or ()),
+                             "interested_units": sorted(str(u) for u in spec.get("interested_units") or ()),
+                             "reason": reason}
     if m.get("kind") == "election":
         out.update(kind="election", seats=int(m["seats"]), max_marks=int(m["max_marks"]),
                    candidates=[{k: c[k] for k in sorted(CANDIDATE_KEYS)} for c in m["candidates"]])
@@ -76,9 +89,11 @@ def agenda_problems(agenda: Any) -> list[str]:
     if not isinstance(motions, list) or not motions:
         return ["the agenda's motions must be a non-empty list"]
     for i, m in enumerate(motions):
-        if not isinstance(m, dict) or set(m) not in (MOTION_KEYS, ELECTION_KEYS):
+        if not isinstance(m, dict) or set(m) not in (MOTION_KEYS, MOTION_KEYS | {"interested"}, ELECTION_KEYS):
             problems.append(f"motion {i + 1}: keys must be {sorted(MOTION_KEYS)}")
             continue
+        if "interested" in m:
+            problems += [f"motion {i + 1}: {p}" for p in _interested_problems(m)]
         if set(m) == ELECTION_KEYS:
             problems += [f"motion {i + 1}: {p}" for p in _election_problems(m)]
         if not all(isinstance(m[k], str) for k in ("id", "title", "text", "matter")):
@@ -92,6 +107,24 @@ def agenda_problems(agenda: Any) -> list[str]:
     if len(ids) != len(set(ids)):
         problems.append("motion ids must be unique")
     return problems
+
+
+def _interested_problems(m: Mapping[str, Any]) -> list[str]:
+    """An art. 279 entry: matter ``unanimous_interested``; ``interested`` is ``{applicant_units, interested_units,
+    reason}`` with sorted lists of unit strings (at least one interested unit) and a string or null reason."""
+    spec = m["interested"]
+    if m.get("matter") != UNANIMOUS_INTERESTED:
+        return ["only an art. 279 motion (matter unanimous_interested) names interested units"]
+    if not isinstance(spec, dict) or set(spec) != INTERESTED_KEYS:
+        return ["interested must be {applicant_units, interested_units, reason}"]
+    units = [spec["applicant_units"], spec["interested_units"]]
+    if any(not isinstance(u, list) or not all(isinstance(x, str) for x in u) or u != sorted(u) for u in units):
+        return ["applicant_units and interested_units must be sorted lists of unit numbers"]
+    if not spec["interested_units"]:
+        return ["an art. 279 motion names at least one interested unit"]
+    if spec["reason"] is not None and not isinstance(spec["reason"], str):
+        return ["interested.reason must be a string or null"]
+    return []
 
 
 def _election_problems(m: Mapping[str, Any]) -> list[str]:

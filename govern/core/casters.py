@@ -84,6 +84,9 @@ class CasterList:
         its ``KeyBook``, its server key and ``is_person(voter)`` (the voter is on the roll)."""
         self._casters = {person: set(accounts) for person, accounts in roll_casters.items()}
         self._first: dict[str, str] = {}
+        #: Persons with an own electronic ballot, and with a paper ballot, so far in the ledger.
+        self._electronic: set[str] = set()
+        self._paper: set[str] = set()
         self._meeting, self._keys, self._server_key, self._is_person = meeting, keys, server_key, is_person
 
     def casters(self, person: str) -> frozenset[str]:
@@ -100,11 +103,26 @@ class CasterList:
 
     def claim(self, person: str, account: str | None) -> list[tuple[str, str]]:
         """Note an own ballot of ``account`` (a caster now) for ``person``; ``not_designated`` when another
-        account's ballot for the person came first (that account is the person's caster for the meeting)."""
+        account's ballot for the person came first (that account is the person's caster for the meeting), or
+        when several accounts may cast for the person and a paper ballot for it came first (:meth:`claim_paper`)."""
+        shared_paper = person in self._paper and len(self._casters.get(person, ())) > 1
+        self._electronic.add(person)
         if account is None or account not in self._casters.get(person, ()):
             return []
         if self._first.setdefault(person, account) != account:
             return [("not_designated", f"account {self._first[person]}'s ballot for this person came first")]
+        if shared_paper:
+            return [("not_designated", "a paper ballot for this person, whose co-owners designated nobody, came first")]
+        return []
+
+    def claim_paper(self, person: str) -> list[tuple[str, str]]:
+        """Note a paper ballot for ``person``. A paper ballot does not say which co-owner signed it, so when
+        several accounts may cast for the person (co-owners with nobody designated) and one of them already cast
+        an own electronic ballot, that account is the caster and the paper ballot is ``not_designated``."""
+        self._paper.add(person)
+        if person in self._electronic and len(self._casters.get(person, ())) > 1:
+            return [("not_designated", "an electronic ballot of a co-owner came first: that co-owner casts for "
+                                       "this person, and a paper ballot cannot show the same co-owner signed it")]
         return []
 
     def replay(self, entry: Any, seen_nonces: dict[str, int]) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from govern.core import law_checks
 from govern.core.agenda import election_motion_ids, meeting_agenda_problem
 from govern.core.archive import (
     AUDITOR,
@@ -243,6 +244,9 @@ class _Verifier(ResultChecks, DigestChecks):
         self.caster_list = CasterList(
             {p.person: p.casters for p in self.roll.persons} if self.roll else {}, meeting=meeting, keys=self.keys,
             server_key=self.manifest_key(), is_person=lambda v: bool(self.roll and self.roll.person(v)))
+        self.caster_times = law_checks.CasterTimeline(  # #13: delegations checked against casters in time
+            {p.person: p.casters for p in self.roll.persons} if self.roll else {}, self.crypto.lines, self.chain)
+        self.problems += [Problem("meeting.json", None, *p) for p in law_checks.window_bounds_problems(meeting)]
         self.delegations = self.check_delegations(self.load_json("delegations.json"))
         entries, valid = self.check_ledger()
         counted = counting_ballots(valid, self.policy)
@@ -400,7 +404,7 @@ class _Verifier(ResultChecks, DigestChecks):
         """The key was active at ``at`` for an account allowed to cast for ``person_id``."""
         person = self.roll.person(person_id) if self.roll is not None else None
         account, _ = self.keys.holder(key, at)
-        return person is not None and account is not None and account in person.casters
+        return person is not None and account is not None and account in self.caster_times.casters_at(person_id, at)
 
     # ---- ledger
     def check_ledger(self) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
@@ -560,6 +564,7 @@ class _Verifier(ResultChecks, DigestChecks):
 
     def check_paper(self, entry: LedgerEntry, at: datetime) -> None:
         file, pos = "ledger.jsonl", entry.position
+        self.problems += [Problem(file, pos, *p) for p in self.caster_list.claim_paper(entry.voter)]
         if entry.delegation is not None:
             self.problem(file, pos, "bad_entry", "a paper ballot carries no delegation")
         env = entry.attestation

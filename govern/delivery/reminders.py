@@ -22,6 +22,7 @@ from govern.delivery.quiet import community_window, in_quiet_hours, postpone
 from govern.delivery.services import send_message
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.meetings import extension
 from govern.meetings.nonvoters import non_voting_accounts
 from govern.register.models import Community
 
@@ -93,6 +94,27 @@ def set_meeting_schedule(meeting, offsets: list[int], *, actor) -> list[Reminder
     record("reminder.schedule", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
            data={"offsets_minutes": offsets, "scheduled": [r.id for r in created]})
     return created
+
+
+@extension.announcer
+def move_meeting_reminders(meeting, row, actor) -> list[Reminder]:
+    """R12: an extension moves the close, so each scheduled reminder of the meeting's schedule (an offset
+    before close) moves with it, out of quiet hours again; reminders already sent, skipped or cancelled, and
+    one-off reminders, stay as they are. Returns the reminders moved."""
+    community = db.session.get(Community, meeting.community_id)
+    window = community_window(community)
+    moved = []
+    for reminder in meeting_reminders(meeting):
+        if reminder.status != "scheduled" or reminder.offset_minutes is None:
+            continue
+        reminder.due_at = meeting.closes_at - timedelta(minutes=reminder.offset_minutes)
+        reminder.run_at = postpone(reminder.due_at, window)
+        moved.append(reminder)
+    if moved:
+        db.session.flush()
+        record("reminder.move", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
+               data={"closes_at": meeting.closes_at.isoformat(), "moved": [r.id for r in moved]})
+    return moved
 
 
 def reminder_kind(kind: str):

@@ -214,3 +214,4 @@ def extend(meeting: Meeting):
     row = extension.extend_window(meeting, data, actor=current_user)
     return jsonify({"closes_at": format_time(row.closes_at), "previous_closes_at": format_time(row.previous_closes_at),
                     "agenda_hash": meeting.agenda_hash}), 201
+from govern.meetings import roll_api as _roll_api  # noqa: E402,F401  (the roll objections API)

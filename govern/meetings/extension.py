@@ -80,7 +80,7 @@ def extend_window(meeting: Meeting, data: Any, *, actor) -> MeetingExtension:
         raise DomainError("extension_stale", _("The voting window changed meanwhile: reload the page and sign "
                                                "again."), status=409)
     closes_at = parse_time(obj["closes_at"])
-    check_window(locked.community, locked.opens_at, closes_at)
+    check_window(locked.community, locked.opens_at, closes_at, (locked.window_min_days, locked.window_max_days))
     key = own_active_key(actor, key_id)
     if not verify(key.public_key, obj, signature):
         raise DomainError("bad_signature", _("The signature does not verify under your key."), status=400)

@@ -274,7 +274,7 @@ def agenda_of(meeting: Meeting) -> dict:
         invalid_policy=meeting.invalid_policy,
         motions=[{"id": str(m.id), "title": m.title, "text": m.text or "", "item": m.item, "matter": m.matter,
                   "attachments": (files.get(m.proposal_id, []) if m.proposal_id is not None else [])
-                  + list(m.attachments or ()),
+                  + list(m.attachments or ()), "interested": m.interested,
                   **({"kind": "election", **m.election} if m.is_election else {})}
                  for m in meeting.motions])
 
@@ -285,10 +285,12 @@ def window_bounds(community: Community) -> tuple[int, int]:
     return settings.get(community, "window_min_days"), settings.get(community, "window_max_days")
 
 
-def check_window(community: Community, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+def check_window(community: Community, opens_at: dt.datetime, closes_at: dt.datetime,
+                 bounds: tuple[int | None, int | None] = (None, None)) -> None:
     """Refuse (``window_out_of_bounds``) a voting window shorter or longer than the community allows (R12);
-    an extension is checked with its new close, so the total window stays within the bounds."""
-    low, high = window_bounds(community)
+    an extension is checked with its new close, so the total window stays within the bounds (``bounds``: those
+    fixed on the published meeting, when it has them)."""
+    low, high = bounds if None not in bounds else window_bounds(community)
     length = closes_at - opens_at
     if dt.timedelta(days=low) <= length <= dt.timedelta(days=high):
         return
@@ -338,6 +340,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     meeting.notice_date = local_day(moment)
     meeting.notice_rule = reading.value
     meeting.objection_days = community.setting("objection_days")  # R26: fixed with the notice
+    meeting.window_min_days, meeting.window_max_days = window_bounds(community)  # R12: fixed with the notice
     roll = freeze_roll(meeting, moment)
     for motion in meeting.motions:
         if motion.interested is not None and not interested_persons(meeting, motion):

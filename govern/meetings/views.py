@@ -49,7 +49,7 @@ STAGE_LABELS = {
     lifecycle.OBJECTION: _l("Objection period"),
     lifecycle.FINAL: _l("Final result"),
     lifecycle.CERTIFIED: _l("Certified by the street office"),
-    lifecycle.OBJECTED: _l("Objected to by the street office"),
+    lifecycle.OBJECTED: _l("Objected to: awaiting the street office's decision"),
     lifecycle.REVOKED: _l("Revoked by the street office"),
 }
 
@@ -271,7 +271,7 @@ def ballot(meeting: Meeting):
     server attaches the delegation. Callers who are neither on the roll nor an accepted proxy: 403.
     """
     is_open = meeting.status is MeetingStatus.OPEN
-    me = voter.voter_summary(meeting, current_user)
+    me = voter.voter_summary(meeting, current_user, person=request.args.get("person"))
     principals, pending = proxies.held_for_ballot(meeting, current_user, can_vote=is_open)
     if me is None and not principals:
         abort(403)
@@ -295,6 +295,7 @@ def ballot(meeting: Meeting):
         pending=pending,
         given=given,
         thread_urls=_thread_urls(meeting),
+        others=voter.other_persons(meeting, current_user, me["voter"]) if me else [],
     )
 
 
@@ -383,6 +384,7 @@ def _fmt(moment) -> str:
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)
 from govern.meetings import roll_pages as _roll_pages  # noqa: E402,F401  (the published roll's pages)
+from govern.meetings import voided_rolls as _voided_rolls  # noqa: E402,F401  (the voided rolls' page, R29)
 
 
 @bp.app_template_global()

@@ -80,6 +80,8 @@ def meeting_json(meeting: Meeting) -> dict:
         **({"convener": meeting.convener, "convening_reason": meeting.convening_reason}
            if meeting.convener == "street_office" else {}),
         **({"extensions": items} if (items := extension.extensions_json(meeting)) else {}),
+        **({} if meeting.window_min_days is None else {
+            "window_bounds": {"min_days": meeting.window_min_days, "max_days": meeting.window_max_days}}),
     }
 
 

@@ -163,4 +163,4 @@ def authz_sample(app, community_id: int, owner_id: int) -> dict:
                                      actor=owner)
         db.session.commit()
         return {"meeting_id": meeting.id, "motion_id": meeting.motions[0].id, "ballot_hash": entry.ballot_hash,
-                "sha256": sample_file["sha256"]}
+                "sha256": sample_file["sha256"], "roll_objection_id": 1}
