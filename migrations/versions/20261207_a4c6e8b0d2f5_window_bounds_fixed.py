@@ -2,7 +2,7 @@
 to them (#13 item 3)
 
 Revision ID: a4c6e8b0d2f5
-Revises: e7d4c2b9a1f3
+Revises: f3a9c1d2e4b5
 Create Date: 2026-12-07 22:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a4c6e8b0d2f5'
-down_revision = 'e7d4c2b9a1f3'
+down_revision = 'f3a9c1d2e4b5'
 branch_labels = None
 depends_on = None
 
