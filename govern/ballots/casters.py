@@ -131,17 +131,8 @@ def _reason_added(meeting: Meeting, person: RollPerson, account: int) -> str | N
     if person.register_person == DEVELOPER_ID:
         return "developer_representative"
     if _owner_refs(meeting.community_id, account) & set(person.owners):
-        # An owner of the person whose account was confirmed by the freeze and is not a caster was left out by
-        # the co-owners' designation at the freeze, which decides for this meeting (a later one does not).
-        return "owner_confirmed" if _confirmed_after(meeting, account) else None
+        return "owner_confirmed"
     return None if _has_own_ballot(meeting.id, person.person) else "buyer"
-
-
-def _confirmed_after(meeting: Meeting, account: int) -> bool:
-    """The account's owner record in the community was confirmed after the meeting's roll was frozen."""
-    return bool(db.session.scalar(select(exists().where(
-        Owner.community_id == meeting.community_id, Owner.user_id == account,
-        Owner.confirmed_at > meeting.roll_frozen_at))))
 
 
 def _reason_removed(person: RollPerson, account: int, units: list[str], owners: dict[str, set[int]]) -> str:
@@ -197,8 +188,6 @@ def sync_casters(meeting_id: int, *, signer: Ed25519PrivateKey, moment: datetime
         wanted = accounts_for(units, person.register_person == DEVELOPER_ID, by_unit, reps)
         for account in sorted(current[person.id] - wanted):
             reason = _reason_removed(person, account, units, owners)
-            if reason == "designated":  # still an owner: the designation at the freeze decides for this meeting
-                continue
             out.append(append_caster_change(meeting, person, account, "remove", reason, signer=signer, moment=moment))
         for account in sorted(wanted - current[person.id]):
             reason = _reason_added(meeting, person, account)
