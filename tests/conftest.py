@@ -165,3 +165,35 @@ def factory(app):
     from tests.factories import Factory
 
     return Factory(app)
+
+
+#: .ci/run's second pass (against PostgreSQL and Redis) sets GOVERN_CI_PASS=postgres. Tests that touch no database
+#: (the Flask-free core, the code scanners) and the browser tests already ran in the first pass of the same run;
+#: they are skipped here, with the reason, unless their module talks to PostgreSQL or Redis itself.
+_DB_FIXTURES = {"app", "make_app", "_template_db"}
+_SERVICE_WORDS = re.compile(r"\b(ON_POSTGRES|PG_URL|DATABASE_URL|REDIS_URL)\b")
+
+
+def _talks_to_services(module) -> bool:
+    try:
+        with open(module.__file__, encoding="utf-8") as fh:
+            return bool(_SERVICE_WORDS.search(fh.read()))
+    except (AttributeError, OSError, TypeError):
+        return True
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("GOVERN_CI_PASS") != "postgres":
+        return
+    once = pytest.mark.skip(reason="ran in this CI run's SQLite pass: touches no database, or drives the browser")
+    seen: dict[str, bool] = {}
+    for item in items:
+        path = str(getattr(item, "path", item.nodeid))
+        if path not in seen:
+            seen[path] = _talks_to_services(getattr(item, "module", None))
+        if seen[path]:
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        browser = item.get_closest_marker("browser") or "page" in fixtures or "/tests/browser/" in path
+        if browser or not (_DB_FIXTURES & fixtures):
+            item.add_marker(once)
