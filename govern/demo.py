@@ -22,7 +22,7 @@ from govern import jobs
 from govern.accounts import committee
 from govern.accounts.auth import hash_password
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.extensions import db
 from govern.formats import format_area, local_day
@@ -142,12 +142,12 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
     db.session.flush()
     admin = accounts["admin"]
     db.session.add(RoleGrant(user_id=admin.id, role=Role.ADMIN, community_id=None))
-    record("role.grant", actor=None, obj=admin, data={"user": "admin", "role": "admin", "demo": True})
+    log_action("role.grant", actor=None, obj=admin, data={"user": "admin", "role": "admin", "demo": True})
 
     community = Community(slug=DEMO_SLUG, name=DEMO_NAME, district="示范街道", address="示范路 278 号")
     db.session.add(community)
     db.session.flush()
-    record("community.create", actor=admin, community=community, obj=community, data={"demo": True})
+    log_action("community.create", actor=admin, community=community, obj=community, data={"demo": True})
     report = import_register(community, register_csv().encode("utf-8"), actor=admin, source="demo")
 
     owners = {o.ref: o for o in db.session.scalars(select(Owner).where(Owner.community_id == community.id))}
@@ -156,7 +156,7 @@ def load_demo(*, echo: Callable[[str], None] = print) -> bool:
         user = accounts[username]
         grant = RoleGrant(user_id=user.id, role=Role(role), community_id=community.id, granted_by_id=admin.id)
         db.session.add(grant)
-        record("role.grant", actor=admin, community=community, obj=user, data={"user": username, "role": role})
+        log_action("role.grant", actor=admin, community=community, obj=user, data={"user": username, "role": role})
         if grant.role in committee.COMMITTEE_ROLES:  # R30: a 5-member committee, its 5-year term starting today
             db.session.flush()
             committee.start_term(grant, starts_on=local_day(moment), actor=admin)
@@ -190,7 +190,7 @@ def _link_owner(user, owner, confirmer, moment) -> None:
     db.session.add(RoleGrant(user_id=user.id, role=Role.OWNER, community_id=owner.community_id,
                              granted_by_id=confirmer.id))
     db.session.flush()
-    record("owner.confirm", actor=confirmer, community=owner.community_id, obj=owner,
+    log_action("owner.confirm", actor=confirmer, community=owner.community_id, obj=owner,
            data={"user": user.username, "owner": owner.ref, "demo": True})
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.owner_keys import enroll_key
 from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair
@@ -96,7 +96,7 @@ def load_second(accounts: dict[str, User], password_hash: str, *, echo) -> None:
                           settings_json={"election_nominators": "owners,preparatory"})
     db.session.add(community)
     db.session.flush()
-    record("community.create", actor=admin, community=community, obj=community, data={"demo": True})
+    log_action("community.create", actor=admin, community=community, obj=community, data={"demo": True})
     report = import_register(community, register_csv().encode("utf-8"), actor=admin, source="demo")
     for username, display, role, _c in STAFF:
         user = User(username=username, display_name=display, password_hash=password_hash)
@@ -104,7 +104,8 @@ def load_second(accounts: dict[str, User], password_hash: str, *, echo) -> None:
         db.session.flush()
         accounts[username] = user
         db.session.add(RoleGrant(user_id=user.id, role=role, community_id=community.id, granted_by_id=admin.id))
-        record("role.grant", actor=admin, community=community, obj=user, data={"user": username, "role": role.value})
+        log_action("role.grant", actor=admin, community=community, obj=user,
+                   data={"user": username, "role": role.value})
     owners = list(db.session.scalars(select(Owner).where(Owner.community_id == community.id).order_by(Owner.ref)))
     moment = real_now - timedelta(days=60)
     users = []

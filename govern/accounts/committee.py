@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from govern import clock
 from govern.accounts.models import Role, RoleGrant
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.core.procedure import MAX_TERM_YEARS, committee_size, term_end
 from govern.extensions import db
 from govern.formats import local_day
@@ -61,7 +61,7 @@ def start_term(grant: RoleGrant, *, starts_on: dt.date, years: int | None = None
     grant.term_starts_on = starts_on
     grant.term_ends_on = min(ends_on, longest) if ends_on is not None else longest
     db.session.flush()
-    record("role.term_start", actor=actor, community=grant.community_id, obj=grant,
+    log_action("role.term_start", actor=actor, community=grant.community_id, obj=grant,
            data={"user": grant.user_id, "role": Role(grant.role).value, "term_starts_on": starts_on.isoformat(),
                  "term_ends_on": grant.term_ends_on.isoformat()})
     return grant

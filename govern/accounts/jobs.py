@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, select, update
 
 from govern.accounts.models import ClaimCode, ClaimSheet
 from govern.accounts.services import issue_claim_codes
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.extensions import db
 from govern.register.models import Building, Owner, Ownership, Unit, UnitStatus
@@ -44,7 +44,7 @@ def request_claim_sheet(community, *, actor) -> ClaimSheet:
     sheet = ClaimSheet(community_id=community.id, requested_by_id=actor.id, status="pending")
     db.session.add(sheet)
     db.session.flush()
-    record("claim_sheet.request", actor=actor, community=community, obj=sheet)
+    log_action("claim_sheet.request", actor=actor, community=community, obj=sheet)
     return sheet
 
 
@@ -79,7 +79,7 @@ def render_claim_sheet(sheet_id: int) -> None:
         sheet.unit_count = len(issued)
         sheet.status = "done"
         sheet.finished_at = now()
-        record(
+        log_action(
             "claim_codes.issue",
             actor=sheet.requested_by_id,
             community=sheet.community_id,

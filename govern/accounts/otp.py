@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from govern import jobs
 from govern.accounts import throttle
 from govern.accounts.models import OneTimeCode, Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.errors import DomainError
 from govern.extensions import db
@@ -228,7 +228,7 @@ def _send(user: User, channel: str, address: str, subject: str, text: str) -> No
 @throttle.on_burst
 def alert_burst(user: User, failures: int) -> None:
     """Tell the account's owner that many wrong passwords were tried (on every channel the account has)."""
-    record("account.password_attack", actor=None, obj=user, data={"failures": failures})
+    log_action("account.password_attack", actor=None, obj=user, data={"failures": failures})
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("Many wrong passwords for your account")
         text = _("govern: someone tried many wrong passwords for your account %(user)s in the last minutes. "

@@ -15,7 +15,7 @@ from govern.accounts import committee, otp, throttle
 from govern.accounts.access import forget_roles
 from govern.accounts.auth import check_password, hash_password, token_digest
 from govern.accounts.models import ApiToken, ClaimCode, OwnerClaim, Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.errors import Conflict, DomainError, Forbidden, NotFound
 from govern.extensions import db
@@ -122,7 +122,7 @@ def change_password(user: User, old: str, new: str) -> None:
     validate_password(new, user.username)
     user.password_hash = hash_password(new)
     revoked = _end_access(user)
-    record("account.password_changed", actor=user, obj=user, data={"tokens_revoked": revoked})
+    log_action("account.password_changed", actor=user, obj=user, data={"tokens_revoked": revoked})
 
 
 def reset_password(user: User, new: str) -> None:
@@ -130,7 +130,7 @@ def reset_password(user: User, new: str) -> None:
     validate_password(new, user.username)
     user.password_hash = hash_password(new)
     revoked = _end_access(user)
-    record("account.password_reset", actor=user, obj=user, data={"tokens_revoked": revoked})
+    log_action("account.password_reset", actor=user, obj=user, data={"tokens_revoked": revoked})
 
 
 def _end_access(user: User) -> int:
@@ -156,7 +156,7 @@ def set_blocked(user: User, blocked: bool, *, actor: User) -> None:
         return
     user.is_active_account = not blocked
     revoked = _end_access(user) if blocked else 0
-    record("account.block" if blocked else "account.unblock", actor=actor, obj=user,
+    log_action("account.block" if blocked else "account.unblock", actor=actor, obj=user,
            data={"user": user.username, "tokens_revoked": revoked})
 
 
@@ -171,7 +171,7 @@ def enable_totp(user: User, secret: str, code: str) -> None:
     user.totp_secret = secret
     user.totp_last_step = None
     otp.verify_totp(user, code)  # the enrolment code cannot be replayed at sign-in
-    record("account.totp_enabled", actor=user, obj=user)
+    log_action("account.totp_enabled", actor=user, obj=user)
 
 
 def remove_totp(user: User, *, actor: User) -> None:
@@ -181,7 +181,7 @@ def remove_totp(user: User, *, actor: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     user.end_sessions()
-    record("account.totp_removed", actor=actor, obj=user, data={"user": user.username})
+    log_action("account.totp_removed", actor=actor, obj=user, data={"user": user.username})
 
 
 def disable_totp(user: User, password: str) -> None:
@@ -189,7 +189,7 @@ def disable_totp(user: User, password: str) -> None:
         raise DomainError("invalid_credentials", _("The current password is wrong."))
     user.totp_secret = None
     user.totp_last_step = None
-    record("account.totp_disabled", actor=user, obj=user)
+    log_action("account.totp_disabled", actor=user, obj=user)
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def issue_token(user: User) -> IssuedToken:
     row = ApiToken(user_id=user.id, token_hash=token_digest(token), expires_at=expires)
     db.session.add(row)
     db.session.flush()
-    record("token.issue", actor=user, obj=row)
+    log_action("token.issue", actor=user, obj=row)
     return IssuedToken(token, expires, row)
 
 
@@ -224,7 +224,7 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
         raise Forbidden("forbidden", _("You do not have permission to do this."))
     if token.revoked_at is None:
         token.revoked_at = now()
-        record("token.revoke", actor=actor, obj=token)
+        log_action("token.revoke", actor=actor, obj=token)
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def grant_role(user: User, role: Role, community: Community | None, *, actor: Us
                       granted_by_id=actor.id if actor else None)
     db.session.add(grant)
     db.session.flush()
-    record(
+    log_action(
         "role.grant",
         actor=actor,
         community=community,
@@ -289,7 +289,7 @@ def revoke_role(grant: RoleGrant, *, actor: User) -> None:
     # A removed role ends the account's sessions: pages opened with the role must be signed into again.
     grant.user.end_sessions()
     db.session.flush()
-    record("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
+    log_action("role.revoke", actor=actor, community=grant.community_id, obj=grant, data=data)
     forget_roles()
     if Role(grant.role) in CASTER_ROLES and grant.community_id is not None:
         owners_changed.send(revoke_role, community_id=grant.community_id, actor=actor)
@@ -386,7 +386,7 @@ def register_owner(
     claim = OwnerClaim(user_id=user.id, unit_id=unit.id, community_id=unit.community_id, owner_id=owner.id, phone=phone)
     db.session.add(claim)
     db.session.flush()
-    record(
+    log_action(
         "owner.claim",
         actor=user,
         community=unit.community_id,
@@ -422,7 +422,7 @@ def confirm_claim(claim: OwnerClaim, *, actor: User) -> None:
         db.session.add(RoleGrant(user_id=claim.user_id, community_id=community.id, role=Role.OWNER,
                                  granted_by_id=actor.id))
     db.session.flush()
-    record(
+    log_action(
         "owner.confirm",
         actor=actor,
         community=community,
@@ -444,7 +444,7 @@ def reject_claim(claim: OwnerClaim, reason: str, *, actor: User) -> None:
     claim.decided_by_id = actor.id
     claim.reason = reason[:500]
     db.session.flush()
-    record(
+    log_action(
         "owner.reject",
         actor=actor,
         community=claim.community_id,

@@ -1,7 +1,7 @@
 """The audit log pages: auditors, observers and admins list and filter a community's entries.
 
 They live in admin, above accounts, because they check roles and name actors (accounts), while the log itself
-(models, ``record``, ``verify_chain``) sits below every feature that writes to it; the blueprint keeps its
+(models, ``log_action``, ``verify_chain``) sits below every feature that writes to it; the blueprint keeps its
 name, ``audit``."""
 
 from __future__ import annotations

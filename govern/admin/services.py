@@ -7,7 +7,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.errors import Conflict, DomainError
 from govern.extensions import db
 from govern.register.models import Community
@@ -27,6 +27,6 @@ def create_community(slug: str, name: str, *, district: str = "", address: str =
     community = Community(slug=slug, name=name[:200], district=district.strip()[:200], address=address.strip()[:300])
     db.session.add(community)
     db.session.flush()
-    record("community.create", actor=actor, community=community, obj=community,
+    log_action("community.create", actor=actor, community=community, obj=community,
            data={"slug": slug, "name": community.name, "district": community.district})
     return community

@@ -33,7 +33,7 @@ from govern.agenda.models import (
     ProposalKind,
     ProposalState,
 )
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.core.persons import Person, Roll
 from govern.core.procedure import petition_threshold
@@ -195,7 +195,7 @@ def _event(proposal: Proposal, kind: str, actor, note: str = "", **data) -> None
 
 
 def _audit(action: str, proposal: Proposal, actor, **data) -> None:
-    record(action, actor=actor, community=proposal.community_id, obj=proposal,
+    log_action(action, actor=actor, community=proposal.community_id, obj=proposal,
            data={"state": proposal.state.value, **data})
 
 
@@ -277,7 +277,7 @@ def cosign_proposal(proposal: Proposal, *, actor) -> list[CoSignature]:
     db.session.add_all(rows)
     db.session.flush()
     db.session.refresh(proposal, ["signatures"])
-    record("proposal.cosign", actor=actor, community=proposal.community_id, obj=proposal,
+    log_action("proposal.cosign", actor=actor, community=proposal.community_id, obj=proposal,
            data={"persons": [p.id for p in new]})
     _after_signatures(proposal, before, actor)
     return rows
@@ -548,6 +548,6 @@ def add_attachment(proposal: Proposal, filename: str, content: bytes, *, actor) 
                      content_type=kind[0], size=len(content), sha256=digest, uploaded_by_id=actor.id, created_at=now())
     db.session.add(att)
     db.session.flush()
-    record("proposal.attach", actor=actor, community=proposal.community_id, obj=proposal,
+    log_action("proposal.attach", actor=actor, community=proposal.community_id, obj=proposal,
            data={"attachment": att.id, "sha256": digest, "size": len(content), "type": kind[0]})
     return att

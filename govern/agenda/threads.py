@@ -16,7 +16,7 @@ from govern.accounts.models import User
 from govern.agenda import notifications
 from govern.agenda.access import badge_for, can_moderate, can_view_community
 from govern.agenda.models import Comment, CommentReport, CommentRevision, Stance, Thread
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.clock import now
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
@@ -81,7 +81,7 @@ def post_comment(thread: Thread, data: dict, *, actor, link: tuple[str, str] = (
     if parent is None:
         thread.comment_count = (thread.comment_count or 0) + 1
     db.session.flush()
-    record("comment.post", actor=actor, community=thread.community_id, obj=comment,
+    log_action("comment.post", actor=actor, community=thread.community_id, obj=comment,
            data={"thread": thread.id, "parent": comment.parent_id, "stance": stance})
     title, url = link
     url = f"{url}#c{comment.id}" if url else ""
@@ -115,7 +115,7 @@ def edit_comment(comment: Comment, data: dict, *, actor) -> Comment:
     comment.edited_at = now()
     comment.revision_count = (comment.revision_count or 0) + 1
     db.session.flush()
-    record("comment.edit", actor=actor, community=comment.community_id, obj=comment,
+    log_action("comment.edit", actor=actor, community=comment.community_id, obj=comment,
            data={"revision": comment.revision_count})
     return comment
 
@@ -131,7 +131,7 @@ def report_comment(comment: Comment, data: dict, *, actor) -> CommentReport:
     db.session.add(report)
     comment.report_count = (comment.report_count or 0) + 1
     db.session.flush()
-    record("comment.report", actor=actor, community=comment.community_id, obj=comment,
+    log_action("comment.report", actor=actor, community=comment.community_id, obj=comment,
            data={"reason": report.reason})
     return report
 
@@ -152,7 +152,7 @@ def hide_comment(comment: Comment, data: dict, *, actor) -> Comment:
                                                                  CommentReport.resolved_at.is_(None))):
         report.resolved_at = now()
     db.session.flush()
-    record("comment.hide", actor=actor, community=comment.community_id, obj=comment,
+    log_action("comment.hide", actor=actor, community=comment.community_id, obj=comment,
            data={"reason": comment.hidden_reason, "author": comment.author_id})
     return comment
 

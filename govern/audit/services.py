@@ -16,7 +16,7 @@ from govern.extensions import db
 _AUDIT_LOCK_KEY = 0x60BE_A0D1
 
 
-def record(
+def log_action(
     action: str,
     *,
     actor=None,

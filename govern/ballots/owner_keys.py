@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from govern import clock
 from govern.accounts.models import User
 from govern.accounts.services import verify_password
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import refuse
 from govern.ballots.models import OwnerKey
 from govern.core.ballot import parse_time
@@ -119,7 +119,7 @@ def enroll_key(user, data: dict, *, actor, is_demo: bool = False, check_pw: bool
         # Never before the old key's own start, so validity intervals cannot overlap or run backwards.
         old.revoked_at = max(moment, old.created_at)
         old.revoked_reason = "replaced"
-        record("key.revoke", actor=actor, obj=old, data={"user": user.id, "key_id": old.public_key,
+        log_action("key.revoke", actor=actor, obj=old, data={"user": user.id, "key_id": old.public_key,
                                                           "fingerprint": old.fingerprint, "reason": "replaced"})
     moment = max([moment, *(old.revoked_at for old in ended)])
     key = OwnerKey(user_id=user.id, public_key=public, fingerprint=key_fingerprint(public), is_demo=is_demo,
@@ -131,7 +131,7 @@ def enroll_key(user, data: dict, *, actor, is_demo: bool = False, check_pw: bool
     except IntegrityError:
         raise DomainError("enrolment_conflict", _("Another key was enrolled to your account at the same moment. "
                                                   "Check your keys and try again."), status=409) from None
-    record("key.enroll", actor=actor, obj=key, data={"user": user.id, "key_id": public,
+    log_action("key.enroll", actor=actor, obj=key, data={"user": user.id, "key_id": public,
                                                      "fingerprint": key.fingerprint, "demo": is_demo,
                                                      "proof": proof is not None})
     if ended:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.access import COMMITTEE, is_committee
 from govern.accounts.models import RoleGrant
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.casters import check_paper_caster
 from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, refuse, results_signed
 from govern.ballots.ledger import lock_meeting
@@ -118,7 +118,7 @@ def enter_paper_ballot(meeting: Meeting, data: Any, scan: bytes, *, actor) -> Pa
                       scan_size=len(scan), scan_sha256=digest)
     db.session.add(row)
     db.session.flush()
-    record("paper_ballot.enter", actor=actor, community=meeting.community_id, obj=row,
+    log_action("paper_ballot.enter", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "voter": row.voter, "ballot_hash": h, "scan_sha256": digest,
                  "key_id": key.public_key})
     return row
@@ -201,7 +201,7 @@ def attest_paper_ballot(paper: PaperBallot, data: Any, *, actor) -> BallotEntry:
     paper.position = entry.position
     lapse_after_own_ballot(locked.id, paper.voter, moment)
     db.session.flush()
-    record("paper_ballot.attest", actor=actor, community=locked.community_id, obj=paper,
+    log_action("paper_ballot.attest", actor=actor, community=locked.community_id, obj=paper,
            data={"meeting": locked.id, "voter": paper.voter, "ballot_hash": paper.ballot_hash,
                  "position": entry.position, "chain_hash": entry.chain_hash, "key_id": key.public_key})
     return row

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from govern import clock
 from govern.accounts.access import can_view_community
 from govern.accounts.models import User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, is_caster, refuse
 from govern.ballots.ledger import has_voted
 from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
@@ -80,7 +80,7 @@ def sync_lapses(meeting: Meeting) -> int:
     lapsed = [d for d in rows if d.principal in times]
     for d in lapsed:
         d.lapsed_at = times[d.principal]
-        record("delegation.lapse", actor=None, community=d.community_id, obj=d,
+        log_action("delegation.lapse", actor=None, community=d.community_id, obj=d,
                data={"meeting": meeting.id, "principal": d.principal, "delegation_hash": d.delegation_hash})
     if lapsed:
         db.session.flush()
@@ -143,7 +143,7 @@ def create_delegation(meeting: Meeting, data: Any, *, actor) -> Delegation:
                      delegation_hash=result.object_hash, nonce=obj["nonce"], received_at=clock.now())
     db.session.add(row)
     db.session.flush()
-    record("delegation.create", actor=actor, community=meeting.community_id, obj=row,
+    log_action("delegation.create", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "principal": principal, "proxy": proxy.id,
                  "delegation_hash": row.delegation_hash, "instructions": obj.get("instructions") or {}})
     return row
@@ -165,7 +165,7 @@ def accept_delegation(delegation: Delegation, *, actor) -> Delegation:
         raise refuse("window_closed", _("Voting has closed."))
     delegation.accepted_at = clock.now()
     db.session.flush()
-    record("delegation.accept", actor=actor, community=delegation.community_id, obj=delegation,
+    log_action("delegation.accept", actor=actor, community=delegation.community_id, obj=delegation,
            data={"meeting": meeting.id, "principal": delegation.principal,
                  "delegation_hash": delegation.delegation_hash})
     return delegation
@@ -187,7 +187,7 @@ def revoke_delegation(delegation: Delegation, data: Any, *, actor) -> Delegation
     delegation.revocation = {"object": obj, "signature": signature, "key_id": key.public_key}
     delegation.revoked_at = clock.now()
     db.session.flush()
-    record("delegation.revoke", actor=actor, community=delegation.community_id, obj=delegation,
+    log_action("delegation.revoke", actor=actor, community=delegation.community_id, obj=delegation,
            data={"meeting": meeting.id, "principal": delegation.principal,
                  "delegation_hash": delegation.delegation_hash})
     return delegation

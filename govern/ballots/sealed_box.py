@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from govern import clock, settings
 from govern.accounts.access import is_committee
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import envelope_parts, refuse, results_signed
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import BallotEntry, Meeting, PaperBallot, SealedBox
@@ -149,7 +149,7 @@ def sign_sealed_box(meeting: Meeting, data: Any, *, actor) -> SealedBox:
         box.declared_at = now
         box.ledger_length = locked.ledger_length
     db.session.flush()
-    record("sealed_box.sign", actor=actor, community=locked.community_id, obj=box,
+    log_action("sealed_box.sign", actor=actor, community=locked.community_id, obj=box,
            data={"meeting": locked.id, "declared": box.declared, "key_id": key.public_key,
                  "complete": box.complete})
     return box

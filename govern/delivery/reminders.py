@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from govern import clock
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting
 from govern.delivery.models import Reminder, ReminderRecipient
 from govern.delivery.quiet import community_window, in_quiet_hours, postpone
@@ -91,7 +91,7 @@ def set_meeting_schedule(meeting, offsets: list[int], *, actor) -> list[Reminder
             continue
         created.append(schedule_reminder(community, "meeting_vote", meeting.id, due, actor=actor,
                                          offset_minutes=minutes))
-    record("reminder.schedule", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
+    log_action("reminder.schedule", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
            data={"offsets_minutes": offsets, "scheduled": [r.id for r in created]})
     return created
 
@@ -112,7 +112,7 @@ def move_meeting_reminders(meeting, row, actor) -> list[Reminder]:
         moved.append(reminder)
     if moved:
         db.session.flush()
-        record("reminder.move", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
+        log_action("reminder.move", actor=actor, community=community, object_type="meetings", object_id=meeting.id,
                data={"closes_at": meeting.closes_at.isoformat(), "moved": [r.id for r in moved]})
     return moved
 
@@ -180,7 +180,7 @@ def run_reminder(reminder: Reminder, moment: datetime | None = None) -> int:
     send_message(community, fresh, **message)
     reminder.status, reminder.sent_at = "sent", moment
     reminder.recipient_count += len(fresh)
-    record("reminder.send", community=community, obj=reminder,
+    log_action("reminder.send", community=community, obj=reminder,
            data={"kind": reminder.kind, "target": reminder.target_id, "recipients": len(fresh)})
     return len(fresh)
 

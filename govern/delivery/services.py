@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock, jobs
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.config import public_url
 from govern.delivery.jobs import send_delivery
 from govern.delivery.models import Delivery, DeliveryPreference
@@ -63,7 +63,7 @@ def update_preferences(user, community, data: dict, *, actor) -> DeliveryPrefere
     pref.updated_at = clock.now()
     db.session.flush()
     # The addresses themselves stay out of the audit log; the channels are enough to explain a delivery.
-    record("delivery.preferences", actor=actor, community=community, obj=pref,
+    log_action("delivery.preferences", actor=actor, community=community, obj=pref,
            data={"user": user.id, "email": email_on, "sms": sms_on})
     return pref
 

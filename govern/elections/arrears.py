@@ -13,7 +13,7 @@ from sqlalchemy import select
 from govern import clock, settings
 from govern.accounts.access import has_role, is_committee
 from govern.accounts.models import Role
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.elections.models import ArrearsFlag
 from govern.errors import DomainError
 from govern.extensions import db
@@ -49,7 +49,7 @@ def set_flag(owner: Owner, *, actor, note: str) -> ArrearsFlag:
                       set_by_id=actor.id, set_at=clock.now())
     db.session.add(row)
     db.session.flush()
-    record("owner.arrears_set", actor=actor, community=community, obj=owner,
+    log_action("owner.arrears_set", actor=actor, community=community, obj=owner,
            data={"owner": owner.ref, "flag": row.id, "note": row.note})
     return row
 
@@ -64,6 +64,6 @@ def clear_flag(owner: Owner, *, actor, note: str = "") -> ArrearsFlag:
         raise DomainError("not_found", _("This owner is not flagged in arrears."), status=404)
     row.cleared_at, row.cleared_by_id = clock.now(), actor.id
     db.session.flush()
-    record("owner.arrears_cleared", actor=actor, community=community, obj=owner,
+    log_action("owner.arrears_cleared", actor=actor, community=community, obj=owner,
            data={"owner": owner.ref, "flag": row.id, "note": (note or "").strip()[:500]})
     return row

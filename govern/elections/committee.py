@@ -17,7 +17,7 @@ from govern import clock, settings
 from govern.accounts import committee as terms
 from govern.accounts.access import forget_roles
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting, Motion, MotionResult
 from govern.elections import preparatory
 from govern.elections.models import Candidate, CommitteeSeat
@@ -110,7 +110,7 @@ def install_committee(motion: Motion, *, actor, term_start: date | None = None) 
         preparatory.dissolve(group, actor=actor, reason=f"committee elected at motion {motion.id}")
     warnings = committee_warnings(result)
     end = seats[0].term_end.isoformat() if seats else None
-    record("election.committee", actor=actor, community=community, obj=motion,
+    log_action("election.committee", actor=actor, community=community, obj=motion,
            data={"motion": motion.id, "elected": result["elected"], "term_start": start.isoformat(),
                  "term_end": end, "warnings": warnings})
     return Installed(seats, warnings, start + timedelta(days=FIRST_MEETING_DAYS))
@@ -138,7 +138,7 @@ def create_runoff(motion: Motion, meeting: Meeting, *, actor) -> Motion:
                                  photo_type=old.photo_type, position=position))
     db.session.flush()
     close_nominations(runoff, actor=actor)
-    record("election.runoff", actor=actor, community=motion.community_id, obj=runoff,
+    log_action("election.runoff", actor=actor, community=motion.community_id, obj=runoff,
            data={"from_motion": motion.id, "motion": runoff.id, "runoff": result["runoff"], "seats": seats})
     return runoff
 
@@ -186,7 +186,7 @@ def member_leaves(motion: Motion, seat: CommitteeSeat, *, actor, reason: str = "
     if successor is None:
         warnings.append(_("No alternate takes the seat: hold a by-election (另行选举) for it."))
     forget_roles()
-    record("election.member_left", actor=actor, community=community, obj=motion,
+    log_action("election.member_left", actor=actor, community=community, obj=motion,
            data={"motion": motion.id, "seat": seat.id, "user": seat.user_id, "reason": (reason or "").strip()[:500],
                  "successor": successor.user_id if successor else None})
     return Departure(seat, successor, warnings)

@@ -21,7 +21,7 @@ from govern import clock
 from govern.accounts import committee
 from govern.accounts.access import forget_roles, has_role, is_confirmed_owner
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting, MeetingKind
 from govern.elections.models import PreparatoryGroup, PreparatoryMember
 from govern.errors import DomainError
@@ -77,7 +77,7 @@ def form_group(community: Community, members: Iterable[tuple[User, str]], *, lea
                                          is_leader=user.id == leader.id, grant_id=grant.id))
     db.session.flush()
     forget_roles()
-    record("preparatory.form", actor=actor, community=community, obj=group,
+    log_action("preparatory.form", actor=actor, community=community, obj=group,
            data={"group": group.id, "leader": leader.id,
                  "members": [{"user": u.id, "constituency": c} for u, c in chosen]})
     return group
@@ -110,7 +110,7 @@ def dissolve(group: PreparatoryGroup, *, actor, reason: str) -> PreparatoryGroup
             grant.revoked_at = moment
     db.session.flush()
     forget_roles()
-    record("preparatory.dissolve", actor=actor, community=group.community_id, obj=group,
+    log_action("preparatory.dissolve", actor=actor, community=group.community_id, obj=group,
            data={"group": group.id, "reason": reason})
     return group
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from govern import clock, settings
 from govern.accounts.access import has_role, is_committee, is_confirmed_owner
 from govern.accounts.models import Role, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting, Motion
 from govern.core.agenda import lf
 from govern.elections import arrears
@@ -83,7 +83,7 @@ def create_election(meeting: Meeting, *, title: str, text: str = "", seats: int,
                     election={"seats": seats, "max_marks": max_marks, "mode": mode, "candidates": None})
     meeting.motions.append(motion)
     db.session.flush()
-    record("election.create", actor=actor, community=meeting.community_id, obj=motion,
+    log_action("election.create", actor=actor, community=meeting.community_id, obj=motion,
            data={"meeting": meeting.id, "motion": motion.id, "seats": seats, "max_marks": max_marks, "mode": mode})
     return motion
 
@@ -164,7 +164,7 @@ def nominate(motion: Motion, *, nominee: User, by: str, actor, cosigners: list[i
                     statement_sha256=hashlib.sha256(b"").hexdigest())
     db.session.add(row)
     db.session.flush()
-    record("election.nominate", actor=actor, community=motion.community_id, obj=row,
+    log_action("election.nominate", actor=actor, community=motion.community_id, obj=row,
            data={"motion": motion.id, "candidate": row.code, "user": nominee.id, "by": by, "cosigners": signers})
     return row
 
@@ -187,7 +187,7 @@ def accept_nomination(candidate, *, actor, accept: bool = True):
     else:
         candidate.withdrawn_at = moment
     db.session.flush()
-    record("election.accept" if accept else "election.withdraw", actor=actor, community=candidate.community_id,
+    log_action("election.accept" if accept else "election.withdraw", actor=actor, community=candidate.community_id,
            obj=candidate, data={"motion": candidate.motion_id, "candidate": candidate.code})
     return candidate
 
@@ -210,7 +210,7 @@ def set_statement(candidate, *, actor, statement: str | None = None, photo: byte
         upload = store_upload(PHOTO_FOLDER, photo_name or "photo", photo, images_only=True)
         candidate.photo_sha256, candidate.photo_type = upload.sha256, upload.content_type
     db.session.flush()
-    record("election.statement", actor=actor, community=candidate.community_id, obj=candidate,
+    log_action("election.statement", actor=actor, community=candidate.community_id, obj=candidate,
            data={"motion": candidate.motion_id, "candidate": candidate.code,
                  "statement_sha256": candidate.statement_sha256, "photo_sha256": candidate.photo_sha256})
     return candidate
@@ -236,7 +236,7 @@ def close_nominations(motion: Motion, *, actor) -> Motion:
                   for c in standing]
     motion.election = {**motion.election, "candidates": candidates}
     db.session.flush()
-    record("election.close", actor=actor, community=motion.community_id, obj=motion,
+    log_action("election.close", actor=actor, community=motion.community_id, obj=motion,
            data={"motion": motion.id, "candidates": [{k: v for k, v in c.items() if k != "statement"}
                                                      for c in candidates]})
     return motion
@@ -250,7 +250,7 @@ def reopen_nominations(motion: Motion, *, actor) -> Motion:
     _check_draft(motion.meeting)
     motion.election = {**motion.election, "candidates": None}
     db.session.flush()
-    record("election.reopen", actor=actor, community=motion.community_id, obj=motion, data={"motion": motion.id})
+    log_action("election.reopen", actor=actor, community=motion.community_id, obj=motion, data={"motion": motion.id})
     return motion
 
 

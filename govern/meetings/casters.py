@@ -16,7 +16,7 @@ from govern import clock
 from govern.accounts.access import is_committee
 from govern.accounts.models import Role, RoleGrant, User
 from govern.accounts.services import grant_role, revoke_role
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.casters import sync_casters
 from govern.ballots.models import Meeting
 from govern.errors import DomainError, Forbidden
@@ -37,7 +37,7 @@ def sync_community(community_id: int, *, actor=None) -> int:
     for mid in ids:
         for row in sync_casters(mid, signer=server_private_key(), moment=moment):
             change = row.ballot
-            record("meeting.caster_change", actor=actor, community=community_id, obj=db.session.get(Meeting, mid),
+            log_action("meeting.caster_change", actor=actor, community=community_id, obj=db.session.get(Meeting, mid),
                    data={"meeting": mid, "position": row.position, "voter": change["voter"],
                          "account": change["account"], "action": change["action"], "reason": change["reason"]})
             done += 1

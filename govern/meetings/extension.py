@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts.access import is_committee
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import envelope_parts
 from govern.ballots.ledger import lock_meeting
 from govern.ballots.models import Meeting, MeetingExtension
@@ -93,7 +93,7 @@ def extend_window(meeting: Meeting, data: Any, *, actor) -> MeetingExtension:
     locked.closes_at = closes_at
     locked.updated_at = moment
     db.session.flush()
-    record("meeting.extend", actor=actor, community=locked.community_id, obj=locked,
+    log_action("meeting.extend", actor=actor, community=locked.community_id, obj=locked,
            data={"previous_closes_at": obj["previous_closes_at"], "closes_at": obj["closes_at"],
                  "reason": obj["reason"], "key_id": key.public_key, "agenda_hash": locked.agenda_hash})
     for announce in _announcers:

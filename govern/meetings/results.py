@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.ledger import counting, lock_meeting
 from govern.ballots.models import Countersignature, Meeting, Motion, MotionResult, RollPerson
 from govern.ballots.owner_keys import own_active_key
@@ -119,12 +119,12 @@ def sign_results(meeting: Meeting, *, moment=None) -> list[MotionResult]:
         db.session.add(row)
         db.session.flush()
         stored.append(row)
-        record("meeting.result", actor=None, community=locked.community_id, obj=row,
+        log_action("meeting.result", actor=None, community=locked.community_id, obj=row,
                data={"meeting": locked.id, "motion": motion.id, "document_hash": row.document_hash,
                      "adopted": outcome.adopted, "reasons": list(outcome.reasons)})
     locked.tallied_at = moment
     db.session.flush()
-    record("meeting.stage", actor=None, community=locked.community_id, obj=locked,
+    log_action("meeting.stage", actor=None, community=locked.community_id, obj=locked,
            data={"meeting": locked.id, "stage": "preliminary", "ledger_length": locked.ledger_length,
                  "ledger_head": locked.ledger_head})
     return stored
@@ -174,7 +174,7 @@ def countersign_result(result: MotionResult, data: dict, *, actor) -> Countersig
                            signature=signature, created_at=clock.now())
     db.session.add(row)
     db.session.flush()
-    record("meeting.result_countersign", actor=actor, community=community_id, obj=row,
+    log_action("meeting.result_countersign", actor=actor, community=community_id, obj=row,
            data={"result": result.id, "motion": result.motion_id, "key_id": key.public_key,
                  "document_hash": result.document_hash})
     return row

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.accounts.access import is_committee, is_confirmed_owner
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting, RollCaster, RollPerson, RollUnit
 from govern.core.ballot import format_time
 from govern.errors import Conflict, DomainError, Forbidden
@@ -101,7 +101,7 @@ def file_objection(meeting: Meeting, text: str, *, actor, unit: str = "") -> Rol
                               text=_text(text, _("objection")), filed_at=clock.now())
     db.session.add(objection)
     db.session.flush()
-    record("meeting.roll_objection", actor=actor, community=meeting.community_id, obj=objection,
+    log_action("meeting.roll_objection", actor=actor, community=meeting.community_id, obj=objection,
            data={"meeting": meeting.id, "unit": unit, "roll_hash": objection.roll_hash})
     return objection
 
@@ -128,7 +128,7 @@ def answer_objection(objection: RollObjection, *, actor, upheld: bool, answer: s
         void_notice(meeting, actor=actor, reason="roll_objection")
         objection.voided_notice = True
     db.session.flush()
-    record("meeting.roll_objection_answer", actor=actor, community=meeting.community_id, obj=objection,
+    log_action("meeting.roll_objection_answer", actor=actor, community=meeting.community_id, obj=objection,
            data={"meeting": meeting.id, "outcome": objection.outcome, "voided_notice": objection.voided_notice})
     return objection
 

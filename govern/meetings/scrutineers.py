@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting, Scrutineer
 from govern.errors import DomainError
 from govern.extensions import db
@@ -117,7 +117,7 @@ def name_scrutineer(meeting: Meeting, user, *, actor) -> Scrutineer:
     except IntegrityError:
         raise DomainError("scrutineer_ineligible", _("This owner is already a scrutineer of the meeting."),
                           status=409) from None
-    record("meeting.scrutineer_named", actor=actor, community=meeting.community_id, obj=row,
+    log_action("meeting.scrutineer_named", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "user": user.id})
     return row
 
@@ -131,6 +131,6 @@ def remove_scrutineer(meeting: Meeting, row: Scrutineer, *, actor) -> Scrutineer
         raise DomainError("not_found", _("There is no such scrutineer."), status=404)
     row.removed_at = clock.now()
     db.session.flush()
-    record("meeting.scrutineer_removed", actor=actor, community=meeting.community_id, obj=row,
+    log_action("meeting.scrutineer_removed", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "user": row.user_id})
     return row

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from govern import clock, settings
 from govern.agenda.models import Attachment
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.cast import Cast, Caster, cast, cast_ballot, caster_for, meeting_for  # noqa: F401  (moved)
 from govern.ballots.casters import discard_caster_changes
 from govern.ballots.common import STATUS as REJECTION_STATUS  # noqa: F401  (moved)
@@ -217,7 +217,7 @@ def create_meeting(community: Community, data: MeetingData, *, actor, convener: 
     db.session.add(meeting)
     _apply(meeting, data)
     db.session.flush()
-    record("meeting.create", actor=actor, community=community, obj=meeting,
+    log_action("meeting.create", actor=actor, community=community, obj=meeting,
            data={**_snapshot(meeting), **({"convener": convener, "convening_reason": reason}
                                           if convener == "street_office" else {})})
     return meeting
@@ -233,7 +233,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, actor) -> Meeting:
         void_notice(meeting, actor=actor, reason="edited")
     _apply(meeting, data)
     db.session.flush()
-    record("meeting.update", actor=actor, community=meeting.community_id, obj=meeting, data=_snapshot(meeting))
+    log_action("meeting.update", actor=actor, community=meeting.community_id, obj=meeting, data=_snapshot(meeting))
     return meeting
 
 
@@ -254,7 +254,7 @@ def void_notice(meeting: Meeting, *, actor, reason: str) -> None:
     meeting.total_persons = 0
     meeting.void_count += 1
     db.session.flush()
-    record("meeting.notice_void", actor=actor, community=meeting.community_id, obj=meeting,
+    log_action("meeting.notice_void", actor=actor, community=meeting.community_id, obj=meeting,
            data={"reason": reason, "roll_hash": old_hash, "voided_roll": kept.generation,
                  "caster_changes_discarded": discarded})
 
@@ -348,7 +348,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
                                            title=motion.title), status=400)
     meeting.agenda = agenda_of(meeting)
     meeting.agenda_hash = agenda_hash(meeting.agenda)
-    record("meeting.publish", actor=actor, community=community, obj=meeting,
+    log_action("meeting.publish", actor=actor, community=community, obj=meeting,
            data={**_snapshot(meeting), "roll_hash": meeting.roll_hash, "agenda_hash": meeting.agenda_hash,
                  "total_area": roll.total_area,
                  "total_persons": roll.total_persons, "notice_date": meeting.notice_date.isoformat(),

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from govern import clock, settings
 from govern.accounts.models import User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import MeetingStatus
 from govern.core.ballot import format_time
 from govern.core.canonical import canonical_bytes, sha256_hex
@@ -111,7 +111,7 @@ def create_committee_meeting(community, data: CommitteeMeetingData, *, actor) ->
     db.session.add(cm)
     _apply(cm, data)
     db.session.flush()
-    record("committee_meeting.create", actor=actor, community=community, obj=cm,
+    log_action("committee_meeting.create", actor=actor, community=community, obj=cm,
            data={"title": cm.title, "items": len(cm.items)})
     return cm
 
@@ -123,7 +123,7 @@ def update_committee_meeting(cm: CommitteeMeeting, data: CommitteeMeetingData, *
         raise Conflict("agenda_locked", _("The agenda is published and can no longer be edited."))
     _apply(cm, data)
     db.session.flush()
-    record("committee_meeting.update", actor=actor, community=cm.community_id, obj=cm, data={"title": cm.title})
+    log_action("committee_meeting.update", actor=actor, community=cm.community_id, obj=cm, data={"title": cm.title})
     return cm
 
 
@@ -145,7 +145,7 @@ def publish_agenda(cm: CommitteeMeeting, *, actor) -> CommitteeMeeting:
     cm.notice_days = days
     cm.agenda_published_at = moment
     db.session.flush()
-    record("committee_meeting.publish_agenda", actor=actor, community=cm.community_id, obj=cm,
+    log_action("committee_meeting.publish_agenda", actor=actor, community=cm.community_id, obj=cm,
            data={"starts_at": cm.starts_at.isoformat(), "notice_days": days, "days_ahead": ahead})
     return cm
 
@@ -173,7 +173,7 @@ def record_attendance(cm: CommitteeMeeting, present_ids, *, actor, proxies=None)
     cm.rule = committee_rule(cm.community).value
     cm.held_at = clock.now()
     db.session.flush()
-    record("committee_meeting.attendance", actor=actor, community=cm.community_id, obj=cm,
+    log_action("committee_meeting.attendance", actor=actor, community=cm.community_id, obj=cm,
            data={"present": sorted(present), "members": len(members), "quorum": quorate(cm)})
     return cm
 
@@ -228,7 +228,7 @@ def decide_item(item: CommitteeAgendaItem, votes: dict[int, str], *, actor) -> C
     item.reasons = list(outcome.reasons)
     item.decided_at = clock.now()
     db.session.flush()
-    record("committee_meeting.decide", actor=actor, community=cm.community_id, obj=item,
+    log_action("committee_meeting.decide", actor=actor, community=cm.community_id, obj=item,
            data={"meeting": cm.id, "agree": item.agree, "oppose": item.oppose, "abstain": item.abstain,
                  "members": cm.members_count, "rule": cm.rule, "adopted": item.adopted, "reasons": item.reasons})
     return item
@@ -277,7 +277,7 @@ def close_committee_minutes(cm: CommitteeMeeting, text: str, *, actor) -> Commit
     cm.minutes_hash = sha256_hex(canonical_bytes(cm.minutes_document))
     cm.minutes_closed_at = clock.now()
     db.session.flush()
-    record("committee_meeting.close_minutes", actor=actor, community=cm.community_id, obj=cm,
+    log_action("committee_meeting.close_minutes", actor=actor, community=cm.community_id, obj=cm,
            data={"minutes_hash": cm.minutes_hash})
     return cm
 
@@ -296,7 +296,7 @@ def sign_committee_minutes(cm: CommitteeMeeting, data: dict, *, actor) -> Commit
     db.session.add(row)
     db.session.flush()
     db.session.refresh(cm)
-    record("committee_meeting.sign", actor=actor, community=cm.community_id, obj=row,
+    log_action("committee_meeting.sign", actor=actor, community=cm.community_id, obj=row,
            data={"meeting": cm.id, "key_id": key.public_key, "minutes_hash": cm.minutes_hash})
     return row
 
@@ -326,7 +326,7 @@ def publish_committee_minutes(cm: CommitteeMeeting, *, actor) -> CommitteeMeetin
     cm.published_by_id = actor.id
     cm.is_late = local_day(moment) > publish_deadline(cm)
     db.session.flush()
-    record("committee_meeting.publish", actor=actor, community=cm.community_id, obj=cm,
+    log_action("committee_meeting.publish", actor=actor, community=cm.community_id, obj=cm,
            data={"minutes_hash": cm.minutes_hash, "late": cm.is_late, "deadline": publish_deadline(cm).isoformat()})
     return cm
 
@@ -370,7 +370,7 @@ def save_minutes(meeting, text: str, *, actor) -> tuple[MinutesRevision, bool]:
     minutes.current_revision_id = revision.id
     db.session.flush()
     db.session.refresh(minutes)
-    record("minutes.save", actor=actor, community=meeting.community_id, obj=revision,
+    log_action("minutes.save", actor=actor, community=meeting.community_id, obj=revision,
            data={"meeting": meeting.id, "revision": revision.number, "content_hash": digest,
                  "corrects": revision.corrects_id})
     return revision, True
@@ -413,7 +413,7 @@ def approve_revision(revision: MinutesRevision, data: dict, *, actor) -> Minutes
         revision.members_count = members
         revision.rule = rule.value
     db.session.flush()
-    record("minutes.approve", actor=actor, community=revision.community_id, obj=approval,
+    log_action("minutes.approve", actor=actor, community=revision.community_id, obj=approval,
            data={"meeting": meeting.id, "revision": revision.number, "content_hash": revision.content_hash,
                  "key_id": key.public_key, "approvals": len(revision.approvals), "members": members,
                  "rule": rule.value, "approved": revision.approved_at is not None})
@@ -433,7 +433,7 @@ def publish_revision(revision: MinutesRevision, *, actor) -> MinutesRevision:
     revision.published_at = clock.now()
     revision.published_by_id = actor.id
     db.session.flush()
-    record("minutes.publish", actor=actor, community=revision.community_id, obj=revision,
+    log_action("minutes.publish", actor=actor, community=revision.community_id, obj=revision,
            data={"meeting": minutes.meeting_id, "revision": revision.number, "content_hash": revision.content_hash,
                  "corrects": revision.corrects_id})
     return revision

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.delivery.reminders import reminder_kind, run_reminder, schedule_reminder
 from govern.delivery.services import send_message
 from govern.delivery.settings import setting
@@ -121,7 +121,7 @@ def publish_notice(community, data: dict, *, actor, files: list[tuple[str, bytes
     if notice.is_important:
         hours = setting(community, "notice_reminder_hours")
         schedule_reminder(community, "notice_ack", notice.id, moment + timedelta(hours=hours))
-    record("notice.publish", actor=actor, community=community, obj=notice,
+    log_action("notice.publish", actor=actor, community=community, obj=notice,
            data={"title": notice.title, "importance": notice.importance, "audience": notice.audience,
                  "audience_value": notice.audience_value, "recipients": len(people),
                  "attachments": [{"sha256": u.sha256, "size": u.size, "type": u.content_type} for u in uploads]})
@@ -157,14 +157,14 @@ def acknowledge_notice(notice, *, actor) -> NoticeReceipt:
     receipt.viewed_at = receipt.viewed_at or moment
     receipt.acknowledged_at = moment
     db.session.flush()
-    record("notice.acknowledge", actor=actor, community=notice.community_id, obj=notice, data={"user": actor.id})
+    log_action("notice.acknowledge", actor=actor, community=notice.community_id, obj=notice, data={"user": actor.id})
     return receipt
 
 
 def remind_notice(community, notice, *, actor) -> int:
     """Remind now (or at the end of quiet hours) those who have not acknowledged (important) or opened it."""
     reminder = schedule_reminder(community, "notice_ack", notice.id, clock.now(), actor=actor)
-    record("notice.remind", actor=actor, community=community, obj=notice, data={"reminder": reminder.id})
+    log_action("notice.remind", actor=actor, community=community, obj=notice, data={"reminder": reminder.id})
     return run_reminder(reminder)
 
 

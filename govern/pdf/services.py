@@ -10,7 +10,7 @@ from flask import Response
 from sqlalchemy import select
 
 from govern import clock, jobs
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.errors import Conflict
 from govern.extensions import db
 from govern.pdf.models import PdfDocument, PdfStatus
@@ -94,7 +94,7 @@ def retry_document(doc: PdfDocument, *, actor) -> PdfDocument:
     doc.status = PdfStatus.PENDING
     doc.error = ""
     db.session.flush()
-    record("pdf.retry", actor=actor, community=doc.community_id, obj=doc,
+    log_action("pdf.retry", actor=actor, community=doc.community_id, obj=doc,
            data={"kind": doc.kind, "subject": f"{doc.subject_type}:{doc.subject_id}", "attempts": doc.attempts})
     jobs.enqueue(render_document, doc.id, queue="pdf")
     return doc

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from govern import clock, settings
 from govern.accounts.access import has_role, is_committee
 from govern.accounts.models import Role
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.models import Meeting
 from govern.errors import DomainError
 from govern.extensions import db
@@ -58,7 +58,7 @@ def request_inspection(meeting: Meeting, reason: str, *, actor) -> InspectionReq
                             reason=(reason or "").strip()[:2000], status=PENDING, created_at=clock.now())
     db.session.add(row)
     db.session.flush()
-    record("record.inspection_requested", actor=actor, community=meeting.community_id, obj=row,
+    log_action("record.inspection_requested", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "reason": row.reason})
     if not settings.get(meeting.community, "inspection_needs_approval"):
         _decide(row, GRANTED, _("Granted as asked: the community does not require the committee's approval."),
@@ -81,7 +81,7 @@ def _decide(row: InspectionRequest, status: str, answer: str, *, actor) -> Inspe
     row.status, row.answer, row.decided_at = status, answer, clock.now()
     row.decided_by_id = None if actor is None else actor.id
     db.session.flush()
-    record("record.inspection_answered", actor=actor, community=row.community_id, obj=row,
+    log_action("record.inspection_answered", actor=actor, community=row.community_id, obj=row,
            data={"meeting": row.meeting_id, "request": row.id, "owner": row.user_id, "status": status,
                  "answer": answer})
     return row

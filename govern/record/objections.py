@@ -24,7 +24,7 @@ from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant
 from govern.agenda.notifications import notify
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import envelope_parts, refuse
 from govern.ballots.models import Meeting, MotionResult, RollCaster
 from govern.ballots.owner_keys import own_active_key
@@ -74,7 +74,7 @@ def file_objection(meeting: Meeting, *, actor, text: str, motion_id: int | None 
                           user_id=actor.id, text=text, filed_at=clock.now())
     db.session.add(row)
     db.session.flush()
-    record("result.objection_file", actor=actor, community=meeting.community_id, obj=row,
+    log_action("result.objection_file", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "motion": motion_id})
     body = set(db.session.scalars(select(RoleGrant.user_id).where(
         RoleGrant.community_id == meeting.community_id, RoleGrant.role.in_(list(_convening_roles(meeting))),
@@ -132,7 +132,7 @@ def answer_objection(objection: ResultObjection, data: Any, *, actor) -> ResultO
     objection.envelope = {"object": obj, "signature": signature, "key_id": key.public_key}
     objection.answered_by_id, objection.answered_at = actor.id, moment
     db.session.flush()
-    record("result.objection_answer", actor=actor, community=meeting.community_id, obj=objection,
+    log_action("result.objection_answer", actor=actor, community=meeting.community_id, obj=objection,
            data={"meeting": meeting.id, "objection": objection.id, "decision": objection.decision,
                  "answer": objection.answer, "key_id": key.public_key})
     notify([objection.user_id], "objection_answered", community=meeting.community_id, title=meeting.title,

@@ -25,7 +25,7 @@ from govern import clock, jobs
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant
 from govern.agenda.notifications import notify
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.ballots.common import envelope_parts, refuse
 from govern.ballots.models import Meeting, MotionResult, RollCaster
 from govern.ballots.owner_keys import own_active_key
@@ -87,7 +87,7 @@ def certify_result(result: MotionResult, data: Any, *, actor) -> Certification:
                         key_id=key.public_key, signed_at=signed_at, created_at=moment)
     db.session.add(row)
     db.session.flush()
-    record("result.certify", actor=actor, community=meeting.community_id, obj=row,
+    log_action("result.certify", actor=actor, community=meeting.community_id, obj=row,
            data={"meeting": meeting.id, "motion": result.motion_id, "verdict": row.verdict, "reason": row.reason,
                  "result_hash": result.document_hash, "key_id": key.public_key})
     _announce(meeting, result, row)
@@ -150,7 +150,7 @@ def request_verification(meeting: Meeting, *, actor) -> VerificationRun:
                           requested_by_id=actor.id if actor else None, status="pending", created_at=clock.now())
     db.session.add(run)
     db.session.flush()
-    record("record.verify_request", actor=actor, community=meeting.community_id, obj=run,
+    log_action("record.verify_request", actor=actor, community=meeting.community_id, obj=run,
            data={"meeting": meeting.id})
     jobs.enqueue(run_verification, run.id, queue="default")
     return run

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.core.register import (
     DEVELOPER_ID,
     OPTIONAL_COLUMNS,
@@ -413,7 +413,7 @@ def import_register(community: Community, data: bytes, *, actor, source: str = "
     if report.changed_anything:
         counts = {k: (v if isinstance(v, int) else len(v)) for k, v in report.as_dict().items()}
         lists = {f"{k}_list": v[:AUDIT_LIST_CAP] for k, v in report.as_dict().items() if isinstance(v, list) and v}
-        record("register.import", actor=actor, community=community, obj=community,
+        log_action("register.import", actor=actor, community=community, obj=community,
                data={"source": source, **counts, **lists})
         owners_changed.send(import_register, community_id=community.id, actor=actor)
     return report

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from govern import clock
 from govern.accounts.access import COMMITTEE, has_role
 from govern.accounts.models import Role, RoleGrant, User
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.delivery.services import send_message
 from govern.delivery.settings import sla_hours
 from govern.delivery.tick import periodic
@@ -112,7 +112,7 @@ def file_request(community, data: dict, *, actor, photos: list[tuple[str, bytes]
         db.session.add(ServicePhoto(community_id=community.id, request_id=req.id, filename=up.filename,
                                     content_type=up.content_type, size=up.size, sha256=up.sha256, created_at=moment))
     _event(req, "filed", actor)
-    record("service.file", actor=actor, community=community, obj=req,
+    log_action("service.file", actor=actor, community=community, obj=req,
            data={"category": category, "subcategory": sub, "photos": [u.sha256 for u in uploads]})
     _tell(community, staff_of(community), req, _l("New service request #%(id)s", id=req.id))
     return req
@@ -137,7 +137,7 @@ def acknowledge_request(req, *, actor) -> ServiceRequest:
         raise Conflict("state", _("This request has already been acknowledged."))
     req.status, req.acknowledged_at = "acknowledged", clock.now()
     _event(req, "acknowledged", actor)
-    record("service.acknowledge", actor=actor, community=community, obj=req)
+    log_action("service.acknowledge", actor=actor, community=community, obj=req)
     _tell(community, [req.filed_by], req, _l("Your request #%(id)s has been acknowledged.", id=req.id))
     return req
 
@@ -158,7 +158,7 @@ def assign_request(req, data: dict, *, actor) -> ServiceRequest:
     if req.status != "reopened":
         req.status = "assigned"
     _event(req, "assigned", actor, note=assignee.name)
-    record("service.assign", actor=actor, community=community, obj=req, data={"assignee": assignee.id})
+    log_action("service.assign", actor=actor, community=community, obj=req, data={"assignee": assignee.id})
     _tell(community, [assignee], req, _l("Service request #%(id)s was assigned to you.", id=req.id))
     return req
 
@@ -175,7 +175,7 @@ def resolve_request(req, data: dict, *, actor) -> ServiceRequest:
     req.acknowledged_at = req.acknowledged_at or moment
     req.status, req.resolved_at, req.resolution_note = "resolved", moment, note[:DESCRIPTION_MAX]
     _event(req, "resolved", actor, note=note[:DESCRIPTION_MAX])
-    record("service.resolve", actor=actor, community=community, obj=req)
+    log_action("service.resolve", actor=actor, community=community, obj=req)
     _tell(community, [req.filed_by], req,
           _l("Your request #%(id)s is resolved. Please confirm and rate it, or reopen it.", id=req.id))
     return req
@@ -202,7 +202,7 @@ def confirm_request(req, data: dict, *, actor) -> ServiceRequest:
     comment = (data.get("comment") or "").strip()[:2000]
     req.status, req.confirmed_at, req.rating, req.rating_comment = "closed", clock.now(), rating, comment
     _event(req, "confirmed", actor, note=f"{rating}/5 {comment}".strip())
-    record("service.confirm", actor=actor, community=community, obj=req, data={"rating": rating})
+    log_action("service.confirm", actor=actor, community=community, obj=req, data={"rating": rating})
     return req
 
 
@@ -216,7 +216,7 @@ def reopen_request(req, data: dict, *, actor) -> ServiceRequest:
     req.status, req.resolved_at = "reopened", None
     req.reopen_count += 1
     _event(req, "reopened", actor, note=reason[:2000])
-    record("service.reopen", actor=actor, community=community, obj=req)
+    log_action("service.reopen", actor=actor, community=community, obj=req)
     _tell(community, [req.assignee] if req.assignee else staff_of(community), req,
           _l("Service request #%(id)s was reopened by the owner.", id=req.id))
     return req
@@ -240,7 +240,7 @@ def escalate_overdue(moment=None) -> int:
                 continue
             req.escalated_at = moment
             _event(req, "escalated", None)
-            record("service.escalate", community=community, obj=req)
+            log_action("service.escalate", community=community, obj=req)
             send_message(community, committee_of(community), kind="service_escalation", template="message",
                          context={"text": _l("Service request #%(id)s is overdue.", id=req.id)},
                          subject=_l("Service request #%(id)s is overdue.", id=req.id),

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from govern import clock
-from govern.audit.services import record
+from govern.audit.services import log_action
 from govern.core.persons import Person
 from govern.errors import Conflict, DomainError, Forbidden
 from govern.extensions import db
@@ -37,7 +37,7 @@ def create_survey(community, data: dict, *, actor) -> Survey:
             db.session.add(SurveyItem(community_id=community.id, survey_id=survey.id, dimension=dim,
                                       position=position, statement=statement))
     db.session.flush()
-    record("survey.create", actor=actor, community=community, obj=survey, data={"title": title})
+    log_action("survey.create", actor=actor, community=community, obj=survey, data={"title": title})
     return survey
 
 
@@ -65,7 +65,7 @@ def update_items(survey: Survey, texts: dict[str, str], *, actor) -> Survey:
             survey.items.append(SurveyItem(community_id=survey.community_id, dimension=d, position=position,
                                            statement=statement))
     db.session.flush()
-    record("survey.items", actor=actor, community=survey.community_id, obj=survey, data={"items": position})
+    log_action("survey.items", actor=actor, community=survey.community_id, obj=survey, data={"items": position})
     return survey
 
 
@@ -73,7 +73,7 @@ def open_survey(survey: Survey, *, actor) -> Survey:
     if survey.status != "draft":
         raise Conflict("state", _("Only a draft survey can be opened."))
     survey.status, survey.opened_at = "open", clock.now()
-    record("survey.open", actor=actor, community=survey.community_id, obj=survey)
+    log_action("survey.open", actor=actor, community=survey.community_id, obj=survey)
     return survey
 
 
@@ -81,7 +81,7 @@ def close_survey(survey: Survey, *, actor) -> Survey:
     if survey.status != "open":
         raise Conflict("state", _("Only an open survey can be closed."))
     survey.status, survey.closed_at = "closed", clock.now()
-    record("survey.close", actor=actor, community=survey.community_id, obj=survey)
+    log_action("survey.close", actor=actor, community=survey.community_id, obj=survey)
     return survey
 
 
@@ -130,7 +130,7 @@ def respond(survey: Survey, community, answers: dict, *, actor) -> list[SurveyRe
         rows.append(resp)
     db.session.flush()  # the unique constraint (survey, person) backs the lock above
     # Which person answered is not secret, but the answers are kept out of the audit log.
-    record("survey.respond", actor=actor, community=community, obj=survey, data={"persons": len(rows)})
+    log_action("survey.respond", actor=actor, community=community, obj=survey, data={"persons": len(rows)})
     return rows
 
 

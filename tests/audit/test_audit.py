@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from govern import jobs
 from govern.audit.models import AuditEntry
-from govern.audit.services import record, verify_chain
+from govern.audit.services import log_action, verify_chain
 from govern.core.canonical import GENESIS_HASH
 from govern.extensions import db
 
@@ -14,7 +14,7 @@ from govern.extensions import db
 def _write(app, n: int) -> None:
     with app.app_context():
         for i in range(n):
-            record("test.action", data={"i": i})
+            log_action("test.action", data={"i": i})
         jobs.commit()
 
 
