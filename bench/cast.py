@@ -314,7 +314,8 @@ def main() -> None:
     t0 = time.perf_counter()
     mid, product, bare, seed = setup()
     print(f"setup: {VOTERS} owners with keys and tokens, one open meeting, {len(product)} pre-signed ballots "
-          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client processes, {ROUNDS} rounds; gunicorn 2 sync workers")
+          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client processes, {ROUNDS} rounds; gunicorn 2 workers "
+          f"{' '.join(WORKER_ARGS)}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     env = {**os.environ, "GOVERN_SERVER_KEY": seed, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
     procs = [_serve("bench.cast:bench_app()", PORT, env), _serve("bench.cast:bare_app", BARE_PORT, env)]
     warm = min(100, len(product) // 10)
@@ -352,9 +353,13 @@ def main() -> None:
     ratios = sorted(p[0] / b[0] for b, p, _w in rows)
     raw_ratios = sorted(p[0] / w[0] for _b, p, w in rows)
     rates = sorted(p[0] for _b, p, _w in rows)
+    cpu_ratios = sorted(p[1] / w[1] for _b, p, w in rows if w[1])
     print(f"median: {rates[len(rates) // 2]:.0f} ballots/s (target >= 500), ratio to the same server's bare "
           f"endpoint {ratios[len(ratios) // 2]:.2f} (target >= 0.40); to the raw WSGI bare app "
-          f"{raw_ratios[len(raw_ratios) // 2]:.2f}")
+          f"{raw_ratios[len(raw_ratios) // 2]:.2f} (target >= 0.45)")
+    if cpu_ratios:
+        print(f"workers' CPU per cast / raw WSGI app's per request: {cpu_ratios[len(cpu_ratios) // 2]:.2f} "
+              f"(target <= 2.0); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("'ms cpu' = gunicorn workers' CPU per request, 'ms pg' = PostgreSQL's")
     from govern import create_app
     from govern.ballots.models import Meeting
