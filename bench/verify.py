@@ -31,7 +31,7 @@ from govern.core.archive import build_record, read_record
 from govern.core.ballot import build_ballot, format_time  # noqa: E402
 from govern.core.canonical import GENESIS_HASH, canonical_bytes  # noqa: E402
 from govern.core.keys import b64url_decode, b64url_encode, private_key_from_bytes, public_key_b64, sign  # noqa: E402
-from govern.core.ledger import append_entry  # noqa: E402
+from govern.core.ledger import CHAIN_V2, append_entry  # noqa: E402
 from govern.core.results import sign_results
 from govern.core.roll import RollPerson, RollUnit, build_roll, roll_hash  # noqa: E402
 from govern.core.verify import verify_record  # noqa: E402
@@ -71,6 +71,7 @@ def generate(n: int) -> bytes:
     meeting["agenda"] = build_agenda(community="1", meeting="1", motions=meeting["motions"],
                                      revision_policy="single-cast", invalid_policy="as-abstain")
     meeting["agenda_hash"] = agenda_hash(meeting["agenda"])
+    meeting["paper"] = {"entry_grace_seconds": 86400, "sealed_box": None}  # as the export writes it (no paper)
     keys = {"type": "govern.keys.v1",
             "enrolments": [{"account": f"{i}", "public_key": pubs[i], "enrolled_at": enrol_at, "revoked_at": None}
                            for i in range(n)],
@@ -85,7 +86,8 @@ def generate(n: int) -> bytes:
         b = build_ballot(community="1", meeting="1", roll_hash=meeting["roll_hash"], voter=f"p-{i:06d}",
                          choices={"1": choices[i % 4], "2": choices[(i // 4) % 4]}, issued_at=at,
                          nonce=b64url_encode(i.to_bytes(16, "big")), agenda_hash=meeting["agenda_hash"])
-        e = append_entry(prev, i + 1, ballot=b, signature=sign(privs[i], b), key_id=pubs[i], received_at=at)
+        e = append_entry(prev, i + 1, ballot=b, signature=sign(privs[i], b), key_id=pubs[i], received_at=at,
+                         chain=CHAIN_V2)  # the notice bound an agenda: a v2 record chains the digest form
         entries.append(e)
         prev = e.chain_hash
     print(f"  ledger: {time.perf_counter() - t0:.1f} s", flush=True)
