@@ -220,6 +220,45 @@ def seed(scale: float, import_units: int = 10_000) -> dict:  # noqa: C901 - one 
     return out
 
 
+def reuse() -> dict:
+    """What the load needs, from the district seeded last into this database (its newest ``district-…``)."""
+    from sqlalchemy import func, select
+
+    from govern import clock, create_app
+    from govern.accounts.models import Role, RoleGrant, User
+    from govern.accounts.services import issue_token
+    from govern.ballots.models import BallotEntry, Meeting
+    from govern.extensions import db
+    from govern.register.models import Community
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    with app.test_request_context():
+        district = db.session.scalar(select(Community.district).where(Community.district.like("district-%"))
+                                     .order_by(Community.id.desc()).limit(1))
+        communities = list(db.session.scalars(select(Community).where(Community.district == district)
+                                              .order_by(Community.id)))
+        ids = [c.id for c in communities]
+        now = clock.now()
+        open_by_community = {cid: mid for mid, cid in db.session.execute(select(Meeting.id, Meeting.community_id).where(
+            Meeting.community_id.in_(ids), Meeting.opens_at <= now, Meeting.closes_at > now))}
+        tokens = []
+        for cid in sorted(ids, key=lambda c: c not in open_by_community):
+            for uid in db.session.scalars(select(RoleGrant.user_id).where(
+                    RoleGrant.community_id == cid, RoleGrant.role == Role.OWNER).order_by(RoleGrant.id).limit(8)):
+                tokens.append((issue_token(db.session.get(User, uid)).token, cid, uid))
+            if len(tokens) >= 256:
+                break
+        staff = db.session.scalar(select(User).where(User.username == f"office-{district.split('-', 1)[1]}"))
+        out = {"counts": {"communities": len(ids)}, "tokens": tokens, "staff_id": staff.id,
+               "staff_token": issue_token(staff).token, "slugs": [c.slug for c in communities],
+               "slug_of": {c.id: c.slug for c in communities}, "open_by_community": open_by_community,
+               "entries": db.session.scalar(select(func.count(BallotEntry.id)).where(
+                   BallotEntry.community_id.in_(ids))), "timings": {}, "import_seconds": None}
+        out["entries_check"] = out["entries"]
+        db.session.commit()
+    return out
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -290,6 +329,39 @@ def _timed(path: str, headers: dict, runs: int = 5) -> list[float]:
     return times
 
 
+def cpu_per_answer(data: dict, runs: int = 5) -> list[tuple[str, float, float]]:
+    """Each answer alone, in this process through Flask's test client: ``(label, CPU ms, wall ms)``, the medians
+    of ``runs``. The app's CPU (not PostgreSQL's) is what a saturated machine does not inflate much, so it says which
+    answers need work when the wall times under load say only that the machine is full."""
+    from govern import create_app
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    token, cid, uid = data["tokens"][0]
+    slug = data["slug_of"][cid]
+    client = app.test_client()
+    owner = [(path, {"Cookie": session_cookie(uid)} if page else {"Authorization": f"Bearer {token}"})
+             for path, page in _paths(slug, data["open_by_community"].get(cid))]
+    office = {"Cookie": session_cookie(data["staff_id"])}
+    wanted = owner + [(f"/c/{slug}/metrics/district", office), (f"/c/{slug}/audit/meetings", office)]
+    out = []
+    for path, headers in wanted:
+        cookie = headers.get("Cookie")
+        if cookie:
+            client.set_cookie(cookie.split("=", 1)[0], cookie.split("=", 1)[1])
+        else:
+            client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+        cpus, walls = [], []
+        for _ in range(runs):
+            c, w = time.process_time(), time.perf_counter()
+            resp = client.get(path, headers={k: v for k, v in headers.items() if k != "Cookie"})
+            cpus.append(time.process_time() - c)
+            walls.append(time.perf_counter() - w)
+            assert resp.status_code == 200, (path, resp.status_code)
+        label = re.sub(r"/\d+", "/{id}", path.replace(slug, "<slug>"))
+        out.append((label, 1000 * _pct(cpus, 0.5), 1000 * _pct(walls, 0.5)))
+    return out
+
+
 def _pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(p * len(values)))]
@@ -301,6 +373,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--import-units", type=int, default=10_000, help="units of the timed register import")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also time each answer alone in-process: the app's CPU per answer (medians of 5)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the district seeded last time into this database (no seeding)")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", os.urandom(24).hex())  # the server and the bench's session cookies
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
@@ -308,17 +384,23 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     t0 = time.perf_counter()
-    data = seed(args.scale, args.import_units)
-    print(f"scale {args.scale}: {json.dumps(data['counts'])}; ledger entries {data['entries']} "
+    data = reuse() if args.reuse else seed(args.scale, args.import_units)
+    what = "reused" if args.reuse else f"scale {args.scale}"
+    print(f"{what}: {json.dumps(data['counts'])}; ledger entries {data['entries']} "
           f"(table holds {data['entries_check']}); seeded in {time.perf_counter() - t0:.0f} s")
     for what, seconds in data["timings"].items():
         print(f"  {what}: {seconds:.1f} s")
-    print(f"register import of {args.import_units:,} units: {data['import_seconds']:.2f} s "
-          f"(target for 10,000: < 1 s)")
+    if data["import_seconds"] is not None:
+        print(f"register import of {args.import_units:,} units: {data['import_seconds']:.2f} s "
+              f"(target for 10,000: < 1 s)")
     import psycopg
 
     with psycopg.connect(_pg_dsn(), autocommit=True) as conn:
         conn.execute("ANALYZE")
+    if args.cpu:
+        print(f"{'answer alone, in-process':<44} {'CPU ms':>8} {'wall ms':>8}  (load {os.getloadavg()[0]:.1f})")
+        for label, cpu_ms, wall_ms in cpu_per_answer(data):
+            print(f"{label:<44} {cpu_ms:>8.1f} {wall_ms:>8.1f}")
     env = {**os.environ, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
     server = _serve(env)
     slug = data["slugs"][0]
