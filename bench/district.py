@@ -263,18 +263,9 @@ def reuse() -> dict:
 
 
 def _serve(env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{PORT}",
-                             "--log-level", "warning", "--chdir", str(ROOT), "wsgi:app"], env=env)
-    for _ in range(300):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            c.request("GET", "/api/v1/server-key")
-            c.getresponse().read()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("server did not start")
+    from bench.cast import serve
+
+    return serve("wsgi:app", PORT, env, ["-k", "sync"], tries=300)
 
 
 def _paths(slug: str, open_mid: int | None) -> list[tuple[str, bool]]:
