@@ -682,24 +682,12 @@ def check_delegation(
     return CheckResult(True, None, "", h)
 
 
-def check_delegation_state(
-    delegation: Mapping[str, Any],
-    h: str,
-    *,
-    proxy_principals: Collection[str],
-    proxy_cap: int | None,
-    revoked_hashes: Container[str],
-    principal_has_voted: bool,
-    seen_nonces: Container[str] = (),
-    at_cast: bool = True,
-) -> CheckResult:
-    """The checks of :func:`check_delegation` that depend on the ledger's and the delegations' state.
-
-    For a delegation that already passed :func:`check_delegation` (``h`` its hash): a proxy's cast
-    re-checks it with this alone under the meeting's lock, without verifying its signature again.
-    Codes: ``delegation_revoked``, ``delegation_lapsed``, ``replay`` (registration only: ``at_cast``
-    false), ``proxy_cap_exceeded``.
-    """
+def check_delegation_state(delegation: Mapping[str, Any], h: str, *, proxy_principals: Collection[str],
+                           proxy_cap: int | None, revoked_hashes: Container[str], principal_has_voted: bool,
+                           seen_nonces: Container[str] = (), at_cast: bool = True) -> CheckResult:
+    """The checks of :func:`check_delegation` that depend on the state: a proxy's cast re-checks a delegation
+    that passed :func:`check_delegation` (``h`` its hash) with this alone under the meeting's lock. Codes:
+    ``delegation_revoked``, ``delegation_lapsed``, ``replay`` (not ``at_cast``), ``proxy_cap_exceeded``."""
     if _seen(revoked_hashes, h):
         return _reject(Rejection.DELEGATION_REVOKED, "the principal revoked this delegation", h)
     if principal_has_voted:
