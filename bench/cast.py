@@ -202,13 +202,15 @@ def _split(items: list, n: int) -> list[list]:
     return [items[i * size:(i + 1) * size] for i in range(n)]
 
 
-def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+def serve(app_spec: str, port: int, env: dict, worker_args: list[str] | None = None, tries: int = 100
+          ) -> subprocess.Popen:
+    """Start gunicorn with two workers on ``port`` and wait until it answers (also used by bench/district.py)."""
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", *WORKER_ARGS, "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", "--chdir", str(ROOT), app_spec],
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", *(WORKER_ARGS if worker_args is None else worker_args),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT), app_spec],
         env=env,
     )
-    for _ in range(100):
+    for _ in range(tries):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             c.request("GET", "/api/v1/server-key")
@@ -314,9 +316,10 @@ def main() -> None:
     t0 = time.perf_counter()
     mid, product, bare, seed = setup()
     print(f"setup: {VOTERS} owners with keys and tokens, one open meeting, {len(product)} pre-signed ballots "
-          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client processes, {ROUNDS} rounds; gunicorn 2 sync workers")
+          f"({time.perf_counter() - t0:.1f} s); {CLIENTS} client processes, {ROUNDS} rounds; gunicorn 2 workers "
+          f"{' '.join(WORKER_ARGS)}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     env = {**os.environ, "GOVERN_SERVER_KEY": seed, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
-    procs = [_serve("bench.cast:bench_app()", PORT, env), _serve("bench.cast:bare_app", BARE_PORT, env)]
+    procs = [serve("bench.cast:bench_app()", PORT, env), serve("bench.cast:bare_app", BARE_PORT, env)]
     warm = min(100, len(product) // 10)
     bare_rounds, prod_rounds = _split(bare[warm:], ROUNDS), _split(product[warm:], ROUNDS)
     ballots = f"/api/v1/meetings/{mid}/ballots"
@@ -352,9 +355,13 @@ def main() -> None:
     ratios = sorted(p[0] / b[0] for b, p, _w in rows)
     raw_ratios = sorted(p[0] / w[0] for _b, p, w in rows)
     rates = sorted(p[0] for _b, p, _w in rows)
+    cpu_ratios = sorted(p[1] / w[1] for _b, p, w in rows if w[1])
     print(f"median: {rates[len(rates) // 2]:.0f} ballots/s (target >= 500), ratio to the same server's bare "
           f"endpoint {ratios[len(ratios) // 2]:.2f} (target >= 0.40); to the raw WSGI bare app "
-          f"{raw_ratios[len(raw_ratios) // 2]:.2f}")
+          f"{raw_ratios[len(raw_ratios) // 2]:.2f} (target >= 0.45)")
+    if cpu_ratios:
+        print(f"workers' CPU per cast / raw WSGI app's per request: {cpu_ratios[len(cpu_ratios) // 2]:.2f} "
+              f"(target <= 2.0); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("'ms cpu' = gunicorn workers' CPU per request, 'ms pg' = PostgreSQL's")
     from govern import create_app
     from govern.ballots.models import Meeting

@@ -22,11 +22,12 @@ from govern.ballots.casters import check_first_caster, check_not_caster
 from govern.ballots.common import check_election_choices, meeting_context, refuse
 from govern.ballots.models import BallotEntry, Meeting, Motion, OwnerKey, RollCaster, RollPerson, record_version_of
 from govern.ballots.owner_keys import check_key_holder
-from govern.ballots.proxies import check_proxy_ballot, delegation_for_cast
+from govern.ballots.proxies import check_proxy_delegation, check_proxy_state, delegation_for_cast, proxy_cap
 from govern.core.ballot import MeetingContext, check_ballot, check_ballot_state
 from govern.core.ledger import LedgerEntry, append_entry
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.register.models import Community
 
 # The casting path runs statements built once at import (bound parameters, no ORM work per cast): building a
 # SQLAlchemy statement anew and computing its cache key costs more than running it.
@@ -78,7 +79,7 @@ _CONFLICTS = union_all(*(
 
 _ENTRY_COLUMNS = ("community_id", "meeting_id", "position", "kind", "voter", "ballot", "ballot_hash", "nonce",
                   "signature", "key_id", "user_id", "received_at", "prev_hash", "chain_hash", "delegation",
-                  "attestation", "delegation_hash")
+                  "attestation", "delegation_hash", "proxy_user_id")
 _INSERT_ENTRY = insert(_entries).values({c: bindparam(f"e_{c}", type_=_entries.c[c].type) for c in _ENTRY_COLUMNS})
 _MOVE_HEAD = update(_meetings).where(_meetings.c.id == bindparam("e_meeting_id")).values(
     ledger_length=bindparam("e_position"), ledger_head=bindparam("e_chain_hash"))
@@ -226,9 +227,10 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     ``ballot.voter`` on the frozen roll or the voter's accepted proxy (``not_eligible``); both are
     decided by :func:`caster_for`. Without ``meeting``, a meeting the caller may not see is
     ``not_found``. The ballot is checked in full outside the lock (shape, roll, eligibility,
-    signature, window: bad requests never queue), then under the meeting's row lock
-    (:func:`_lock_head`) against the ledger as committed (replay, single-cast) and the clock; in
-    full again only if the meeting changed in between. Nothing is stored on rejection. The caller
+    signature, window, and a proxy's delegation with its signature and instructions: bad requests
+    never queue), then under the meeting's row lock (:func:`_lock_head`) against the ledger as
+    committed (replay, single-cast; a proxy's revoked, lapsed and cap) and the clock; in full again
+    only if the meeting changed in between. Nothing is stored on rejection. The caller
     commits, then builds the receipt.
 
     Statements: the context (1), the motion ids (first cast of a roll per process only), the lock
@@ -258,16 +260,18 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
     if not result.ok:
         raise refuse(str(result.code), result.message)
     check_election_choices(_motions(meeting_id, row.roll_hash)[1], ballot["choices"])
+    delegation = caster.delegation
+    if delegation is not None:  # a proxy's ballot: the delegation and the instructions, before the lock
+        check_proxy_delegation(delegation, ballot, context=context, actor=actor, now=clock.now())
+        cap = proxy_cap(db.session.get(Community, row.community_id))
     head = _lock_head(meeting_id)
     if head is None or head.published_at is None:
         raise refuse("window_not_open", _("Voting has not opened yet."))
     moment = clock.now()
-    delegation = caster.delegation
     if delegation is None and row.shared:  # co-owners with nobody designated: the first to cast is the caster
         check_first_caster(meeting_id, voter, actor.id)
-    if delegation is not None:  # a proxy's ballot: revoked, lapsed, cap and instructions, under the lock
-        check_proxy_ballot(meeting or db.session.get(Meeting, meeting_id), delegation, ballot, actor=actor,
-                           now=moment)
+    if delegation is not None:  # a proxy's ballot: revoked, lapsed and the cap, under the lock
+        check_proxy_state(meeting_id, delegation, actor=actor, cap=cap)
     # Under the lock, against the ledger as committed: replay and single-cast (the meeting as it is now).
     nonces, hashes, voted = _conflicts(meeting_id, ballot["nonce"], result.object_hash or "", voter,
                                        proxy=delegation is not None)
@@ -293,6 +297,7 @@ def cast(meeting_id: int, data: Any, *, actor, meeting: Meeting | None = None) -
         prev_hash=entry.prev_hash, chain_hash=entry.chain_hash,
         delegation=None if entry.delegation is None else dict(entry.delegation), attestation=None,
         delegation_hash=None if delegation is None else delegation.delegation_hash,
+        proxy_user_id=None if delegation is None else actor.id,
     )
     return Cast(entry=entry, id=_append(values), values=values)
 

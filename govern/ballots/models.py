@@ -318,6 +318,9 @@ class BallotEntry(db.Model):
         UniqueConstraint("meeting_id", "nonce"),
         UniqueConstraint("meeting_id", "chain_hash"),
         Index("ix_ballot_entries_meeting_voter", "meeting_id", "voter"),
+        # The proxy cap under the meeting lock: the principals a proxy has cast for, from the index alone.
+        Index("ix_ballot_entries_meeting_proxy", "meeting_id", "proxy_user_id", "voter",
+              postgresql_where=text("proxy_user_id IS NOT NULL"), sqlite_where=text("proxy_user_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -346,6 +349,8 @@ class BallotEntry(db.Model):
     #: A proxy's ballot: ``object_hash`` of the delegation it was cast under; NULL for an owner's own ballot
     #: (queryable, unlike a JSON null).
     delegation_hash: Mapped[str | None] = mapped_column(String(64))
+    #: A proxy's ballot: the proxy's account (the delegation's ``proxy``); NULL for an owner's own ballot.
+    proxy_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class MotionResult(db.Model):

@@ -3,7 +3,8 @@ votes, lapsing when the owner votes in person, capped per proxy (community setti
 
 The shapes are the core's (``govern.delegation.v1``, ``govern.delegation_revocation.v1``) and so are
 the checks (``core.ballot.check_delegation`` / ``check_revocation``). The cast path asks
-:func:`delegation_for_cast` and :func:`check_proxy_ballot` when the caller is not a caster of the voter.
+:func:`delegation_for_cast`, :func:`check_proxy_delegation` and (under the meeting lock)
+:func:`check_proxy_state` when the caller is not a caster of the voter.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from govern import clock
@@ -20,11 +21,17 @@ from govern.accounts.access import can_view_community
 from govern.accounts.models import User
 from govern.audit.services import log_action
 from govern.ballots.common import check_election_choices, context, elections_of, envelope_parts, is_caster, refuse
-from govern.ballots.ledger import has_voted
+from govern.ballots.ledger import has_voted, lock_meeting
 from govern.ballots.models import BallotEntry, Delegation, Meeting, RollPerson, RollUnit
 from govern.ballots.owner_keys import own_active_key
 from govern.ballots.voter import ballot_context
-from govern.core.ballot import check_delegation, check_revocation, parse_time
+from govern.core.ballot import (
+    MeetingContext,
+    check_delegation,
+    check_delegation_state,
+    check_revocation,
+    parse_time,
+)
 from govern.core.register import format_area
 from govern.extensions import db
 
@@ -177,7 +184,10 @@ def revoke_delegation(delegation: Delegation, data: Any, *, actor) -> Delegation
         raise refuse("forbidden", _("Only the owner who may vote for this home may revoke its delegation."))
     obj, signature, key_id = envelope_parts(data, "revocation")
     key = own_active_key(actor, key_id)
-    meeting = db.session.get(Meeting, delegation.meeting_id)
+    # The proxy's cast checks revocation under the meeting's lock (check_proxy_state): take it, so that the
+    # proxy's ballot and the revocation are one after the other, and read the delegation as now committed.
+    meeting = lock_meeting(delegation.meeting_id)
+    db.session.refresh(delegation)
     if delegation.revoked_at is not None:
         raise refuse("delegation_revoked", _("This delegation is already revoked."))
     result = check_revocation(obj, signature, context=context(meeting), delegation=delegation.obj,
@@ -207,22 +217,45 @@ def delegation_for_cast(meeting_id: int, actor_id: int, voter: Any) -> Delegatio
     )
 
 
-def check_proxy_ballot(meeting: Meeting, delegation: Delegation, ballot: Any, *, actor, now) -> None:
-    """Cast-time checks of a proxy ballot under the meeting lock: revoked, lapsed (the principal voted),
-    cap, instructions. Raises the core's rejection code."""
-    voted_for = set()
-    for env in db.session.scalars(select(BallotEntry.delegation).where(
-            BallotEntry.meeting_id == meeting.id, BallotEntry.delegation_hash.is_not(None))):
-        o = env.get("object") if isinstance(env, dict) else None
-        if isinstance(o, dict) and o.get("proxy") == str(actor.id):
-            voted_for.add(o.get("principal"))
+def check_proxy_delegation(delegation: Delegation, ballot: Any, *, context: MeetingContext, actor, now) -> None:
+    """A proxy's cast, before the meeting lock: the delegation as signed (shape, meeting, agenda, the
+    principal's signature, window) and the ballot against it (voter, caster, instructions). Raises the
+    core's rejection code. What depends on the state (:func:`check_proxy_state`) is checked under the lock."""
     result = check_delegation(
-        delegation.obj, delegation.envelope["signature"], context=context(meeting),
-        principal_key=delegation.envelope["key_id"], principal_eligible=True, proxy_principals=voted_for,
-        proxy_cap=proxy_cap(meeting.community),
-        revoked_hashes={delegation.delegation_hash} if delegation.revoked_at is not None else (),
-        principal_has_voted=has_voted(meeting.id, delegation.principal), seen_nonces=(), now=now,
+        delegation.obj, delegation.envelope["signature"], context=context,
+        principal_key=delegation.envelope["key_id"], principal_eligible=True, proxy_principals=(),
+        proxy_cap=None, revoked_hashes=(), principal_has_voted=False, seen_nonces=(), now=now,
         ballot=ballot, proxy_account=str(actor.id),
+    )
+    if not result.ok:
+        raise refuse(str(result.code), result.message)
+
+
+#: Under the lock, for a proxy's cast: is the delegation revoked now, and has its principal cast a ballot of
+#: their own (it lapsed)? Both on an index (the delegation's key; ``ix_ballot_entries_meeting_voter``).
+_PROXY_STATE = select(
+    select(Delegation.revoked_at).where(Delegation.id == bindparam("delegation_id")).scalar_subquery()
+    .label("revoked_at"),
+    exists().where(BallotEntry.meeting_id == bindparam("meeting_id"), BallotEntry.voter == bindparam("principal"),
+                   BallotEntry.delegation_hash.is_(None)).label("lapsed"),
+)
+#: ... and the principals the proxy has cast for in the meeting (the cap), from ``ix_ballot_entries_meeting_proxy``
+#: alone: constant in the size of the ledger.
+_PROXY_PRINCIPALS = select(BallotEntry.voter).where(
+    BallotEntry.meeting_id == bindparam("meeting_id"), BallotEntry.proxy_user_id == bindparam("proxy_user_id"),
+).distinct()
+
+
+def check_proxy_state(meeting_id: int, delegation: Delegation, *, actor, cap: int | None) -> None:
+    """A proxy's cast, under the meeting lock: revoked, lapsed (the principal voted), the cap (R15; ``cap``:
+    :func:`proxy_cap`). Two indexed lookups whatever the size of the ledger. Raises the core's rejection code."""
+    state = db.session.execute(_PROXY_STATE, {"delegation_id": delegation.id, "meeting_id": meeting_id,
+                                              "principal": delegation.principal}).one()
+    voted_for = set(db.session.scalars(_PROXY_PRINCIPALS, {"meeting_id": meeting_id, "proxy_user_id": actor.id}))
+    result = check_delegation_state(
+        delegation.obj, delegation.delegation_hash, proxy_principals=voted_for, proxy_cap=cap,
+        revoked_hashes={delegation.delegation_hash} if state.revoked_at is not None else (),
+        principal_has_voted=bool(state.lapsed),
     )
     if not result.ok:
         raise refuse(str(result.code), result.message)

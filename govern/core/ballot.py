@@ -667,15 +667,11 @@ def check_delegation(
         return _reject(Rejection.BAD_SIGNATURE, "the delegation is not signed by the principal's active key", h)
     if now >= context.closes_at:
         return _reject(Rejection.WINDOW_CLOSED, "voting has closed", h)
-    if _seen(revoked_hashes, h):
-        return _reject(Rejection.DELEGATION_REVOKED, "the principal revoked this delegation", h)
-    if principal_has_voted:
-        return _reject(Rejection.DELEGATION_LAPSED, "the principal has voted: the delegation lapsed", h)
-    if ballot is None and _seen(seen_nonces, delegation["nonce"]):
-        return _reject(Rejection.REPLAY, "this delegation nonce was already used", h)
-    others = set(proxy_principals) - {delegation["principal"]}
-    if proxy_cap is not None and len(others) >= proxy_cap:
-        return _reject(Rejection.PROXY_CAP_EXCEEDED, f"the proxy already holds {len(others)} principals", h)
+    state = check_delegation_state(delegation, h, proxy_principals=proxy_principals, proxy_cap=proxy_cap,
+                                   revoked_hashes=revoked_hashes, principal_has_voted=principal_has_voted,
+                                   seen_nonces=seen_nonces, at_cast=ballot is not None)
+    if not state.ok:
+        return state
     if ballot is not None:
         if ballot.get("voter") != delegation["principal"] or (
             proxy_account is not None and proxy_account != delegation["proxy"]
@@ -683,6 +679,24 @@ def check_delegation(
             return _reject(Rejection.BAD_REQUEST, "the ballot's voter or caster does not match the delegation", h)
         if not instructions_followed(delegation, ballot):
             return _reject(Rejection.INSTRUCTIONS_NOT_FOLLOWED, "the ballot departs from the instructions", h)
+    return CheckResult(True, None, "", h)
+
+
+def check_delegation_state(delegation: Mapping[str, Any], h: str, *, proxy_principals: Collection[str],
+                           proxy_cap: int | None, revoked_hashes: Container[str], principal_has_voted: bool,
+                           seen_nonces: Container[str] = (), at_cast: bool = True) -> CheckResult:
+    """The checks of :func:`check_delegation` that depend on the state: a proxy's cast re-checks a delegation
+    that passed :func:`check_delegation` (``h`` its hash) with this alone under the meeting's lock. Codes:
+    ``delegation_revoked``, ``delegation_lapsed``, ``replay`` (not ``at_cast``), ``proxy_cap_exceeded``."""
+    if _seen(revoked_hashes, h):
+        return _reject(Rejection.DELEGATION_REVOKED, "the principal revoked this delegation", h)
+    if principal_has_voted:
+        return _reject(Rejection.DELEGATION_LAPSED, "the principal has voted: the delegation lapsed", h)
+    if not at_cast and _seen(seen_nonces, delegation["nonce"]):
+        return _reject(Rejection.REPLAY, "this delegation nonce was already used", h)
+    others = set(proxy_principals) - {delegation["principal"]}
+    if proxy_cap is not None and len(others) >= proxy_cap:
+        return _reject(Rejection.PROXY_CAP_EXCEEDED, f"the proxy already holds {len(others)} principals", h)
     return CheckResult(True, None, "", h)
 
 
