@@ -1,7 +1,7 @@
 """speed and scale (#17): ballot_entries.proxy_user_id with a partial index for the proxy cap under the lock
 
 Revision ID: f3a9b8c7d6e5
-Revises: e7d4c2b9a1f3
+Revises: a4c6e8b0d2f5
 Create Date: 2026-12-07 22:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'f3a9b8c7d6e5'
-down_revision = 'e7d4c2b9a1f3'
+down_revision = 'a4c6e8b0d2f5'
 branch_labels = None
 depends_on = None
 
