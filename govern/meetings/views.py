@@ -282,6 +282,7 @@ def ballot(meeting: Meeting):
     show_form = is_open and me is not None and not (me["has_voted"] and single_cast)
     return render_template(
         "meetings/ballot.html",
+        my_entry=ledger.latest_own_entry(meeting.id, me["voter"]) if me and me["has_voted"] else None,
         meeting=meeting,
         motions=list(meeting.motions),
         me=me,
