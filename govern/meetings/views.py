@@ -36,6 +36,7 @@ from govern.meetings.forms import MOTION_SLOTS, MeetingForm, kept_files
 from govern.meetings.participation import participation
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
+from govern.templating import format_moment
 
 bp = Blueprint("meetings", __name__)
 
@@ -377,9 +378,8 @@ def home_panel(community, user) -> list[dict]:
 
 
 def _fmt(moment) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(moment, "short")
+    """The one date format of the pages (Beijing time, to the minute)."""
+    return format_moment(moment)
 
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)

@@ -63,3 +63,13 @@ def test_notifications_address_is_the_inbox_of_a_one_community_member(app, world
     cat = login(app, "cat")
     resp = cat.get("/notifications")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/c/garden/inbox")
+
+
+def test_an_acknowledged_notice_is_badged_read_not_accepted(app, world):
+    staff = login(app, "staff")
+    form = {"title": "电梯检修通知", "body": "周三检修", "importance": "important", "audience": "all"}
+    assert staff.post("/c/garden/notices/new", data=form).status_code == 302
+    cat = login(app, "cat")
+    cat.post("/c/garden/notices/1/acknowledge")
+    html = cat.get("/c/garden/notices/").get_data(as_text=True)
+    assert '<span class="badge badge-ok">已确认阅读</span>' in html and "已受理" not in html
