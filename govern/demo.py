@@ -24,6 +24,7 @@ from govern.accounts import committee
 from govern.accounts.auth import hash_password
 from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import record
+from govern.ballots.models import Meeting
 from govern.clock import now
 from govern.extensions import db
 from govern.formats import LOCAL_TZ, format_area, local_day
@@ -71,8 +72,6 @@ def at_local_hour(moment: datetime, hour: int, *, not_before: bool) -> datetime:
 def assembly_title(community, when: datetime, suffix: str = "") -> str:
     """``2026年第二次业主大会会议（临时会议）``: the year of ``when`` (Beijing) and the count of the community's
     assemblies already titled with that year, so that the demo's titles follow its dates."""
-    from govern.ballots.models import Meeting
-
     year = local_day(when).year
     earlier = db.session.scalar(select(func.count(Meeting.id)).where(
         Meeting.community_id == community.id, Meeting.title.like(f"{year}年第%次业主大会会议%"))) or 0
