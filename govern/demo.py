@@ -12,20 +12,22 @@ import io
 import random
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from govern import jobs
 from govern.accounts import committee
 from govern.accounts.auth import hash_password
 from govern.accounts.models import Role, RoleGrant, User
 from govern.audit.services import log_action
+from govern.ballots.models import Meeting
 from govern.clock import now
 from govern.extensions import db
-from govern.formats import format_area, local_day
+from govern.formats import LOCAL_TZ, format_area, local_day
 from govern.register.models import Community, Owner
 from govern.register.services import import_register
 
@@ -50,6 +52,40 @@ _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强海燕雪梅晓东春梅国强丹文"
 
 _STEPS: list[tuple[str, Callable]] = []
+
+
+_ORDINALS = "一二三四五六七八九十"
+
+
+def at_local_hour(moment: datetime, hour: int, *, not_before: bool) -> datetime:
+    """``hour``:00 Beijing time on the day of ``moment`` (UTC): a time a real notice would name. With ``not_before``
+    the result is not earlier than ``moment`` (a close), else not later (an opening): the window only grows."""
+    day = local_day(moment)
+    for _ in range(2):
+        found = datetime.combine(day, time(hour), LOCAL_TZ).astimezone(UTC)
+        if (found >= moment) if not_before else (found <= moment):
+            return found
+        day += timedelta(days=1 if not_before else -1)
+    raise AssertionError("unreachable")
+
+
+def assembly_title(community, when: datetime, suffix: str = "") -> str:
+    """``2026年第二次业主大会会议（临时会议）``: the year of ``when`` (Beijing) and the count of the community's
+    assemblies already titled with that year, so that the demo's titles follow its dates."""
+    year = local_day(when).year
+    earlier = db.session.scalar(select(func.count(Meeting.id)).where(
+        Meeting.community_id == community.id, Meeting.title.like(f"{year}年第%次业主大会会议%"))) or 0
+    return f"{year}年第{ordinal(earlier + 1)}次业主大会会议{suffix}"
+
+
+def year_of(when: datetime) -> int:
+    """The Beijing year of ``when``: demo titles that name a year use it."""
+    return local_day(when).year
+
+
+def ordinal(n: int) -> str:
+    """一, 二, … 十 for titles (第三次)."""
+    return _ORDINALS[max(1, min(n, 10)) - 1]
 
 
 def demo_step(name: str):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from govern.accounts.access import community_required
+from govern.accounts.access import community_required, user_communities
 from govern.agenda import access, labels, notifications, services, threads
 from govern.agenda import demo as _demo  # noqa: F401 - registers the demo step
 from govern.agenda import panels as _panels  # noqa: F401 - registers the home panel provider
@@ -448,11 +448,15 @@ def overdue(community):
 @bp.get("/notifications")
 @login_required
 def notifications_page():
+    """Across communities; a member of one community is sent to its inbox (messages and notices, issue #16)."""
+    communities = user_communities(current_user)
+    if len(communities) == 1 and "page" not in request.args:
+        return redirect(url_for("delivery.inbox", slug=communities[0].slug))
     page = db.paginate(select(Notification).where(Notification.user_id == current_user.id)
                        .order_by(Notification.id.desc()), page=request.args.get("page", 1, type=int),
                        per_page=PER_PAGE, error_out=False)
     return render_template("agenda/notifications.html", page=page, message=notifications.message,
-                           form=ActionForm())
+                           form=ActionForm(), communities=communities)
 
 
 @bp.post("/notifications/read")

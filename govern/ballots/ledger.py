@@ -38,6 +38,15 @@ def has_voted(meeting_id: int, person: str, *, by_proxy: bool = False) -> bool:
     )
 
 
+def latest_own_entry(meeting_id: int, person: str) -> BallotEntry | None:
+    """The person's own latest ballot in the ledger (not one a proxy cast), or ``None``: what the ballot page
+    shows as the receipt when the owner comes back after voting."""
+    return db.session.scalar(
+        select(BallotEntry).where(BallotEntry.meeting_id == meeting_id, BallotEntry.voter == person,
+                                  BallotEntry.delegation_hash.is_(None))
+        .order_by(BallotEntry.position.desc()).limit(1))
+
+
 def ledger_entries(meeting: Meeting) -> list[LedgerEntry]:
     """The meeting's ledger as core entries, in position order."""
     rows = db.session.scalars(select(BallotEntry).where(BallotEntry.meeting_id == meeting.id)

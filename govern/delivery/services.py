@@ -118,16 +118,3 @@ def send_message(community, users: Iterable, *, kind: str, template: str, contex
             jobs.enqueue(send_delivery, row.id, queue="mail")
     return rows
 
-
-def inbox(user, community, limit: int = 50) -> list[Delivery]:
-    return list(db.session.scalars(
-        select(Delivery).where(Delivery.user_id == user.id, Delivery.community_id == community.id,
-                               Delivery.channel == "in_app").order_by(Delivery.id.desc()).limit(limit)))
-
-
-def mark_inbox_read(user, community) -> None:
-    from sqlalchemy import update
-
-    db.session.execute(update(Delivery).where(
-        Delivery.user_id == user.id, Delivery.community_id == community.id, Delivery.channel == "in_app",
-        Delivery.read_at.is_(None)).values(read_at=clock.now()))

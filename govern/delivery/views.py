@@ -13,6 +13,7 @@ from govern.ballots.models import Meeting
 from govern.delivery import key_notice, reminders, services  # noqa: F401  (key_notice connects to key_replaced)
 from govern.delivery.access import can_read_sms_outbox, can_schedule_reminders, can_set_preferences
 from govern.delivery.forms import PreferencesForm, ScheduleForm
+from govern.delivery.inbox import mark_read, personal_messages
 from govern.delivery.jobs import send_code_text
 from govern.delivery.models import Delivery, SmsOutbox
 from govern.delivery.quiet import community_window
@@ -52,10 +53,10 @@ def preferences(community):
 @bp.get("/inbox")
 @community_required(can_set_preferences)
 def inbox(community):
-    rows = services.inbox(current_user, community)
-    unread = {r.id for r in rows if r.read_at is None}
-    services.mark_inbox_read(current_user, community)
-    return render_template("notices/inbox.html", rows=rows, unread=unread)
+    """The one inbox: the account's personal messages (its tab beside the notices); showing them marks them read."""
+    rows = personal_messages(current_user, community)
+    mark_read(current_user, community)
+    return render_template("notices/inbox.html", rows=rows)
 
 
 @bp.get("/sms-outbox")

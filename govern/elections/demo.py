@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from govern import clock
-from govern.demo import demo_step
+from govern.demo import assembly_title, at_local_hour, demo_step
 from govern.elections import services as elections
 from govern.meetings import services
 from govern.meetings.demo import DEMO_KEYS, _cast
@@ -32,10 +32,11 @@ def demo_election(community, accounts) -> None:
     owners = [accounts[k] for k in sorted(accounts) if k.startswith("owner")]
     start = real_now - timedelta(days=20)
     with clock.frozen_at(start):
+        opens = at_local_hour(real_now - timedelta(days=1), 8, not_before=False)
         meeting = services.create_meeting(community, services.MeetingData(
-            title="2025年第三次业主大会会议（业主委员会换届选举）",
+            title=assembly_title(community, opens, "（业主委员会换届选举）"),
             description="选举第二届业主委员会委员 5 名（差额选举）。",
-            opens_at=real_now - timedelta(days=1), closes_at=real_now + timedelta(days=12),
+            opens_at=opens, closes_at=at_local_hour(real_now + timedelta(days=12), 20, not_before=True),
             motions=[]), actor=chair)
         motion = elections.create_election(meeting, title="选举第二届业主委员会委员",
                                            text="应选 5 名，候选人 7 名；每张选票最多选 5 名。", seats=SEATS,

@@ -28,12 +28,12 @@ bp = Blueprint("home", __name__)
 FEATURE_LINKS = (
     ("agenda.index", _l("Proposals"), "govern.accounts.access:can_view_community"),
     ("meetings.index", _l("Owners' assemblies"), "govern.accounts.access:can_view_community"),
-    ("notices.index", _l("Notices"), "govern.notices.access:can_read_notices"),
+    # The one inbox: personal messages and notices are its tabs (issue #16).
+    ("delivery.inbox", _l("Inbox"), "govern.delivery.access:can_set_preferences"),
     ("service.index", _l("Repairs, complaints and suggestions"), "govern.service.access:can_use_service"),
     ("surveys.index", _l("Satisfaction surveys"), "govern.surveys.access:can_view_surveys"),
     ("minutes.committee_list", _l("Committee meetings"), "govern.accounts.access:can_view_community"),
     ("metrics.dashboard", _l("Dashboard"), "govern.metrics.access:can_view_metrics"),
-    ("delivery.inbox", _l("My messages"), "govern.delivery.access:can_set_preferences"),
     ("delivery.preferences", _l("How to reach me"), "govern.delivery.access:can_set_preferences"),
     ("register.index", _l("Unit register"), "govern.admin.register_views:can_view_register"),
 )

@@ -24,7 +24,7 @@ from govern.ballots.voter import persons_for
 from govern.core.ballot import build_ballot, new_nonce
 from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
-from govern.demo import demo_step
+from govern.demo import assembly_title, at_local_hour, demo_step
 from govern.extensions import db
 from govern.meetings import results, scrutineers, services
 from govern.meetings.attachments import store_motion_file
@@ -87,9 +87,10 @@ def demo_meetings(community, accounts) -> None:
     # Closed: convened 45 days ago, voting from day 20 to day 30.
     start = real_now - timedelta(days=45)
     with clock.frozen_at(start):
+        opens = at_local_hour(start + timedelta(days=20), 8, not_before=False)
         closed = services.create_meeting(community, services.MeetingData(
-            title="2025年第一次业主大会会议", description="审议物业服务合同续签及公共收益使用方案。",
-            opens_at=start + timedelta(days=20), closes_at=start + timedelta(days=30),
+            title=assembly_title(community, opens), description="审议物业服务合同续签及公共收益使用方案。",
+            opens_at=opens, closes_at=at_local_hour(start + timedelta(days=30), 20, not_before=True),
             motions=[
                 services.MotionData(title="续聘现物业服务企业", text="续聘现物业服务企业，合同期三年，收费标准不变。",
                                     item=4),
@@ -119,10 +120,11 @@ def demo_meetings(community, accounts) -> None:
     # Open now: convened 20 days ago, voting for another 10 days; 12 owners have voted.
     start = real_now - timedelta(days=20)
     with clock.frozen_at(start):
+        opens = at_local_hour(real_now - timedelta(days=1), 8, not_before=False)
         current = services.create_meeting(community, services.MeetingData(
-            title="2025年第二次业主大会会议（临时会议）", kind="interim",
+            title=assembly_title(community, opens, "（临时会议）"), kind="interim",
             description="审议增设电动自行车充电设施及调整停车管理规约。",
-            opens_at=real_now - timedelta(days=1), closes_at=real_now + timedelta(days=10),
+            opens_at=opens, closes_at=at_local_hour(real_now + timedelta(days=10), 20, not_before=True),
             revision_policy="revisable-until-close",
             motions=[
                 # a shed on common land changes the use of common parts: art. 278 item (8), a major matter

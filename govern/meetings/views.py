@@ -37,6 +37,7 @@ from govern.meetings.forms import MOTION_SLOTS, MeetingForm, kept_files
 from govern.meetings.participation import participation
 from govern.meetings.serverkey import server_private_key, server_public_key
 from govern.register.models import Building
+from govern.templating import format_moment
 
 bp = Blueprint("meetings", __name__)
 
@@ -282,6 +283,7 @@ def ballot(meeting: Meeting):
     show_form = is_open and me is not None and not (me["has_voted"] and single_cast)
     return render_template(
         "meetings/ballot.html",
+        my_entry=ledger.latest_own_entry(meeting.id, me["voter"]) if me and me["has_voted"] else None,
         meeting=meeting,
         motions=list(meeting.motions),
         me=me,
@@ -377,9 +379,8 @@ def home_panel(community, user) -> list[dict]:
 
 
 def _fmt(moment) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(moment, "short")
+    """The one date format of the pages (Beijing time, to the minute)."""
+    return format_moment(moment)
 
 
 from govern.meetings import demo as _demo  # noqa: E402,F401  (registers the demo step)

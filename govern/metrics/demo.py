@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from govern import clock
 from govern.delivery.services import update_preferences
-from govern.demo import demo_step
+from govern.demo import at_local_hour, demo_step, year_of
 from govern.errors import DomainError
 from govern.extensions import db
+from govern.formats import local_day
 from govern.notices.models import NoticeReceipt
 from govern.notices.services import acknowledge_notice, publish_notice, record_view
 from govern.service import services as svc
@@ -27,6 +28,13 @@ def _at(moment):
         yield moment
     finally:
         clock.now = original
+
+
+def _holiday(when) -> str:
+    """The public holiday a notice published at ``when`` would announce: the next one (demo titles follow the dates)."""
+    month = local_day(when).month
+    return {1: "春节", 2: "清明节", 3: "清明节", 4: "劳动节", 5: "端午节", 6: "国庆节", 7: "国庆节", 8: "国庆节",
+            9: "国庆节", 10: "元旦", 11: "元旦", 12: "元旦"}[month]
 
 
 @demo_step("communication")
@@ -45,7 +53,8 @@ def demo_communication(community, accounts) -> None:
             update_preferences(user, community, data, actor=user)
 
     notices = [
-        (80, "normal", "春节期间物业服务安排", "春节期间（除夕至初六）物业客服值班时间为 **9:00–17:00**。"),
+        (80, "normal", f"{_holiday(start - timedelta(days=80))}期间物业服务安排",
+         f"{_holiday(start - timedelta(days=80))}假期物业客服值班时间为 **9:00–17:00**，报修请拨打值班电话。"),
         (45, "normal", "小区绿化修剪通知", "本周三至周五修剪绿化，请勿在绿化带旁停车。"),
         (20, "important", "关于电梯更新改造的重要通知",
          "1 号楼、2 号楼电梯将于下月起分批更新改造，工期约 30 天。\n\n- 改造期间每栋楼保留一部电梯运行\n"
@@ -53,7 +62,9 @@ def demo_communication(community, accounts) -> None:
         (3, "normal", "停水通知", "明日 9:00–12:00 因管道检修停水，请提前储水。"),
     ]
     for days_ago, importance, title, body in notices:
-        with _at(start - timedelta(days=days_ago, hours=rng.randrange(1, 6))) as when:
+        # published in office hours (9:00–14:00 Beijing time), never in the future
+        with _at(min(start, at_local_hour(start - timedelta(days=days_ago), 9 + rng.randrange(1, 6),
+                                          not_before=False))) as when:
             notice = publish_notice(community, {"title": title, "body": body, "importance": importance,
                                                 "audience": "all"}, actor=staff if days_ago != 20 else chair)
         share = {"normal": 0.55, "important": 0.7}[importance] if days_ago > 5 else 0.3
@@ -96,7 +107,7 @@ def demo_communication(community, accounts) -> None:
                                         actor=owner)
 
     with _at(start - timedelta(days=30)):
-        survey = create_survey(community, {"title": "2025 年度物业服务满意度调查"}, actor=chair)
+        survey = create_survey(community, {"title": f"{year_of(clock.now())}年度物业服务满意度调查"}, actor=chair)
         open_survey(survey, actor=chair)
     items = survey.items
     gaps = {"tangibles": 0, "reliability": -2, "responsiveness": -2, "assurance": -1, "empathy": -1}

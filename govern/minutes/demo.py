@@ -15,8 +15,9 @@ from sqlalchemy import select
 from govern import clock
 from govern.ballots.models import Meeting, MeetingStatus
 from govern.core.keys import generate_keypair, sign
-from govern.demo import demo_step
+from govern.demo import at_local_hour, demo_step, ordinal, year_of
 from govern.extensions import db
+from govern.formats import LOCAL_TZ
 from govern.meetings import services as meeting_services
 from govern.minutes import services, signing
 
@@ -58,10 +59,12 @@ def demo_minutes(community, accounts) -> None:
         services.publish_revision(revision, actor=chair)
 
     real_now = clock.now()
-    held = real_now - timedelta(days=4)
+    held = at_local_hour(real_now - timedelta(days=4), 19, not_before=False)  # an evening meeting
     with clock.frozen_at(real_now - timedelta(days=12)):
         cm = services.create_committee_meeting(community, services.CommitteeMeetingData(
-            title="2025年第三次业委会会议", location="小区会所二楼会议室", starts_at=held,
+            # the committee meets every quarter: its Nth meeting of the year is in quarter N
+            title=f"{year_of(held)}年第{ordinal((held.astimezone(LOCAL_TZ).month - 1) // 3 + 1)}次业委会会议",
+            location="小区会所二楼会议室", starts_at=held,
             items=[
                 services.ItemData(title="审议地下车库照明改造方案", text="更换 LED 灯具，费用由日常维修费列支。"),
                 services.ItemData(title="研究续聘物业服务企业事宜", text="拟提请业主大会表决。", art278_item=4),

@@ -12,13 +12,14 @@ from govern.delivery.services import absolute_url
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.markdown import render
-from govern.notices import panels, services, verdicts  # noqa: F401 - panels, verdicts register hooks
+from govern.notices import inbox, panels, services, verdicts  # noqa: F401 - panels, verdicts register hooks
 from govern.notices.access import can_follow_up_notices, can_publish_notices, can_read_notices
 from govern.notices.forms import NoticeForm
 from govern.notices.models import Notice, NoticeAttachment, NoticeReceipt
 from govern.notices.uploads import upload_dir
 
 bp = Blueprint("notices", __name__, url_prefix="/c/<slug>/notices")
+bp.app_context_processor(inbox.template_globals)
 
 
 def _notice(community, notice_id: int) -> Notice:

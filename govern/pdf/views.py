@@ -12,6 +12,7 @@ from govern.accounts.models import Role
 from govern.extensions import db
 from govern.pdf.fonts import require_cjk_font
 from govern.pdf.models import PdfDocument
+from govern.pdf.progress import REFRESH_SECONDS, progress_of
 from govern.pdf.render import render_html
 from govern.pdf.services import can_retry, document_for, pdf_response, retry_document
 from govern.register.models import Community
@@ -56,6 +57,7 @@ def status_page(doc: PdfDocument, community, *, back_url: str | None = None):
     return render_template(
         "pdf/status.html", doc=doc, community_obj=community, back_url=back_url or request.path,
         retry_allowed=can_retry(doc) and can_manage_pdfs(current_user, community),
+        progress=progress_of(doc), refresh=REFRESH_SECONDS,
     ), status
 
 

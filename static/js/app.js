@@ -14,3 +14,19 @@
     document.cookie = `${COOKIE}=${on ? '1' : '0'}; Path=/; Max-Age=${on ? 31536000 : 0}; SameSite=Lax${secure}`;
   });
 })();
+
+// A PDF link (same site, path ending in .pdf) can take a few seconds the first time the PDF is made: say so at
+// once. The status page that may answer refreshes itself (templates/pdf/status.html); Back hides the note.
+(() => {
+  const note = document.getElementById('pdf-wait');
+  if (!note) return;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href]');
+    if (!link || link.target === '_blank' || event.defaultPrevented || event.button !== 0
+        || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const url = new URL(link.href, location.href);
+    if (url.origin !== location.origin || !url.pathname.endsWith('.pdf')) return;
+    note.hidden = false;
+  });
+  window.addEventListener('pageshow', () => { note.hidden = true; });
+})();

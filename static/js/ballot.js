@@ -292,6 +292,9 @@ function setupBallot(prefix) {
   }
 
   async function showReceipt({ ballot, signature, key, hash, receipt }) {
+    // The server-rendered receipt of an earlier ballot (#my-receipt) is no longer the latest one.
+    const earlier = prefix ? null : document.getElementById('my-receipt');
+    if (earlier) earlier.hidden = true;
     say(t('checking'));
     let serverKey = null;
     let verified = null;

@@ -122,14 +122,18 @@ def test_reply_and_mention_notify_and_show_unread_count(app, world, client, auth
                                                              "stance": "question"})
     auth.logout()
     auth.login("a")
-    html = _page(client, "/notifications")
-    assert "回复了您的评论" in html or "replied to your comment" in html
     header = _page(client, "/c/garden/proposals/").split("</header>")[0]
     assert re.search(r"<span class=\"badge\" aria-label=\"\d+ 条未读\">\d+</span>", header)
+    # A member of one community: /notifications is its inbox, and showing the messages reads them.
+    resp = client.get("/notifications")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/c/garden/inbox")
+    html = _page(client, "/c/garden/inbox")
+    assert "回复了您的评论" in html or "replied to your comment" in html
+    assert "条未读" not in _page(client, "/c/garden/proposals/").split("</header>")[0]
     auth.logout()
     auth.login("b1")
     # b1 was @mentioned in c's reply: the notification names who mentioned them.
-    assert "提到了您" in _page(client, "/notifications")
+    assert "提到了您" in _page(client, "/notifications?page=1")
     client.post("/notifications/read")
     assert "条未读" not in _page(client, "/c/garden/proposals/").split("</header>")[0]
 
