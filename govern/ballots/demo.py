@@ -29,9 +29,9 @@ from govern import clock
 from govern.ballots import paper
 from govern.ballots.models import BallotEntry, RollPerson
 from govern.ballots.voter import persons_for
-from govern.core.ballot import build_attestation, build_paper_ballot, new_nonce
+from govern.core.ballot import new_nonce
 from govern.core.keys import sign
-from govern.core.paper_rules import build_paper_ballot_v2
+from govern.core.paper_rules import build_attestation, build_paper_ballot, build_paper_ballot_v2
 from govern.extensions import db
 from govern.formats import LOCAL_TZ, local_day
 

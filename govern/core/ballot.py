@@ -56,10 +56,8 @@ __all__ = [
     "Rejection",
     "RevisionPolicy",
     "ballot_hash",
-    "build_attestation",
     "build_ballot",
     "build_delegation",
-    "build_paper_ballot",
     "build_revocation",
     "check_attestation",
     "check_ballot",
@@ -270,48 +268,6 @@ def build_revocation(
         "principal": principal,
         "delegation_hash": object_hash(delegation),
         "issued_at": format_time(issued_at),
-        "nonce": nonce,
-    }
-
-
-def build_paper_ballot(
-    *,
-    community: str,
-    meeting: str,
-    roll_hash: str,
-    voter: str,
-    choices: Mapping[str, str],
-    scan_sha256: str,
-    entered_at: datetime,
-    nonce: str,
-    invalid_reasons: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """A ``govern.paper_ballot.v1`` object (unsigned), as entered by a committee member from the paper."""
-    return {
-        "type": PAPER_TYPE,
-        "community": community,
-        "meeting": meeting,
-        "roll_hash": roll_hash,
-        "voter": voter,
-        "choices": dict(choices),
-        "invalid_reasons": dict(invalid_reasons or {}),
-        "scan_sha256": scan_sha256,
-        "entered_at": format_time(entered_at),
-        "nonce": nonce,
-    }
-
-
-def build_attestation(
-    *, paper_ballot: Mapping[str, Any], attested_at: datetime, nonce: str
-) -> dict[str, Any]:
-    """A ``govern.paper_attestation.v1`` object (unsigned) for ``paper_ballot``."""
-    return {
-        "type": ATTESTATION_TYPE,
-        "community": paper_ballot["community"],
-        "meeting": paper_ballot["meeting"],
-        "paper_ballot_hash": object_hash(paper_ballot),
-        "scan_sha256": paper_ballot["scan_sha256"],
-        "attested_at": format_time(attested_at),
         "nonce": nonce,
     }
 

@@ -25,14 +25,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govern.core.ballot import (
+    ATTESTATION_TYPE,
     PAPER_TYPE,
     PAPER_V2_TYPE,
     _key_problems,
-    build_paper_ballot,
 )
 from govern.core.keys import verify
-from govern.core.signed import format_time, is_id, is_nonce, is_time, parse_time
+from govern.core.signed import format_time, is_id, is_nonce, is_time, object_hash, parse_time
 
+"govern.sealed_box.v1"
 SEALED_BOX_TYPE = "govern.sealed_box.v1"
 #: The two signatures of the sealed-box declaration are given within this time after ``closes_at``.
 DECLARATION_WINDOW = timedelta(hours=2)
@@ -45,8 +46,49 @@ SIGNERS = 2
 _BOX_KEYS = frozenset({"type", "community", "meeting", "declared", "closed_at", "issued_at", "nonce"})
 
 
+def build_paper_ballot(
+    *,
+    community: str,
+    meeting: str,
+    roll_hash: str,
+    voter: str,
+    choices: Mapping[str, str],
+    scan_sha256: str,
+    entered_at: datetime,
+    nonce: str,
+    invalid_reasons: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A ``govern.paper_ballot.v1`` object (unsigned), as entered by a committee member from the paper."""
+    return {
+        "type": PAPER_TYPE,
+        "community": community,
+        "meeting": meeting,
+        "roll_hash": roll_hash,
+        "voter": voter,
+        "choices": dict(choices),
+        "invalid_reasons": dict(invalid_reasons or {}),
+        "scan_sha256": scan_sha256,
+        "entered_at": format_time(entered_at),
+        "nonce": nonce,
+    }
+
+def build_attestation(
+    *, paper_ballot: Mapping[str, Any], attested_at: datetime, nonce: str
+) -> dict[str, Any]:
+    """A ``govern.paper_attestation.v1`` object (unsigned) for ``paper_ballot``."""
+    return {
+        "type": ATTESTATION_TYPE,
+        "community": paper_ballot["community"],
+        "meeting": paper_ballot["meeting"],
+        "paper_ballot_hash": object_hash(paper_ballot),
+        "scan_sha256": paper_ballot["scan_sha256"],
+        "attested_at": format_time(attested_at),
+        "nonce": nonce,
+    }
+
+
 def build_paper_ballot_v2(*, collected_at: datetime, agenda_hash: str, **fields: Any) -> dict[str, Any]:
-    """A ``govern.paper_ballot.v2`` object (unsigned): ``core.ballot.build_paper_ballot``'s fields plus when the
+    """A ``govern.paper_ballot.v2`` object (unsigned): :func:`build_paper_ballot`'s fields plus when the
     paper was collected and the hash of the agenda the notice bound."""
     obj = build_paper_ballot(**fields)
     obj.update(type=PAPER_V2_TYPE, collected_at=format_time(collected_at), agenda_hash=agenda_hash)

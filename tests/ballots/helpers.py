@@ -8,17 +8,9 @@ import os
 from datetime import timedelta
 
 from govern.core.archive import CERTIFICATION_TYPE
-from govern.core.ballot import (
-    build_attestation,
-    build_delegation,
-    build_paper_ballot,
-    build_revocation,
-    format_time,
-    new_nonce,
-    object_hash,
-)
+from govern.core.ballot import build_delegation, build_revocation, format_time, new_nonce, object_hash
 from govern.core.keys import sign
-from govern.core.paper_rules import build_paper_ballot_v2
+from govern.core.paper_rules import build_attestation, build_paper_ballot, build_paper_ballot_v2
 from govern.core.verify import verify_record
 from govern.extensions import db
 from tests.meetings.helpers import CLOSES, OPENS, World

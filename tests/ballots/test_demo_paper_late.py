@@ -12,9 +12,9 @@ from govern import clock
 from govern.accounts.models import User
 from govern.ballots import paper, sealed_box
 from govern.ballots.models import BallotEntry, Meeting, MeetingStatus, RollPerson
-from govern.core.ballot import build_paper_ballot, new_nonce
+from govern.core.ballot import new_nonce
 from govern.core.keys import generate_keypair, sign
-from govern.core.paper_rules import build_paper_ballot_v2, build_sealed_box
+from govern.core.paper_rules import build_paper_ballot, build_paper_ballot_v2, build_sealed_box
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.meetings import lifecycle, services

@@ -13,9 +13,9 @@ import pytest
 
 from govern.ballots import paper, sealed_box
 from govern.ballots.models import Meeting, PaperBallot
-from govern.core.ballot import build_paper_ballot, new_nonce
+from govern.core.ballot import new_nonce
 from govern.core.keys import sign
-from govern.core.paper_rules import build_sealed_box
+from govern.core.paper_rules import build_paper_ballot, build_sealed_box
 from govern.core.verify import verify_record
 from govern.errors import DomainError
 from govern.extensions import db

@@ -30,10 +30,8 @@ from govern.core.archive import (
     write_record,
 )
 from govern.core.ballot import (
-    build_attestation,
     build_ballot,
     build_delegation,
-    build_paper_ballot,
     build_revocation,
     envelope,
     format_time,
@@ -42,6 +40,7 @@ from govern.core.ballot import (
 from govern.core.canonical import GENESIS_HASH, canonical_bytes
 from govern.core.keys import b64url_encode, private_key_from_bytes, public_key_b64, sign
 from govern.core.ledger import PAPER, LedgerEntry, append_entry
+from govern.core.paper_rules import build_attestation, build_paper_ballot
 from govern.core.results import sign_results
 from govern.core.roll import RollPerson, RollUnit, build_roll, roll_hash
 
