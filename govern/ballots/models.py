@@ -154,6 +154,10 @@ class Meeting(db.Model):
     #: is published; extensions stay within them and the record carries them. NULL for meetings published before.
     window_min_days: Mapped[int | None] = mapped_column(Integer)
     window_max_days: Mapped[int | None] = mapped_column(Integer)
+    #: Issue #12 item 2: the community's ``paper_entry_grace`` in hours, fixed when the notice is published, so a
+    #: later change of the setting moves neither the paper window nor a re-exported record's ``entry_grace_seconds``.
+    #: NULL for meetings published before it existed (they follow the live setting).
+    paper_entry_grace_hours: Mapped[int | None] = mapped_column(Integer)
     #: R11: why the street office convenes (the committee failed to); empty when the committee convenes.
     convening_reason: Mapped[str] = mapped_column(Text, default="")
     #: The community's deemed-consent clause (R24) fixed when the notice was published: NULL (off), "plain" or

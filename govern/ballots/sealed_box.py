@@ -56,8 +56,10 @@ settings.declare("ballots", "paper_entry_grace", DEFAULT_GRACE // timedelta(hour
 
 
 def entry_grace(meeting: Meeting) -> timedelta:
-    """The community's ``paper_entry_grace``."""
-    return timedelta(hours=settings.get(meeting.community, "paper_entry_grace"))
+    """The ``paper_entry_grace`` fixed when the meeting's notice was published (the community's live setting for a
+    meeting published before the grace was fixed with the notice)."""
+    hours = meeting.paper_entry_grace_hours
+    return timedelta(hours=settings.get(meeting.community, "paper_entry_grace") if hours is None else hours)
 
 
 def box_of(meeting: Meeting) -> SealedBox | None:

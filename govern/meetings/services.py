@@ -341,6 +341,7 @@ def publish_meeting(meeting: Meeting, *, actor) -> Meeting:
     meeting.notice_rule = reading.value
     meeting.objection_days = community.setting("objection_days")  # R26: fixed with the notice
     meeting.window_min_days, meeting.window_max_days = window_bounds(community)  # R12: fixed with the notice
+    meeting.paper_entry_grace_hours = settings.get(community, "paper_entry_grace")  # #12 item 2: fixed too
     roll = freeze_roll(meeting, moment)
     for motion in meeting.motions:
         if motion.interested is not None and not interested_persons(meeting, motion):

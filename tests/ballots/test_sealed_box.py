@@ -164,19 +164,41 @@ def test_grace_period_ends_paper_entries(world, client, mid):
     assert _stage(world, client, mid) == "preliminary"
 
 
-def test_the_grace_period_is_a_community_setting(world, client, mid):
+def _set_grace(world, hours: int) -> None:
+    from govern.register.models import Community
+
+    with world.app.test_request_context():
+        community = db.session.get(Community, world.cid)
+        community.settings_json = {**(community.settings_json or {}), "paper_entry_grace": hours}
+        db.session.commit()
+
+
+def test_the_grace_period_is_a_community_setting_fixed_with_the_notice(world, client):
     from govern import settings
 
     assert settings.validate({"paper_entry_grace": 49}) == {"paper_entry_grace": "at most 48 hours"}
     assert settings.validate({"paper_entry_grace": 48}) == {}
-    with world.app.test_request_context():
-        community = db.session.get(Meeting, mid).community
-        community.settings_json = {**(community.settings_json or {}), "paper_entry_grace": 2}
-        db.session.commit()
+    _set_grace(world, 2)
+    mid = world.make_meeting(motions=(("Hire a company", "ordinary"),))
+    _set_grace(world, 48)  # a change after the notice does not move this meeting's window
     world.clock.set(CLOSES + timedelta(minutes=30))
     _declare(world, mid, 5)
     world.clock.set(CLOSES + timedelta(hours=2))
     assert _enter(world, client, mid) == ("window_closed", 409)
+
+
+def test_a_grace_change_after_the_notice_moves_neither_the_window_nor_the_record(world, client, mid):
+    _set_grace(world, 2)  # the notice was published with the default, 24 h
+    world.clock.set(CLOSES + timedelta(minutes=30))
+    _declare(world, mid, 1)
+    world.clock.set(CLOSES + timedelta(hours=3))
+    paper_id = _enter(world, client, mid, "B1")
+    assert isinstance(paper_id, int)
+    assert isinstance(_attest(world, paper_id), int)
+    world.tick()
+    assert _stage(world, client, mid) == "preliminary"
+    meeting_json = json.loads(zipfile.ZipFile(io.BytesIO(world.export(client, mid, "auditor"))).read("meeting.json"))
+    assert meeting_json["paper"]["entry_grace_seconds"] == 24 * 3600
 
 
 def test_the_declaration_is_made_within_two_hours_after_the_close(world, client, mid):
