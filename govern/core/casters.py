@@ -18,6 +18,7 @@ Pure: :class:`CasterList` is replayed by the app (nothing) and by ``govern verif
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from govern.core.signed import is_nonce, is_time, parse_time
@@ -176,7 +177,28 @@ def caster_change_problems(entry: Any, at: Any, *, meeting: Mapping[str, Any], i
         account, why = keys.holder(entry.key_id, at)
         if account is None:
             out.append((why, "the caster change's signing key was not active when it was made"))
-        elif account not in keys.committee:
-            out.append(("caster_change_not_committee",
-                        f"the caster change is signed by account {account}, not the server or a committee member"))
+        elif not member_at(meeting, account, at, keys.committee):
+            out.append(("caster_change_not_committee", f"the caster change is signed by account {account}, not the "
+                                                       "server or a member of the convening body at that time"))
     return out
+
+
+def member_at(meeting: Mapping[str, Any], account: str, at: datetime, committee: Any) -> bool:
+    """``account`` was a member of the convening body at ``at``: ``meeting.json``'s ``convening_body.members``, each
+    with the dates it held the role (``from`` inclusive, ``until`` exclusive or null); a record without that list:
+    any committee account of ``keys.json``."""
+    body = meeting.get("convening_body")
+    members = body.get("members") if isinstance(body, Mapping) else None
+    if not isinstance(members, list):
+        return account in committee
+    for member in members:
+        if not isinstance(member, Mapping) or member.get("account") != account:
+            continue
+        try:
+            start = parse_time(member["from"])
+            end = None if member.get("until") is None else parse_time(member["until"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start <= at and (end is None or at < end):
+            return True
+    return False

@@ -240,3 +240,40 @@ def test_verify_refuses_a_caster_change_not_signed_by_the_server_or_the_committe
     report = verify_record(world.export(client, mid), workers=1)
     assert [p.code for p in report.problems] == ["caster_change_not_committee"]
     assert json.dumps(report.problems[0].to_json())
+
+
+def test_verify_checks_the_signers_membership_of_the_convening_body_at_the_time_of_the_change(app, client, world):
+    """A caster change signed by a committee member verifies; one signed after that member left the committee is
+    refused, though the account was a member earlier in the meeting (issue #13 item 1)."""
+    from govern.accounts.models import RoleGrant
+    from govern.ballots.casters import append_caster_change
+
+    with app.test_request_context():  # the grants' times on the world's clock (models take the real clock)
+        for grant in db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == world.users["member"])):
+            grant.granted_at = world.clock.moment
+        db.session.commit()
+    mid = world.make_meeting()
+
+    def change(name: str, account: str) -> None:
+        with app.test_request_context():
+            meeting = world.meeting(mid)
+            person = db.session.scalar(select(RollPerson).where(RollPerson.meeting_id == mid,
+                                                                RollPerson.register_person == "DEVELOPER"))
+            append_caster_change(meeting, person, world.users[account], "add", "developer_representative",
+                                 signer=world.keys[name], moment=world.clock.moment)
+            db.session.commit()
+
+    world.clock.set(OPENS + timedelta(hours=1))
+    change("member", "C")
+    world.clock.set(OPENS + timedelta(hours=2))
+    with app.test_request_context():
+        grant = db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == world.users["member"],
+                                                          RoleGrant.revoked_at.is_(None)))
+        grant.revoked_at = world.clock.moment
+        db.session.commit()
+    world.clock.set(OPENS + timedelta(hours=3))
+    change("member", "A")
+    world.close()
+    report = verify_record(world.export(client, mid), workers=1)
+    assert [p.code for p in report.problems] == ["caster_change_not_committee"]
+    assert report.problems[0].entry is not None
