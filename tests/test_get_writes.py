@@ -35,6 +35,9 @@ DOCUMENTED = {
     "minutes.claim_sheet_pdf": "PDF cache fill",
     # A read receipt records that the page was shown: the GET that shows it is the fact being recorded.
     "delivery.inbox": "in-app messages marked read when the inbox shows them",
+    # A rate limit counts what it limits: each record download spends one unit of the caller's hourly budget
+    # (auth_throttle, as sign-in attempts do; docs/security.md). No record or vote changes.
+    "record_api.record": "record download budget counted (auth_throttle)",
 }
 
 #: GETs that still write and should not: each entry names the issue that removes it. The first GET to
