@@ -25,7 +25,7 @@ def _installed(app, world, client, *, step_in: bool = True):
     from govern.ballots.models import MotionResult
     from govern.register.models import Community
 
-    mid, motion_id, ids = _counted(world, client)
+    mid, motion_id, ids = _counted(world, client, final=True)
     with app.app_context():
         row = db.session.scalar(select(MotionResult).where(MotionResult.motion_id == motion_id))
         document = json.loads(json.dumps(row.document))
