@@ -52,7 +52,6 @@ def photo(election_id: int, candidate_id: int):
 
 
 def _done(motion: Motion, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("elections.show", election_id=motion.id))
 
@@ -124,7 +123,6 @@ def install(election_id: int):
     if not is_committee(current_user, motion.meeting.community):
         raise DomainError("forbidden", _("Only committee members install the elected committee."), status=403)
     done = committee.install_committee(motion, actor=current_user)
-    db.session.commit()
     for warning in done.warnings:
         flash(warning, "warning")
     flash(_("The elected candidates are now committee members. Hold the first committee meeting by %(day)s to "
@@ -142,7 +140,6 @@ def runoff(election_id: int):
     if target is None or target.community_id != motion.community_id:
         raise DomainError("bad_request", _("Name a draft meeting of this community for the runoff."), status=400)
     new = committee.create_runoff(motion, target, actor=current_user)
-    db.session.commit()
     flash(_("The runoff election is added to the draft meeting."), "success")
     return redirect(url_for("elections.show", election_id=new.id))
 
