@@ -16,6 +16,7 @@ from govern.extensions import db
 from govern.minutes.sections import RECORD_HASH_KIND, record_hash
 from govern.notices.uploads import upload_dir
 from govern.pdf.views import serve_pdf
+from govern.templating import format_day
 
 bp = Blueprint("elections", __name__)
 
@@ -126,7 +127,7 @@ def install(election_id: int):
     for warning in done.warnings:
         flash(warning, "warning")
     flash(_("The elected candidates are now committee members. Hold the first committee meeting by %(day)s to "
-            "elect the chair and vice-chair.", day=done.first_meeting_by.isoformat()), "success")
+            "elect the chair and vice-chair.", day=format_day(done.first_meeting_by)), "success")
     return redirect(url_for("elections.show", election_id=motion.id))
 
 

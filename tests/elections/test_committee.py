@@ -51,6 +51,13 @@ def test_winners_become_the_committee_with_a_term_and_an_even_warning(app, world
         seats = db.session.scalars(select(CommitteeSeat).where(CommitteeSeat.motion_id == motion_id)).all()
         assert {s.user_id for s in seats} == {world.users["A"], world.users["C"]}
         assert all((s.term_end - s.term_start).days >= 5 * 365 - 1 for s in seats)
+    with app.test_request_context():  # the terms in the page's date format, never raw ISO dates
+        from govern.templating import format_day
+
+        for s in seats:
+            assert format_day(s.term_start) in text and format_day(s.term_end) in text
+            assert s.term_start.isoformat() not in text and s.term_end.isoformat() not in text
+    with app.app_context():
         grants = db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE_MEMBER,
                                                                     RoleGrant.revoked_at.is_(None))).all()
         assert world.users["A"] in grants and world.users["C"] in grants and world.users["B1"] not in grants
