@@ -76,6 +76,8 @@ CODES: dict[str, Code] = {
     "collected_after_close": Code(400, "The paper ballot was collected after voting closed."),
     "committee_exists": Code(409, "The community has a committee: no preparatory group is formed."),
     "committee_installed": Code(409, "The winners of this election are already installed as the committee."),
+    "result_not_final": Code(409, "The election result is not final yet (countersigned, objection period over) "
+                                  "or was objected to or revoked: the committee cannot be installed."),
     "committee_quorum": Code(400, "A committee decision without a quorum: more than half of the members must attend."),
     "community_required": Code(400, "This role belongs to a community."),
     "conflict": Code(409, "The request conflicts with the current state (HTTP 409 without a more precise code)."),

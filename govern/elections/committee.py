@@ -31,6 +31,7 @@ from govern.elections.services import (
 from govern.errors import DomainError
 from govern.extensions import db
 from govern.formats import local_day
+from govern.meetings import lifecycle
 
 #: The first committee meeting, which elects the chair and vice-chair (推选), is held within this many days.
 FIRST_MEETING_DAYS = 7
@@ -91,6 +92,11 @@ def install_committee(motion: Motion, *, actor, term_start: date | None = None) 
     if seats_of(motion):
         raise DomainError("committee_installed", _("The winners of this election are already installed as the "
                                                    "committee."), status=409)
+    stage = lifecycle.stage_of(motion.meeting)
+    if stage not in (lifecycle.FINAL, lifecycle.CERTIFIED):
+        raise DomainError("result_not_final", _("The election result is not final yet (countersigned, objection "
+                                                "period over) or was objected to or revoked: the committee cannot "
+                                                "be installed."), status=409, details={"stage": stage})
     community = motion.meeting.community
     start = term_start or local_day(clock.now())
     by_code = {c.code: c for c in candidates_of(motion)}

@@ -58,7 +58,6 @@ def form_preparatory(community):
     if leader is None or not members:
         raise _bad(_("Name the members and the group leader."))
     preparatory.form_group(community, members, leader=leader, actor=current_user)
-    db.session.commit()
     flash(_("The preparatory group is formed: it prepares and convenes the first owners' assembly."), "success")
     return redirect(url_for("elections.preparatory_group", slug=community.slug))
 
@@ -85,7 +84,6 @@ def flag_arrears(community):
     else:
         arrears.set_flag(owner, actor=current_user, note=note)
         message = _("The owner is flagged in arrears.")
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("elections.arrears_flags", slug=community.slug))
 

@@ -16,6 +16,7 @@ from govern.extensions import db
 from govern.minutes.sections import RECORD_HASH_KIND, record_hash
 from govern.notices.uploads import upload_dir
 from govern.pdf.views import serve_pdf
+from govern.templating import format_day
 
 bp = Blueprint("elections", __name__)
 
@@ -52,7 +53,6 @@ def photo(election_id: int, candidate_id: int):
 
 
 def _done(motion: Motion, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("elections.show", election_id=motion.id))
 
@@ -124,11 +124,10 @@ def install(election_id: int):
     if not is_committee(current_user, motion.meeting.community):
         raise DomainError("forbidden", _("Only committee members install the elected committee."), status=403)
     done = committee.install_committee(motion, actor=current_user)
-    db.session.commit()
     for warning in done.warnings:
         flash(warning, "warning")
     flash(_("The elected candidates are now committee members. Hold the first committee meeting by %(day)s to "
-            "elect the chair and vice-chair.", day=done.first_meeting_by.isoformat()), "success")
+            "elect the chair and vice-chair.", day=format_day(done.first_meeting_by)), "success")
     return redirect(url_for("elections.show", election_id=motion.id))
 
 
@@ -142,7 +141,6 @@ def runoff(election_id: int):
     if target is None or target.community_id != motion.community_id:
         raise DomainError("bad_request", _("Name a draft meeting of this community for the runoff."), status=400)
     new = committee.create_runoff(motion, target, actor=current_user)
-    db.session.commit()
     flash(_("The runoff election is added to the draft meeting."), "success")
     return redirect(url_for("elections.show", election_id=new.id))
 

@@ -139,7 +139,8 @@ class MeetingForm(FlaskForm):
         self.closes_at.data = meeting.closes_at.astimezone(LOCAL_TZ).replace(tzinfo=None)
         self.revision_policy.data = meeting.revision_policy
         self.invalid_policy.data = meeting.invalid_policy
-        for entry, motion in zip(self.motions.entries, meeting.motions, strict=False):
+        yes_no = [m for m in meeting.motions if not m.is_election]  # elections are edited on their own pages
+        for entry, motion in zip(self.motions.entries, yes_no, strict=False):
             entry.form.title.data = motion.title
             entry.form.text.data = motion.text
             entry.form.matter.data = motion.matter

@@ -181,13 +181,19 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     meeting.revision_policy = data.revision_policy
     meeting.invalid_policy = data.invalid_policy
     meeting.updated_at = clock.now()
-    meeting.motions.clear()
+    # The form edits the yes/no motions only: election motions (govern.elections) keep their rows, and so their
+    # candidates; they follow the yes/no motions in their own order.
+    elections = [m for m in meeting.motions if m.is_election]
+    for motion in [m for m in meeting.motions if not m.is_election]:
+        meeting.motions.remove(motion)
     db.session.flush()
+    for i, motion in enumerate(elections, start=len(data.motions) + 1):
+        motion.position = i
     for i, m in enumerate(data.motions, start=1):
-        meeting.motions.append(Motion(community_id=meeting.community_id, position=i, title=m.title.strip(),
-                                      text=m.text.strip(), matter=m.matter, proposal_id=m.proposal_id,
-                                      item=m.item, attachments=list(m.attachments) or None,
-                                      interested=_interested(meeting.community_id, m)))
+        motion = Motion(community_id=meeting.community_id, position=i, title=m.title.strip(), text=m.text.strip(),
+                        matter=m.matter, proposal_id=m.proposal_id, item=m.item,
+                        attachments=list(m.attachments) or None, interested=_interested(meeting.community_id, m))
+        meeting.motions.insert(i - 1, motion)
 
 
 def _snapshot(meeting: Meeting) -> dict:

@@ -21,13 +21,17 @@ def world(app, factory, monkeypatch):
     return ElectionWorld(app, factory, monkeypatch)
 
 
-def _counted(world, client, votes=None) -> tuple[int, int, dict]:
+def _counted(world, client, votes=None, *, final=False) -> tuple[int, int, dict]:
+    """A counted election; with ``final``, the street office has certified every result (stage ``certified``)."""
     mid, motion_id = world.make_election()
     ids = world.codes_of(mid, motion_id)
     world.clock.set(OPENS + timedelta(hours=1))
     for name, marks in (votes or (("A", ["A", "C"]), ("B1", ["C", "A"]), ("C", ["C"]))):
         assert _marks(world, client, mid, motion_id, name, [ids[m] for m in marks]).status_code == 201
     world.close()
+    if final:
+        for result in world.results(client, mid):
+            assert world.certify(client, mid, result).status_code == 201
     return mid, motion_id, ids
 
 
@@ -35,7 +39,7 @@ def test_winners_become_the_committee_with_a_term_and_an_even_warning(app, world
     from govern.accounts.models import Role, RoleGrant
     from govern.elections.models import CommitteeSeat
 
-    mid, motion_id, ids = _counted(world, client)
+    mid, motion_id, ids = _counted(world, client, final=True)
     world.login(client, "chair")
     page = client.get(f"/elections/{motion_id}").get_data(as_text=True)
     assert "c" in page and f'action="/elections/{motion_id}/committee"' in page
@@ -47,6 +51,13 @@ def test_winners_become_the_committee_with_a_term_and_an_even_warning(app, world
         seats = db.session.scalars(select(CommitteeSeat).where(CommitteeSeat.motion_id == motion_id)).all()
         assert {s.user_id for s in seats} == {world.users["A"], world.users["C"]}
         assert all((s.term_end - s.term_start).days >= 5 * 365 - 1 for s in seats)
+    with app.test_request_context():  # the terms in the page's date format, never raw ISO dates
+        from govern.templating import format_day
+
+        for s in seats:
+            assert format_day(s.term_start) in text and format_day(s.term_end) in text
+            assert s.term_start.isoformat() not in text and s.term_end.isoformat() not in text
+    with app.app_context():
         grants = db.session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.COMMITTEE_MEMBER,
                                                                     RoleGrant.revoked_at.is_(None))).all()
         assert world.users["A"] in grants and world.users["C"] in grants and world.users["B1"] not in grants
@@ -57,12 +68,28 @@ def test_winners_become_the_committee_with_a_term_and_an_even_warning(app, world
 
 
 def test_the_filing_record_pdf(app, world, client):
-    mid, motion_id, ids = _counted(world, client)
+    mid, motion_id, ids = _counted(world, client, final=True)
     world.login(client, "chair")
     client.post(f"/elections/{motion_id}/committee")
     resp = client.get(f"/elections/{motion_id}/filing.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert resp.data.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("verdict", [None, "revoke"])
+def test_the_committee_is_installed_only_from_a_final_result(app, world, client, verdict):
+    """A preliminary result (not countersigned, objection period running) or a revoked one installs no one."""
+    from govern.elections.models import CommitteeSeat
+
+    mid, motion_id, ids = _counted(world, client)
+    if verdict:
+        result = next(r for r in world.results(client, mid) if r["motion"] == str(motion_id))
+        assert world.certify(client, mid, result, verdict, reason="计票有误").status_code == 201
+    world.login(client, "chair")
+    resp = client.post(f"/elections/{motion_id}/committee")
+    assert resp.status_code == 409 and "选举结果尚未生效" in resp.get_data(as_text=True)  # result_not_final
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(CommitteeSeat)) == 0
 
 
 def test_a_candidate_cannot_countersign_their_own_election(app, world, client):
