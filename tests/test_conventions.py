@@ -145,3 +145,36 @@ def test_the_request_wrapper_commits_on_return_and_rolls_back_on_error(app, fact
     assert client.post("/_test/rename/bad").status_code == 409
     with app.app_context():
         assert db.session.get(Community, cid).name == "good"
+
+
+#: View modules that still commit by hand, each with the reason. Nothing else may (issue #18, item 3).
+HAND_COMMITS_ALLOWED = {
+    "govern/elections/pages.py": "being removed in fixA",
+    "govern/elections/views.py": "being removed in fixA",
+}
+_VIEW_MODULE = ("views", "api", "pages")
+
+
+def _is_view_module(path: Path) -> bool:
+    stem = path.stem
+    return stem.startswith(_VIEW_MODULE) or stem.endswith("_api")
+
+
+def _hand_commits(path: Path) -> list[int]:
+    """Lines of ``jobs.commit(...)`` and ``db.session.commit(...)`` calls in a module."""
+    return [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+            and ast.unparse(node.func.value) in ("jobs", "db.session")]
+
+
+def test_view_modules_leave_the_commit_to_the_request_wrapper():
+    """govern.web.GovernFlask.dispatch_request commits on return (docs/architecture.md); a view that needs the
+    committed state returns ``web.after_commit(...)``, a refusal that keeps writes calls
+    ``web.keep_writes_on_refusal()``. No views*/api*/pages*/*_api module calls ``jobs.commit()`` or
+    ``db.session.commit()``."""
+    modules = [p for p in (ROOT / "govern").rglob("*.py") if _is_view_module(p)]
+    assert len(modules) > 20  # the glob still finds the view modules
+    offenders = {rel: lines for p in modules
+                 if (rel := p.relative_to(ROOT).as_posix()) not in HAND_COMMITS_ALLOWED
+                 and (lines := _hand_commits(p))}
+    assert offenders == {}

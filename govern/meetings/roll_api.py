@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from govern import jobs
 from govern.accounts.access import is_committee, is_confirmed_owner
 from govern.api import api_login_required, json_body
 from govern.ballots.models import Meeting
@@ -48,7 +47,6 @@ def file_roll_objection(meeting: Meeting):
     """``{"text", "unit"?}`` -> 201; 409 ``roll_objection_closed`` once voting opened."""
     data = json_body(required=("text",), types={"text": str, "unit": str})
     row = rollview.file_objection(meeting, data["text"], actor=current_user, unit=data.get("unit") or "")
-    jobs.commit()
     return jsonify(roll_objection_json(row)), 201
 
 
@@ -66,5 +64,4 @@ def answer_roll_objection(meeting: Meeting, roll_objection_id: int):
         raise DomainError("not_found", _("There is no such objection."), status=404)
     rollview.answer_objection(objection, actor=current_user, upheld=data["outcome"] == "upheld",
                               answer=data["answer"], changes_roll=bool(data.get("changes_roll")))
-    jobs.commit()
     return jsonify(roll_objection_json(objection))

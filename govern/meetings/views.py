@@ -305,7 +305,7 @@ def ballot(meeting: Meeting):
 @login_required
 def keys():
     return render_template("meetings/keys.html", active_key=owner_keys.active_key(current_user),
-                           history=[k for k in owner_keys.key_history(current_user) if k.revoked_at is not None])
+                           history=owner_keys.key_history(current_user))
 
 
 @bp.get("/meetings/<id:meeting_id>/receipts/check")

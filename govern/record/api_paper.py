@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from govern import jobs
 from govern.accounts.access import is_committee
 from govern.api import api_login_required, api_time, json_body, make_blueprint
 from govern.ballots import paper, proxies
@@ -70,7 +69,6 @@ def enter_paper(meeting: Meeting):
     upload = request.files.get("scan")
     scan = upload.read(paper.DEFAULT_MAX_SCAN * 4 + 1) if upload else b""
     row = paper.enter_paper_ballot(meeting, body, scan, actor=current_user)
-    jobs.commit()
     return jsonify(paper_json(row, meeting)), 201
 
 
@@ -104,7 +102,6 @@ def attest_paper(paper_id: int):
     data = json_body(required=("attestation", "signature", "key_id"),
                      types={"attestation": dict, "signature": str, "key_id": str})
     paper.attest_paper_ballot(row, data, actor=current_user)
-    jobs.commit()
     return jsonify(paper_json(row, meeting))
 
 

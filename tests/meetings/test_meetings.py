@@ -267,6 +267,18 @@ def test_ballot_and_keys_pages_context(client, auth, world):
     assert client.get(f"/meetings/{mid}/ballot").status_code == 403
 
 
+def test_keys_page_lists_the_active_key_in_the_history(app, client, auth, world):
+    """Issue #16: an owner with one active key sees it in the key history, not "no key enrolled yet"."""
+    with app.app_context():
+        key = db.session.scalars(select(OwnerKey).where(OwnerKey.user_id == world.users["A"])).one()
+        assert key.revoked_at is None
+    auth.login("a")
+    page = client.get("/keys").get_data(as_text=True)
+    history = page.split('id="history-h"', 1)[1]
+    assert key.fingerprint in history and "badge-ok" in history
+    assert "还没有登记过密钥" not in page and "No keys enrolled yet" not in page
+
+
 def test_list_meetings_api_by_status(client, world):
     mid = world.make_meeting()
     h = world.headers("A")
