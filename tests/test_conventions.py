@@ -148,10 +148,7 @@ def test_the_request_wrapper_commits_on_return_and_rolls_back_on_error(app, fact
 
 
 #: View modules that still commit by hand, each with the reason. Nothing else may (issue #18, item 3).
-HAND_COMMITS_ALLOWED = {
-    "govern/elections/pages.py": "being removed in fixA",
-    "govern/elections/views.py": "being removed in fixA",
-}
+HAND_COMMITS_ALLOWED: dict[str, str] = {}
 _VIEW_MODULE = ("views", "api", "pages")
 
 
