@@ -96,12 +96,15 @@ def test_demo_owner_logs_in_and_gets_api_token(app, runner, client):
 
 def test_demo_records_verify(app, runner, tmp_path):
     """An auditor who exports the demo's assemblies gets records that `govern verify` accepts."""
-    from govern.ballots.models import Meeting
+    from govern.ballots.models import Meeting, OwnerKey
     from govern.core.verify import verify_record
 
     runner.invoke(args=["demo"])
     with app.app_context():
         ids = db.session.scalars(select(Meeting.id).order_by(Meeting.id)).all()
+        # every demo key, the committee's re-enrolled ones for the minutes included, carries its proof of possession
+        unproven = db.session.scalars(select(OwnerKey.user_id).where(OwnerKey.proof.is_(None))).all()
+    assert unproven == []
     assert len(ids) == 4  # closed, open, the open committee election and 初心家园's first assembly (#14)
     for mid in ids:
         out = tmp_path / f"record-{mid}.zip"

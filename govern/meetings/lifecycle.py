@@ -180,12 +180,17 @@ def stage_of(meeting: Meeting, moment: datetime | None = None) -> str:
     verdict = _verdict(meeting)
     if verdict is not None:
         return verdict
-    if not _countersigned(meeting):
-        return PRELIMINARY
+    # Issue #12: preliminary -> objection -> final. The objection period runs from the preliminary result
+    # (``tallied_at``), whether or not the countersignatures are in; ``final`` needs the period over, every
+    # objection answered and the countersignatures complete. A meeting whose period (> 0) is over but whose
+    # countersignatures are missing stays in ``objection`` (it never goes back to ``preliminary``); with a
+    # period of 0 it is ``preliminary`` until countersigned.
     ends = objection_ends(meeting)
     if (ends is not None and moment < ends) or unanswered_objections(meeting):
         return OBJECTION
-    return FINAL
+    if _countersigned(meeting):
+        return FINAL
+    return OBJECTION if objection_period(meeting) else PRELIMINARY
 
 
 def is_counted(meeting: Meeting, moment: datetime | None = None) -> bool:

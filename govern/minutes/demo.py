@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from govern import clock
 from govern.ballots.models import Meeting, MeetingStatus
+from govern.core.keyproof import key_proof_body
 from govern.core.keys import generate_keypair, sign
 from govern.demo import at_local_hour, demo_step, ordinal, year_of
 from govern.extensions import db
@@ -42,8 +43,10 @@ def demo_minutes(community, accounts) -> None:
     members = [accounts[n] for n in ("chair", "committee1", "committee2") if n in accounts]
     keys = {}
     for user in members:
-        private, public = generate_keypair()
-        meeting_services.enroll_key(user, {"public_key": public}, actor=user, is_demo=True, check_pw=False)
+        private, _public = generate_keypair()
+        # the same proof of possession a device sends (govern.core.keyproof), as the meetings demo does
+        meeting_services.enroll_key(user, key_proof_body(private, str(user.id), clock.now()), actor=user,
+                                    is_demo=True, check_pw=False, require_proof=True)
         keys[user.id] = private
     chair, first, second = members[0], members[1], members[2]
 

@@ -147,6 +147,15 @@ def test_pages_show_counting_until_the_preliminary_result(app, world, client, mi
     assert "计票中" not in page and 'data-ballots-electronic="1"' in page
 
 
+def test_the_result_page_says_what_each_edition_holds_and_links_the_record(app, world, client, mid):
+    assert world.cast(client, mid, "A", world.ballot(client, mid, "A", "agree")).status_code == 201
+    world.close()
+    world.login(client, "A")
+    page = client.get(f"/meetings/{mid}/result").get_data(as_text=True)
+    assert f'href="/meetings/{mid}/record"' in page
+    assert "公开版只含每张选票的哈希值" in page and "审计版含每张选票的全文" in page
+
+
 def _manifest(data: bytes) -> dict:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return json.loads(zf.read("manifest.json"))

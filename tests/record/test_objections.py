@@ -237,3 +237,23 @@ def test_owner_objects_and_the_chair_answers_through_the_pages(app, world, clien
     motion = world.results(client, mid)[0]["motion"]
     page = client.get(f"/audit/meetings/{mid}/results/{motion}/certify?verdict=certify").get_data(as_text=True)
     assert 'id="doc-certification"' in page and 'data-document="doc-certification"' in page
+
+
+def test_the_objection_period_runs_from_the_preliminary_result_not_the_countersignatures(app, world, client, mid):
+    """Issue #12 item 1: preliminary -> objection -> final; the period starts with the signed result, and the
+    meeting is final only once the period is over and every result is countersigned."""
+    assert world.cast(client, mid, "A", world.ballot(client, mid, "A", "agree")).status_code == 201
+    world.name_scrutineer(mid, "C")
+    world.close()
+    assert _stage(world, client, mid) == "objection"  # no countersignature yet: the period runs all the same
+    assert _object(world, client, mid).status_code == 201
+    world.clock.set(world.clock.moment + timedelta(days=8))
+    assert _stage(world, client, mid) == "objection"  # the objection is unanswered
+    item = client.get(f"/api/v1/meetings/{mid}/objections", headers=world.headers("chair")).get_json()["objections"][0]
+    assert _answer(world, client, item).status_code == 200
+    assert _stage(world, client, mid) == "objection"  # period over and answered, countersignatures missing
+    world.countersign(client, mid, "chair")
+    world.countersign(client, mid, "member")
+    assert _stage(world, client, mid) == "objection"
+    world.countersign(client, mid, "C")
+    assert _stage(world, client, mid) == "final"
