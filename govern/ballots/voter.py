@@ -15,12 +15,13 @@ from govern.extensions import db
 
 
 def persons_for(meeting: Meeting, user) -> list[RollPerson]:
-    """The roll persons ``user`` may cast for in ``meeting`` (usually one)."""
+    """The roll persons ``user`` may cast for in ``meeting`` (usually one), in the order the account became their
+    caster: its own person from the roll's freeze first, a person added later (a buyer's) after it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return list(db.session.scalars(
         select(RollPerson).join(RollCaster, RollCaster.roll_person_id == RollPerson.id)
-        .where(RollCaster.meeting_id == meeting.id, RollCaster.user_id == user.id).order_by(RollPerson.id)
+        .where(RollCaster.meeting_id == meeting.id, RollCaster.user_id == user.id).order_by(RollCaster.id)
     ))
 
 

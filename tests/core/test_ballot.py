@@ -12,10 +12,8 @@ from govern.core.ballot import (
     Rejection,
     RevisionPolicy,
     ballot_hash,
-    build_attestation,
     build_ballot,
     build_delegation,
-    build_paper_ballot,
     build_revocation,
     check_attestation,
     check_ballot,
@@ -32,6 +30,7 @@ from govern.core.ballot import (
 )
 from govern.core.canonical import canonical_bytes, sha256_hex
 from govern.core.keys import b64url_encode, private_key_from_bytes, public_key_b64, sign
+from govern.core.paper_rules import build_attestation, build_paper_ballot
 
 VOTER = private_key_from_bytes(b"\x01" * 32)
 VOTER_PUB = public_key_b64(VOTER)
